@@ -1,0 +1,113 @@
+/**
+ * Validation every store runs before it writes: one definition of a well-formed append, so the
+ * memory and SQL stores refuse the same inputs with the same typed error, and nothing is written.
+ */
+import { Effect } from "effect"
+import { InvalidAppendError } from "./Errors.js"
+import type { EventMetadata, NewEvent } from "./EventEnvelope.js"
+import * as ExpectedVersion from "./ExpectedVersion.js"
+import { isUuid, uuidv7 } from "./internal/uuid.js"
+
+/** Longest stream id, in UTF-8 bytes: it must fit a b-tree index entry in PostgreSQL. */
+export const maxStreamIdBytes = 1024
+/** Longest event type, in UTF-8 bytes. */
+export const maxTypeBytes = 256
+
+/** An event ready to store: ids assigned, payload and metadata checked and serialized once. */
+export interface PreparedEvent {
+  readonly eventId: string
+  readonly type: string
+  readonly schemaVersion: number
+  readonly dataJson: string
+  readonly metadataJson: string
+}
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Why a string cannot be stored as text or inside JSON, if it cannot. */
+const textProblem = (s: string): string | undefined =>
+  s.includes("\u0000")
+    ? "contains a NUL character"
+    : loneSurrogate.test(s)
+      ? "contains a lone surrogate"
+      : undefined
+
+const byteLength = (s: string): number => Buffer.byteLength(s, "utf8")
+
+class JsonProblem {
+  constructor(readonly reason: string) {}
+}
+
+const toJson = (value: unknown, what: string): string | JsonProblem => {
+  try {
+    const text = JSON.stringify(value, (key, v: unknown) => {
+      const problem = textProblem(key) ?? (typeof v === "string" ? textProblem(v) : undefined)
+      if (problem !== undefined) throw new JsonProblem(`${what} has a string that ${problem}`)
+      if (typeof v === "number" && !Number.isFinite(v))
+        throw new JsonProblem(`${what} has a non-finite number`)
+      return v
+    })
+    return text === undefined ? new JsonProblem(`${what} is not a JSON value`) : text
+  } catch (e) {
+    return e instanceof JsonProblem ? e : new JsonProblem(`${what} is not JSON-serializable (${String(e)})`)
+  }
+}
+
+/** Checks a whole append up front and serializes it; fails with `InvalidAppendError` naming the problem. */
+export const prepare = (
+  streamId: string,
+  events: ReadonlyArray<NewEvent>,
+  options: { readonly expectedVersion?: unknown; readonly metadata?: EventMetadata | undefined } = {}
+): Effect.Effect<ReadonlyArray<PreparedEvent>, InvalidAppendError> =>
+  Effect.suspend(() => {
+    const fail = (reason: string) =>
+      Effect.fail(
+        new InvalidAppendError({
+          streamId: streamId.length > 200 ? `${streamId.slice(0, 200)}…` : streamId,
+          reason
+        })
+      )
+    if (typeof streamId !== "string" || streamId.length === 0)
+      return fail("stream id must be a non-empty string")
+    const idProblem = textProblem(streamId)
+    if (idProblem !== undefined) return fail(`stream id ${idProblem}`)
+    if (byteLength(streamId) > maxStreamIdBytes)
+      return fail(`stream id is ${byteLength(streamId)} bytes; the limit is ${maxStreamIdBytes}`)
+    if (options.expectedVersion !== undefined && !ExpectedVersion.isValid(options.expectedVersion))
+      return fail(
+        `expected version ${JSON.stringify(options.expectedVersion)} is not "any", "no_stream", "stream_exists" or a non-negative integer`
+      )
+    const prepared: Array<PreparedEvent> = []
+    const seen = new Set<string>()
+    for (const [i, event] of events.entries()) {
+      const at = `event #${i + 1}`
+      if (typeof event.type !== "string" || event.type.length === 0)
+        return fail(`${at}: type must be a non-empty string`)
+      const typeProblem = textProblem(event.type)
+      if (typeProblem !== undefined) return fail(`${at}: type ${typeProblem}`)
+      if (byteLength(event.type) > maxTypeBytes)
+        return fail(`${at}: type is longer than ${maxTypeBytes} bytes`)
+      const schemaVersion = event.schemaVersion ?? 1
+      if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1)
+        return fail(`${at} (${event.type}): schema version must be a positive integer`)
+      const eventId = event.eventId ?? uuidv7()
+      if (!isUuid(eventId)) return fail(`${at} (${event.type}): event id "${eventId}" is not a UUID`)
+      if (seen.has(eventId)) return fail(`${at} (${event.type}): event id ${eventId} appears twice`)
+      seen.add(eventId)
+      const dataJson = toJson(event.data, `${at} (${event.type}) data`)
+      if (dataJson instanceof JsonProblem) return fail(dataJson.reason)
+      const metadataJson = toJson(
+        { ...options.metadata, ...event.metadata },
+        `${at} (${event.type}) metadata`
+      )
+      if (metadataJson instanceof JsonProblem) return fail(metadataJson.reason)
+      prepared.push({
+        eventId: eventId.toLowerCase(),
+        type: event.type,
+        schemaVersion,
+        dataJson,
+        metadataJson
+      })
+    }
+    return Effect.succeed(prepared)
+  })

@@ -1,0 +1,29 @@
+import { Context, type Duration, type Effect, type Option } from "effect"
+import type { Checkpoint } from "./Checkpoint.js"
+import type { StoreUnavailable } from "./Errors.js"
+
+/**
+ * Where async projections (and other readers of the global log) keep their place, plus a lease so
+ * only one process runs a given projection at a time.
+ */
+export interface CheckpointStoreShape {
+  readonly load: (name: string) => Effect.Effect<Option.Option<Checkpoint>, StoreUnavailable>
+  readonly save: (name: string, checkpoint: Checkpoint) => Effect.Effect<void, StoreUnavailable>
+  /** Forgets the checkpoint: the next reader starts from the beginning. */
+  readonly reset: (name: string) => Effect.Effect<void, StoreUnavailable>
+  /**
+   * Takes or renews the lease on `name` for `owner`. True when `owner` holds it afterwards: it was
+   * free, expired, or already `owner`'s. False while another owner's lease is live.
+   */
+  readonly acquireLease: (
+    name: string,
+    owner: string,
+    duration: Duration.Input
+  ) => Effect.Effect<boolean, StoreUnavailable>
+  /** Gives the lease up if `owner` holds it, so another process can take over at once. */
+  readonly releaseLease: (name: string, owner: string) => Effect.Effect<void, StoreUnavailable>
+}
+
+export class CheckpointStore extends Context.Service<CheckpointStore, CheckpointStoreShape>()(
+  "@cello/eventsourcing/CheckpointStore"
+) {}

@@ -1,0 +1,138 @@
+import { Context, Effect, Metric, Stream } from "effect"
+import type { Checkpoint } from "./Checkpoint.js"
+import type { ConcurrencyError, InvalidAppendError, StoreUnavailable, StreamNotFound } from "./Errors.js"
+import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from "./EventEnvelope.js"
+import type { ExpectedVersion } from "./ExpectedVersion.js"
+import * as Metrics from "./Metrics.js"
+
+export interface AppendOptions<E = never, R = never> {
+  /** Default `"any"`. */
+  readonly expectedVersion?: ExpectedVersion
+  /** Merged into every event's metadata (an event's own keys win). */
+  readonly metadata?: EventMetadata
+  /**
+   * Runs with the stored envelopes before the append commits (inline projections). In SQL stores
+   * it runs in the append's transaction; if it fails, nothing of the append is stored.
+   */
+  readonly inline?: (events: ReadonlyArray<EventEnvelope>) => Effect.Effect<void, E, R>
+}
+
+export interface ReadStreamOptions {
+  /** First stream version to read (inclusive). Default: 1 forwards, the last version backwards. */
+  readonly from?: number
+  readonly direction?: "forwards" | "backwards"
+  readonly limit?: number
+}
+
+export interface ReadAllOptions {
+  /** Read events strictly after this checkpoint. Default: from the start. */
+  readonly from?: Checkpoint
+  readonly limit?: number
+}
+
+export interface SubscribeAllOptions {
+  /** Deliver events strictly after this checkpoint. Default: from the start. */
+  readonly from?: Checkpoint
+}
+
+export interface SubscribeStreamOptions {
+  /** Deliver events from this stream version on (inclusive). Default 1. */
+  readonly from?: number
+}
+
+/**
+ * The event store port. Implementations: `@cello/store-memory`, `@cello/store-postgres`; each runs
+ * the conformance suite in `@cello/eventsourcing/testing`.
+ */
+export interface EventStoreShape {
+  /** Appends all events or none; checks `expectedVersion` first. An empty append only checks it. */
+  readonly append: <E = never, R = never>(
+    streamId: string,
+    events: ReadonlyArray<NewEvent>,
+    options?: AppendOptions<E, R>
+  ) => Effect.Effect<AppendResult, ConcurrencyError | InvalidAppendError | StoreUnavailable | E, R>
+  readonly readStream: (
+    streamId: string,
+    options?: ReadStreamOptions
+  ) => Effect.Effect<ReadonlyArray<EventEnvelope>, StreamNotFound | StoreUnavailable>
+  /** Events of every stream in global order, never skipping one committed out of order. */
+  readonly readAll: (
+    options?: ReadAllOptions
+  ) => Effect.Effect<ReadonlyArray<EventEnvelope>, StoreUnavailable>
+  /** Catches up from a checkpoint, then follows live appends without a gap or duplicate. */
+  readonly subscribeAll: (options?: SubscribeAllOptions) => Stream.Stream<EventEnvelope, StoreUnavailable>
+  readonly subscribeStream: (
+    streamId: string,
+    options?: SubscribeStreamOptions
+  ) => Stream.Stream<EventEnvelope, StoreUnavailable>
+  /** The stream's version: the number of its events, 0 when it has none. */
+  readonly streamVersion: (streamId: string) => Effect.Effect<number, StoreUnavailable>
+  /** The checkpoint of the newest event a reader can see now (`Checkpoint.start` when empty). */
+  readonly head: Effect.Effect<Checkpoint, StoreUnavailable>
+}
+
+export class EventStore extends Context.Service<EventStore, EventStoreShape>()(
+  "@cello/eventsourcing/EventStore"
+) {}
+
+/**
+ * Wraps a store implementation with the spans and metrics every store reports, so implementations
+ * only write storage code. Stores build their service with this.
+ */
+export const make = (store: EventStoreShape): EventStoreShape => ({
+  ...store,
+  append: (streamId, events, options) =>
+    store.append(streamId, events, options).pipe(
+      Effect.tap((result) => Metric.update(Metrics.eventsAppended, result.events.length)),
+      Effect.trackDuration(Metrics.appendDuration),
+      Effect.withSpan("EventStore.append", {
+        attributes: { "cello.stream_id": streamId, "cello.events": events.length }
+      })
+    ),
+  readStream: (streamId, options) =>
+    store
+      .readStream(streamId, options)
+      .pipe(Effect.withSpan("EventStore.readStream", { attributes: { "cello.stream_id": streamId } })),
+  readAll: (options) => store.readAll(options).pipe(Effect.withSpan("EventStore.readAll"))
+})
+
+// Accessors, so programs can write `EventStore.append(...)` with the service taken from context.
+
+export const append = <E = never, R = never>(
+  streamId: string,
+  events: ReadonlyArray<NewEvent>,
+  options?: AppendOptions<E, R>
+): Effect.Effect<
+  AppendResult,
+  ConcurrencyError | InvalidAppendError | StoreUnavailable | E,
+  R | EventStore
+> => EventStore.use((store) => store.append(streamId, events, options))
+
+export const readStream = (
+  streamId: string,
+  options?: ReadStreamOptions
+): Effect.Effect<ReadonlyArray<EventEnvelope>, StreamNotFound | StoreUnavailable, EventStore> =>
+  EventStore.use((store) => store.readStream(streamId, options))
+
+export const readAll = (
+  options?: ReadAllOptions
+): Effect.Effect<ReadonlyArray<EventEnvelope>, StoreUnavailable, EventStore> =>
+  EventStore.use((store) => store.readAll(options))
+
+export const subscribeAll = (
+  options?: SubscribeAllOptions
+): Stream.Stream<EventEnvelope, StoreUnavailable, EventStore> =>
+  Stream.unwrap(EventStore.useSync((store) => store.subscribeAll(options)))
+
+export const subscribeStream = (
+  streamId: string,
+  options?: SubscribeStreamOptions
+): Stream.Stream<EventEnvelope, StoreUnavailable, EventStore> =>
+  Stream.unwrap(EventStore.useSync((store) => store.subscribeStream(streamId, options)))
+
+export const streamVersion = (streamId: string): Effect.Effect<number, StoreUnavailable, EventStore> =>
+  EventStore.use((store) => store.streamVersion(streamId))
+
+export const head: Effect.Effect<Checkpoint, StoreUnavailable, EventStore> = EventStore.use(
+  (store) => store.head
+)

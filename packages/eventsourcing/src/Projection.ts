@@ -1,0 +1,144 @@
+/**
+ * A projection turns events into a read model. It names the events it reads and has one handler for
+ * each (checked by the compiler). Run it inline — inside the append, so the read model and the events
+ * commit together in SQL stores — or asynchronously with `ProjectionRunner`, from a checkpoint.
+ */
+import { Context, Effect, Layer, Metric } from "effect"
+import { ProjectionError } from "./Errors.js"
+import * as EventCatalog from "./EventCatalog.js"
+import type { EventEnvelope } from "./EventEnvelope.js"
+import type * as EventType from "./EventType.js"
+import * as Metrics from "./Metrics.js"
+
+type Tagged = { readonly _tag: string }
+
+export type Handlers<Ev extends Tagged, E, R> = {
+  readonly [K in Ev["_tag"]]: (
+    event: Extract<Ev, { readonly _tag: K }>,
+    envelope: EventEnvelope
+  ) => Effect.Effect<void, E, R>
+}
+
+export interface Projection<R = never> {
+  readonly name: string
+  /** True when the projection reads events of this stored type. */
+  readonly handles: (type: string) => boolean
+  /** Applies one stored event; events of other types are not this projection's and pass by. */
+  readonly apply: (envelope: EventEnvelope) => Effect.Effect<void, ProjectionError, R>
+  /** Clears the read model before a rebuild. */
+  readonly reset: Effect.Effect<void, ProjectionError, R>
+}
+
+const handleOne = <Ev extends Tagged, E, R, K extends Ev["_tag"]>(
+  handlers: Handlers<Ev, E, R>,
+  tag: K,
+  event: Extract<Ev, { readonly _tag: K }>,
+  envelope: EventEnvelope
+): Effect.Effect<void, E, R> => handlers[tag](event, envelope)
+
+const describe = (e: unknown): string =>
+  typeof e === "object" &&
+  e !== null &&
+  "message" in e &&
+  typeof e.message === "string" &&
+  e.message.length > 0
+    ? e.message
+    : String(e)
+
+/** The services a handlers object needs: the union of its handlers' requirements. */
+export type HandlersContext<H> = {
+  readonly [K in keyof H]: H[K] extends (
+    ...args: ReadonlyArray<never>
+  ) => Effect.Effect<unknown, unknown, infer R>
+    ? R
+    : never
+}[keyof H]
+
+/**
+ * Defines a projection: the events it reads and one handler per event (each may fail with its own
+ * error and need its own services; the projection needs their union).
+ */
+export function make<
+  const Defs extends ReadonlyArray<EventType.Definition>,
+  const H extends Handlers<EventType.EventOf<Defs[number]>, unknown, unknown>,
+  RR = never
+>(options: {
+  readonly name: string
+  readonly events: Defs
+  readonly handlers: H & Record<Exclude<keyof H, EventType.EventOf<Defs[number]>["_tag"]>, never>
+  readonly reset?: Effect.Effect<void, unknown, RR>
+}): Projection<HandlersContext<H> | RR>
+export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, R>(options: {
+  readonly name: string
+  readonly events: Defs
+  readonly handlers: Handlers<EventType.EventOf<Defs[number]>, E, R>
+  readonly reset?: Effect.Effect<void, E, R>
+}): Projection<R> {
+  const catalog = EventCatalog.make(options.events)
+  const counter = Metric.withAttributes(Metrics.projectionEvents, { projection: options.name })
+  const fail = (envelope: EventEnvelope) => (cause: unknown) =>
+    new ProjectionError({
+      projection: options.name,
+      streamId: envelope.streamId,
+      version: envelope.streamVersion,
+      type: envelope.type,
+      cause: describe(cause)
+    })
+  return {
+    name: options.name,
+    handles: catalog.has,
+    apply: (envelope) =>
+      catalog.has(envelope.type)
+        ? catalog.decode(envelope).pipe(
+            Effect.flatMap((event) => handleOne(options.handlers, event._tag, event, envelope)),
+            Effect.mapError(fail(envelope)),
+            Effect.tap(() => Metric.update(counter, 1))
+          )
+        : Effect.void,
+    reset:
+      options.reset === undefined
+        ? Effect.void
+        : Effect.mapError(
+            options.reset,
+            (cause) =>
+              new ProjectionError({
+                projection: options.name,
+                streamId: "",
+                version: 0,
+                type: "reset",
+                cause: describe(cause)
+              })
+          )
+  }
+}
+
+/** Applies every event to every projection, in order. */
+export const applyAll = <R>(
+  projections: ReadonlyArray<Projection<R>>,
+  events: ReadonlyArray<EventEnvelope>
+): Effect.Effect<void, ProjectionError, R> =>
+  Effect.forEach(projections, (p) => Effect.forEach(events, p.apply, { discard: true }), { discard: true })
+
+/** The projections `Repository` runs inside every append. Empty unless `layerInline` provides some. */
+export const InlineProjections = Context.Reference<ReadonlyArray<Projection>>(
+  "@cello/eventsourcing/InlineProjections",
+  { defaultValue: () => [] }
+)
+
+/**
+ * Registers inline projections. Their requirements (a read-model store, a SQL client) are taken from
+ * the layer's context, so they run with the same services inside the append's transaction.
+ */
+export const layerInline = <R>(projections: ReadonlyArray<Projection<R>>): Layer.Layer<never, never, R> =>
+  Layer.effect(
+    InlineProjections,
+    Effect.map(Effect.context<R>(), (context) =>
+      projections.map(
+        (p): Projection => ({
+          ...p,
+          apply: (envelope) => Effect.provideContext(p.apply(envelope), context),
+          reset: Effect.provideContext(p.reset, context)
+        })
+      )
+    )
+  )

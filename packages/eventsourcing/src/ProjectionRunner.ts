@@ -1,0 +1,192 @@
+/**
+ * Runs async projections from the global log: catch up from the stored checkpoint, then follow live
+ * appends, storing the checkpoint as it goes. A lease in the `CheckpointStore` lets only one process
+ * run a projection at a time; another takes over when the holder's lease expires. Delivery is at
+ * least once: a crash between applying an event and storing its checkpoint applies it again, so
+ * handlers must be idempotent unless the store commits both together.
+ */
+import { Data, Duration, Effect, Option, Schedule, Stream } from "effect"
+import * as Checkpoint from "./Checkpoint.js"
+import { CheckpointStore } from "./CheckpointStore.js"
+import { type ProjectionError, ReplayDisabled, type StoreUnavailable } from "./Errors.js"
+import type { EventEnvelope } from "./EventEnvelope.js"
+import { EventSourcingConfig } from "./EventSourcingConfig.js"
+import { EventStore } from "./EventStore.js"
+import { uuidv7 } from "./internal/uuid.js"
+import type { Projection } from "./Projection.js"
+
+export interface Progress {
+  readonly projection: string
+  readonly checkpoint: Checkpoint.Checkpoint
+  /** Events read from the log by this run (including those of types the projection ignores). */
+  readonly processed: number
+  /** Events in the log after the checkpoint, by global position. */
+  readonly behind: number
+}
+
+export interface Options {
+  /** Events read per page while catching up (default 500). */
+  readonly batchSize?: number
+  /** Called after each stored checkpoint. */
+  readonly onProgress?: (progress: Progress) => Effect.Effect<void>
+}
+
+export interface RunOptions extends Options {
+  /** How long a lease lives without renewal (default 30 seconds); renewed every third of it. */
+  readonly leaseDuration?: Duration.Input
+  /** This runner's name in the lease (default: a fresh UUID). */
+  readonly owner?: string
+}
+
+type Needs<R> = R | EventStore | CheckpointStore
+
+const behind = (head: Checkpoint.Checkpoint, at: Checkpoint.Checkpoint): number =>
+  head.position > at.position ? Number(head.position - at.position) : 0
+
+/** Where a projection stands: its checkpoint and how far the log has moved past it. */
+export const status = (
+  name: string
+): Effect.Effect<Progress, StoreUnavailable, EventStore | CheckpointStore> =>
+  Effect.gen(function* () {
+    const checkpoint = Option.getOrElse(yield* (yield* CheckpointStore).load(name), () => Checkpoint.start)
+    const head = yield* (yield* EventStore).head
+    return { projection: name, checkpoint, processed: 0, behind: behind(head, checkpoint) }
+  })
+
+/**
+ * Applies a page of events in order. On the first failure it stores the checkpoint of the last event
+ * that succeeded and fails: the failing event is never skipped.
+ */
+const applyPage = <R>(
+  projection: Projection<R>,
+  page: ReadonlyArray<EventEnvelope>
+): Effect.Effect<Option.Option<Checkpoint.Checkpoint>, ProjectionError | StoreUnavailable, Needs<R>> =>
+  Effect.gen(function* () {
+    const checkpoints = yield* CheckpointStore
+    let done: EventEnvelope | undefined
+    for (const envelope of page) {
+      const applied = yield* Effect.result(projection.apply(envelope))
+      if (applied._tag === "Failure") {
+        if (done !== undefined) yield* checkpoints.save(projection.name, done.checkpoint)
+        return yield* Effect.fail(applied.failure)
+      }
+      done = envelope
+    }
+    if (done === undefined) return Option.none()
+    yield* checkpoints.save(projection.name, done.checkpoint)
+    return Option.some(done.checkpoint)
+  })
+
+/** Applies everything after the stored checkpoint, up to the head, and returns where it stopped. */
+export const catchUp = <R>(
+  projection: Projection<R>,
+  options: Options = {}
+): Effect.Effect<Progress, ProjectionError | StoreUnavailable, Needs<R>> =>
+  Effect.gen(function* () {
+    const store = yield* EventStore
+    const checkpoints = yield* CheckpointStore
+    const batchSize = options.batchSize ?? 500
+    let checkpoint = Option.getOrElse(yield* checkpoints.load(projection.name), () => Checkpoint.start)
+    let processed = 0
+    while (true) {
+      const page = yield* store.readAll({ from: checkpoint, limit: batchSize })
+      const last = yield* applyPage(projection, page)
+      if (Option.isSome(last)) checkpoint = last.value
+      processed += page.length
+      if (options.onProgress !== undefined) {
+        const head = yield* store.head
+        yield* options.onProgress({
+          projection: projection.name,
+          checkpoint,
+          processed,
+          behind: behind(head, checkpoint)
+        })
+      }
+      if (page.length < batchSize) break
+    }
+    const head = yield* store.head
+    return { projection: projection.name, checkpoint, processed, behind: behind(head, checkpoint) }
+  }).pipe(
+    Effect.withSpan("ProjectionRunner.catchUp", { attributes: { "cello.projection": projection.name } })
+  )
+
+/**
+ * Empties the read model and the checkpoint, then replays the whole log into the projection,
+ * reporting progress. Fails with `ReplayDisabled` when `enableReplay` is off. Stop the projection's
+ * runner first: a rebuild does not take its lease.
+ */
+export const rebuild = <R>(
+  projection: Projection<R>,
+  options: Options = {}
+): Effect.Effect<Progress, ProjectionError | StoreUnavailable | ReplayDisabled, Needs<R>> =>
+  Effect.gen(function* () {
+    const config = yield* EventSourcingConfig
+    if (!config.enableReplay) return yield* new ReplayDisabled({ projection: projection.name })
+    yield* (yield* CheckpointStore).reset(projection.name)
+    yield* projection.reset
+    return yield* catchUp(projection, options)
+  }).pipe(
+    Effect.withSpan("ProjectionRunner.rebuild", { attributes: { "cello.projection": projection.name } })
+  )
+
+class LeaseLost extends Data.TaggedError("LeaseLost")<{}> {}
+
+/**
+ * Runs a projection for as long as the effect runs: waits for the lease, catches up, follows live
+ * appends. If the lease is lost (this process stalled past its expiry), it stops and waits again.
+ * Fails only on a projection error, which leaves the checkpoint before the failing event.
+ */
+export const run = <R>(
+  projection: Projection<R>,
+  options: RunOptions = {}
+): Effect.Effect<never, ProjectionError | StoreUnavailable, Needs<R>> =>
+  Effect.gen(function* () {
+    const store = yield* EventStore
+    const checkpoints = yield* CheckpointStore
+    const owner = options.owner ?? uuidv7()
+    const leaseDuration = Duration.fromInputUnsafe(options.leaseDuration ?? "30 seconds")
+    const renewEvery = Duration.divideUnsafe(leaseDuration, 3)
+    const acquire = checkpoints.acquireLease(projection.name, owner, leaseDuration)
+
+    const holdLease = Effect.gen(function* () {
+      yield* Effect.sleep(renewEvery)
+      if (!(yield* acquire)) return yield* new LeaseLost()
+    }).pipe(Effect.forever)
+
+    const follow = Effect.gen(function* () {
+      const from = Option.getOrElse(yield* checkpoints.load(projection.name), () => Checkpoint.start)
+      let processed = 0
+      yield* store.subscribeAll({ from }).pipe(
+        Stream.runForEachArray((page) =>
+          Effect.gen(function* () {
+            const last = yield* applyPage(projection, page)
+            processed += page.length
+            if (Option.isSome(last) && options.onProgress !== undefined) {
+              const head = yield* store.head
+              yield* options.onProgress({
+                projection: projection.name,
+                checkpoint: last.value,
+                processed,
+                behind: behind(head, last.value)
+              })
+            }
+          })
+        )
+      )
+      return yield* Effect.never
+    })
+
+    const whileLeased = Effect.gen(function* () {
+      yield* acquire.pipe(Effect.repeat({ until: (held) => held, schedule: Schedule.spaced(renewEvery) }))
+      yield* Effect.raceFirst(follow, holdLease).pipe(
+        Effect.ensuring(Effect.ignore(checkpoints.releaseLease(projection.name, owner)))
+      )
+    })
+
+    return yield* whileLeased.pipe(
+      Effect.catchTag("LeaseLost", () =>
+        Effect.logWarning("projection lease lost; waiting to take it again")
+      ),
+      Effect.forever
+    )
+  }).pipe(Effect.withSpan("ProjectionRunner.run", { attributes: { "cello.projection": projection.name } }))

@@ -1,0 +1,52 @@
+/**
+ * Live subscriptions for store implementations: catch up and follow by reading from a cursor, waking
+ * on a signal. Because every item comes from the store by cursor, the hand-over from catch-up to live
+ * can neither skip nor repeat an item.
+ */
+import { Deferred, Duration, Effect, Option, Ref, Stream } from "effect"
+
+/** A wake-up hint: take a ticket, read, and if nothing was new, await the ticket. */
+export interface Signal {
+  /** A ticket completes at the next `notify` after it was taken. */
+  readonly ticket: Effect.Effect<Effect.Effect<void>>
+  readonly notify: Effect.Effect<void>
+}
+
+export const makeSignal: Effect.Effect<Signal> = Effect.gen(function* () {
+  const current = yield* Ref.make(yield* Deferred.make<void>())
+  return {
+    ticket: Effect.map(Ref.get(current), (d) => Deferred.await(d)),
+    notify: Effect.flatMap(Deferred.make<void>(), (next) =>
+      Effect.flatMap(Ref.getAndSet(current, next), (previous) => Deferred.succeed(previous, undefined))
+    )
+  }
+})
+
+export interface LiveOptions<A, C, E, R> {
+  readonly from: C
+  /** Items strictly after the cursor, in order (an empty page when there is nothing new). */
+  readonly read: (cursor: C) => Effect.Effect<ReadonlyArray<A>, E, R>
+  /** The cursor just after an item. */
+  readonly cursorOf: (item: A) => C
+  readonly signal: Signal
+  /** How long to wait for a signal before reading again anyway (the fallback when a hint is lost). */
+  readonly pollInterval?: Duration.Input
+}
+
+/** An endless stream of the items after `from`, following new ones as they are stored. */
+export const live = <A, C, E, R>(options: LiveOptions<A, C, E, R>): Stream.Stream<A, E, R> => {
+  const interval = Duration.fromInputUnsafe(options.pollInterval ?? "1 second")
+  return Stream.paginate(options.from, (cursor: C) =>
+    Effect.gen(function* () {
+      // The ticket is taken before the read, so a write between the read and the wait still wakes us.
+      const wake = yield* options.signal.ticket
+      const page = yield* options.read(cursor)
+      const last = page.at(-1)
+      if (last === undefined) {
+        yield* Effect.timeoutOption(wake, interval)
+        return [page, Option.some(cursor)] as const
+      }
+      return [page, Option.some(options.cursorOf(last))] as const
+    })
+  )
+}

@@ -1,0 +1,25 @@
+import { Effect } from "effect"
+import type { NewEvent } from "../EventEnvelope.js"
+import { EventStore } from "../EventStore.js"
+import { uuidv7 } from "../internal/uuid.js"
+
+/** A stream id no other test (or test run sharing the database) uses. */
+export const freshStream = (label: string): string => `conformance-${label}-${uuidv7()}`
+
+/** `n` small events of type `Ping`, numbered from `from`. */
+export const pings = (n: number, from = 1): ReadonlyArray<NewEvent> =>
+  Array.from({ length: n }, (_, i) => ({ type: "Ping", data: { n: from + i } }))
+
+/** Appends `n` pings with expected version "any". */
+export const seed = (streamId: string, n: number) =>
+  EventStore.use((store) => store.append(streamId, pings(n)))
+
+/** The `n` of each event's payload, as stored. */
+export const numbers = (events: ReadonlyArray<{ readonly data: unknown }>): ReadonlyArray<unknown> =>
+  events.map((e) => (typeof e.data === "object" && e.data !== null && "n" in e.data ? e.data.n : undefined))
+
+/** The store's head now: global reads in a test start here, so other data in the store does not matter. */
+export const headNow = EventStore.use((store) => store.head)
+
+export const flipToTag = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(Effect.flip(effect), (e) => e._tag)

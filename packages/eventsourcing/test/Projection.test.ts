@@ -1,0 +1,183 @@
+import {
+  CheckpointStore,
+  EventSourcingConfig,
+  EventStore,
+  Projection,
+  ProjectionRunner,
+  Repository
+} from "@cello/eventsourcing"
+import { MemoryStore } from "@cello/store-memory"
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Effect, Fiber, Layer, Option, Ref, Schema } from "effect"
+import { create, Order, OrderCancelled, OrderCreated, OrderShipped, ship } from "../examples/order.js"
+
+/** A read model: order id → status, plus how many times each event was applied. */
+class Summaries extends Context.Service<
+  Summaries,
+  { readonly rows: Ref.Ref<ReadonlyMap<string, string>>; readonly applied: Ref.Ref<number> }
+>()("test/Summaries") {
+  static readonly layer = Layer.effect(
+    Summaries,
+    Effect.all({ rows: Ref.make<ReadonlyMap<string, string>>(new Map()), applied: Ref.make(0) })
+  )
+}
+
+class Boom extends Schema.TaggedError<Boom>()("Boom", { orderId: Schema.String }) {}
+
+const setStatus = (orderId: string, status: string) =>
+  Effect.gen(function* () {
+    const { rows, applied } = yield* Summaries
+    yield* Ref.update(rows, (m) => new Map(m).set(orderId, status))
+    yield* Ref.update(applied, (n) => n + 1)
+  })
+
+const summaries = (options: { readonly failOn?: string } = {}) =>
+  Projection.make({
+    name: "order-summaries",
+    events: [OrderCreated, OrderShipped, OrderCancelled],
+    handlers: {
+      OrderCreated: (e) =>
+        Effect.gen(function* () {
+          if (e.orderId === options.failOn) return yield* new Boom({ orderId: e.orderId })
+          yield* setStatus(e.orderId, "created")
+        }),
+      OrderShipped: (e) => setStatus(e.orderId, "shipped"),
+      OrderCancelled: (e) => setStatus(e.orderId, "cancelled")
+    },
+    reset: Summaries.use(({ rows }) => Ref.set(rows, new Map()))
+  })
+
+const rows = Summaries.use(({ rows }) => Ref.get(rows))
+const applied = Summaries.use(({ applied }) => Ref.get(applied))
+const Base = Layer.mergeAll(MemoryStore.layer, Summaries.layer)
+const placeOrders = (ids: ReadonlyArray<string>) =>
+  Effect.forEach(ids, (id) => Repository.handle(Order, id, create(id, "c", ["Widget"])), { discard: true })
+
+describe("inline projections", () => {
+  it.effect("update the read model inside the append", () =>
+    Effect.gen(function* () {
+      yield* placeOrders(["o-1"])
+      yield* Repository.handle(Order, "o-1", ship("o-1", "T"))
+      assert.deepStrictEqual([...(yield* rows)], [["o-1", "shipped"]])
+    }).pipe(Effect.provide(Projection.layerInline([summaries()]).pipe(Layer.provideMerge(Base))))
+  )
+
+  it.effect("a failing inline projection fails the command and no event is stored", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(placeOrders(["bad"]))
+      assert.strictEqual(error._tag, "ProjectionError")
+      if (error._tag === "ProjectionError") {
+        assert.deepStrictEqual(
+          [error.projection, error.streamId, error.version, error.type],
+          ["order-summaries", "Order-bad", 1, "OrderCreated"]
+        )
+      }
+      assert.strictEqual(yield* EventStore.streamVersion("Order-bad"), 0)
+      assert.strictEqual((yield* rows).size, 0)
+    }).pipe(
+      Effect.provide(Projection.layerInline([summaries({ failOn: "bad" })]).pipe(Layer.provideMerge(Base)))
+    )
+  )
+})
+
+describe("ProjectionRunner", () => {
+  it.effect("catchUp applies the log from the checkpoint and stores it", () =>
+    Effect.gen(function* () {
+      yield* placeOrders(["a", "b", "c"])
+      yield* EventStore.append("Other-1", [{ type: "SomethingElse", data: {} }])
+      const first = yield* ProjectionRunner.catchUp(summaries(), { batchSize: 2 })
+      assert.strictEqual(first.processed, 4)
+      assert.strictEqual(first.behind, 0)
+      assert.deepStrictEqual([...(yield* rows).keys()].sort(), ["a", "b", "c"])
+      const again = yield* ProjectionRunner.catchUp(summaries())
+      assert.strictEqual(again.processed, 0)
+      assert.strictEqual(yield* applied, 3)
+      assert.deepStrictEqual(yield* ProjectionRunner.status("order-summaries"), { ...again, processed: 0 })
+    }).pipe(Effect.provide(Base))
+  )
+
+  it.effect(
+    "a failing handler stops the projection before the failing event, which is applied after the fix",
+    () =>
+      Effect.gen(function* () {
+        yield* placeOrders(["a", "bad", "c"])
+        const error = yield* Effect.flip(ProjectionRunner.catchUp(summaries({ failOn: "bad" })))
+        assert.strictEqual(error._tag, "ProjectionError")
+        if (error._tag === "ProjectionError") {
+          assert.deepStrictEqual([error.streamId, error.type], ["Order-bad", "OrderCreated"])
+          assert.match(error.message, /order-summaries.*Order-bad/)
+        }
+        assert.deepStrictEqual([...(yield* rows).keys()], ["a"])
+        const stopped = yield* ProjectionRunner.status("order-summaries")
+        assert.strictEqual(stopped.behind, 2)
+        // Fixed handler: resumes at "bad", never skipping it.
+        const resumed = yield* ProjectionRunner.catchUp(summaries())
+        assert.strictEqual(resumed.processed, 2)
+        assert.deepStrictEqual([...(yield* rows).keys()].sort(), ["a", "bad", "c"])
+      }).pipe(Effect.provide(Base))
+  )
+
+  it.effect("rebuild resets the read model and replays everything, reporting progress", () =>
+    Effect.gen(function* () {
+      yield* placeOrders(["a", "b", "c", "d", "e"])
+      yield* ProjectionRunner.catchUp(summaries())
+      const { rows: table } = yield* Summaries
+      yield* Ref.set(table, new Map([["stale", "junk"]]))
+      const reports: Array<readonly [number, number]> = []
+      const done = yield* ProjectionRunner.rebuild(summaries(), {
+        batchSize: 2,
+        onProgress: (p) => Effect.sync(() => reports.push([p.processed, p.behind]))
+      })
+      assert.deepStrictEqual(reports, [
+        [2, 3],
+        [4, 1],
+        [5, 0]
+      ])
+      assert.strictEqual(done.behind, 0)
+      assert.deepStrictEqual([...(yield* rows).keys()].sort(), ["a", "b", "c", "d", "e"])
+    }).pipe(Effect.provide(Base))
+  )
+
+  it.effect("rebuild is refused when enableReplay is off", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(ProjectionRunner.rebuild(summaries()))
+      assert.strictEqual(error._tag, "ReplayDisabled")
+    }).pipe(Effect.provide(Layer.mergeAll(Base, EventSourcingConfig.layer({ enableReplay: false }))))
+  )
+
+  it.live("run follows live appends; two runners on one store apply each event once", () =>
+    Effect.gen(function* () {
+      yield* placeOrders(["a", "b"])
+      const runners = yield* Effect.forEach(["r1", "r2"], (owner) =>
+        Effect.forkChild(ProjectionRunner.run(summaries(), { owner, leaseDuration: "300 millis" }))
+      )
+      yield* placeOrders(["c", "d"])
+      yield* Repository.handle(Order, "a", ship("a", "T"))
+      yield* rows.pipe(
+        Effect.repeat({ until: (m) => m.size === 4 && m.get("a") === "shipped" }),
+        Effect.timeout("5 seconds")
+      )
+      yield* Effect.sleep("400 millis") // long enough for a lease renewal: still one runner
+      assert.strictEqual(yield* applied, 5)
+      yield* Effect.forEach(runners, Fiber.interrupt)
+    }).pipe(Effect.provide(Base))
+  )
+
+  it.live("a runner takes over a lease whose holder died without releasing it", () =>
+    Effect.gen(function* () {
+      const checkpoints = yield* CheckpointStore.CheckpointStore
+      yield* placeOrders(["a"])
+      assert.isTrue(yield* checkpoints.acquireLease("order-summaries", "dead-process", "300 millis"))
+      const runner = yield* Effect.forkChild(
+        ProjectionRunner.run(summaries(), { owner: "survivor", leaseDuration: "300 millis" })
+      )
+      yield* Effect.sleep("50 millis")
+      assert.strictEqual((yield* rows).size, 0)
+      yield* rows.pipe(Effect.repeat({ until: (m) => m.size === 1 }), Effect.timeout("5 seconds"))
+      assert.isTrue(Option.isSome(yield* checkpoints.load("order-summaries")))
+      yield* Fiber.interrupt(runner)
+      // Interrupting released the lease: another owner may take it at once.
+      assert.isTrue(yield* checkpoints.acquireLease("order-summaries", "next", "1 second"))
+    }).pipe(Effect.provide(Base))
+  )
+})

@@ -1,0 +1,146 @@
+/**
+ * The event store in memory, with the semantics of the SQL stores: expected versions checked, appends
+ * all-or-nothing (inline projections included), payloads stored as JSON copies, a global order, and
+ * live subscriptions woken on every commit. Appends are serialized by one permit; reads are lock-free
+ * because a commit publishes its events in one synchronous step.
+ */
+import {
+  Append,
+  Checkpoint,
+  ConcurrencyError,
+  type EventEnvelope,
+  type EventMetadata,
+  EventStore,
+  ExpectedVersion,
+  StreamNotFound,
+  Subscription
+} from "@cello/eventsourcing"
+import { DateTime, Effect, Layer, Semaphore } from "effect"
+
+const deepFreeze = <A>(value: A): A => {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
+}
+
+// The text was produced by `Append.prepare` from an `EventMetadata` value, so it parses back to one.
+const parseMetadata = (json: string): EventMetadata => JSON.parse(json)
+
+/** First index in `sorted` whose checkpoint is after `from`. */
+const firstAfter = (sorted: ReadonlyArray<EventEnvelope>, from: Checkpoint.Checkpoint): number => {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const item = sorted[mid]
+    if (item !== undefined && Checkpoint.isAfter(item.checkpoint, from)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+const pageSize = 500
+
+export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(function* () {
+  const all: Array<EventEnvelope> = []
+  const streams = new Map<string, Array<EventEnvelope>>()
+  let transaction = 0n
+  const permit = yield* Semaphore.make(1)
+  const signal = yield* Subscription.makeSignal
+
+  const streamVersion = (streamId: string): number => streams.get(streamId)?.length ?? 0
+
+  const readAllSync = (from: Checkpoint.Checkpoint, limit: number): ReadonlyArray<EventEnvelope> => {
+    const start = firstAfter(all, from)
+    return all.slice(start, start + Math.max(0, limit))
+  }
+
+  const readStreamAfter = (streamId: string, after: number, limit: number): ReadonlyArray<EventEnvelope> =>
+    (streams.get(streamId) ?? []).slice(after, after + limit)
+
+  const append: EventStore.EventStoreShape["append"] = (streamId, events, options = {}) =>
+    Effect.gen(function* () {
+      const prepared = yield* Append.prepare(streamId, events, options)
+      const expected = options.expectedVersion ?? "any"
+      const actual = streamVersion(streamId)
+      if (!ExpectedVersion.matches(expected, actual))
+        return yield* new ConcurrencyError({ streamId, expected, actual })
+      if (prepared.length === 0)
+        return { streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined }
+      const timestamp = yield* DateTime.now
+      const tx = transaction + 1n
+      const base = all.length
+      const envelopes = prepared.map(
+        (event, i): EventEnvelope =>
+          deepFreeze({
+            eventId: event.eventId,
+            streamId,
+            type: event.type,
+            schemaVersion: event.schemaVersion,
+            streamVersion: actual + i + 1,
+            position: base + i + 1,
+            checkpoint: Checkpoint.make(tx, BigInt(base + i + 1)),
+            timestamp,
+            data: JSON.parse(event.dataJson),
+            metadata: parseMetadata(event.metadataJson)
+          })
+      )
+      if (options.inline !== undefined) yield* options.inline(envelopes)
+      // Commit: one synchronous step, so no reader sees part of an append.
+      transaction = tx
+      all.push(...envelopes)
+      const stream = streams.get(streamId)
+      if (stream === undefined) streams.set(streamId, [...envelopes])
+      else stream.push(...envelopes)
+      yield* signal.notify
+      return {
+        streamId,
+        nextExpectedVersion: actual + envelopes.length,
+        events: envelopes,
+        checkpoint: envelopes.at(-1)?.checkpoint
+      }
+    }).pipe(permit.withPermit)
+
+  const readStream: EventStore.EventStoreShape["readStream"] = (streamId, options = {}) =>
+    Effect.suspend(() => {
+      const stream = streams.get(streamId)
+      if (stream === undefined) return Effect.fail(new StreamNotFound({ streamId }))
+      const limit = options.limit ?? Number.MAX_SAFE_INTEGER
+      if (options.direction === "backwards") {
+        const from = Math.min(options.from ?? stream.length, stream.length)
+        return Effect.succeed(stream.slice(Math.max(0, from - limit), Math.max(0, from)).reverse())
+      }
+      const from = Math.max(1, options.from ?? 1)
+      return Effect.succeed(stream.slice(from - 1, from - 1 + Math.max(0, limit)))
+    })
+
+  return EventStore.make({
+    append,
+    readStream,
+    readAll: (options = {}) =>
+      Effect.sync(() =>
+        readAllSync(options.from ?? Checkpoint.start, options.limit ?? Number.MAX_SAFE_INTEGER)
+      ),
+    subscribeAll: (options = {}) =>
+      Subscription.live({
+        from: options.from ?? Checkpoint.start,
+        read: (cursor) => Effect.sync(() => readAllSync(cursor, pageSize)),
+        cursorOf: (event) => event.checkpoint,
+        signal
+      }),
+    subscribeStream: (streamId, options = {}) =>
+      Subscription.live({
+        from: Math.max(0, (options.from ?? 1) - 1),
+        read: (after) => Effect.sync(() => readStreamAfter(streamId, after, pageSize)),
+        cursorOf: (event) => event.streamVersion,
+        signal
+      }),
+    streamVersion: (streamId) => Effect.sync(() => streamVersion(streamId)),
+    head: Effect.sync(() => all.at(-1)?.checkpoint ?? Checkpoint.start)
+  })
+})
+
+/** A fresh, empty in-memory event store. */
+export const layer: Layer.Layer<EventStore.EventStore> = Layer.effect(EventStore.EventStore, make)

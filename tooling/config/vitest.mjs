@@ -1,0 +1,19 @@
+// Shared vitest settings: tests resolve workspace packages to their TypeScript sources
+// (the "@cello/source" export condition), so `pnpm test` needs no build first.
+import { defineConfig } from "vitest/config"
+
+const conditions = ["@cello/source", "import", "module", "node", "default"]
+
+/** @param {{ testTimeout?: number }} [options] */
+export const packageTest = (options = {}) =>
+  defineConfig({
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: ["@cello/source"] } },
+    test: {
+      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      // `*.types.test.ts` files are type-checked by tsc (an unmet @ts-expect-error fails the test).
+      typecheck: { enabled: true, include: ["**/*.types.test.ts"], tsconfig: "./tsconfig.json" },
+      testTimeout: options.testTimeout ?? 30_000,
+      hookTimeout: 60_000
+    }
+  })
