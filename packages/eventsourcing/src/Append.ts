@@ -34,6 +34,13 @@ const textProblem = (s: string): string | undefined =>
 
 const byteLength = (s: string): number => Buffer.byteLength(s, "utf8")
 
+/**
+ * True when a stream id could have been stored: readers may answer "no such stream" for any other id
+ * without asking the database (which would reject it as text).
+ */
+export const isStorableStreamId = (streamId: string): boolean =>
+  streamId.length > 0 && textProblem(streamId) === undefined && byteLength(streamId) <= maxStreamIdBytes
+
 class JsonProblem {
   constructor(readonly reason: string) {}
 }

@@ -1,5 +1,7 @@
-/**
- * @cello/store-postgres — reserved: this package is filled by its own issue (see the root README).
- * It builds and publishes an empty module today so the workspace layout is final.
- */
-export {}
+export * as Migrations from "./Migrations.js"
+export * as PgCheckpointStore from "./PgCheckpointStore.js"
+export * as PgDatabase from "./PgDatabase.js"
+export * as PgEventStore from "./PgEventStore.js"
+export * as PgSnapshotStore from "./PgSnapshotStore.js"
+export * as PgStore from "./PgStore.js"
+export * as PgStoreConfig from "./PgStoreConfig.js"

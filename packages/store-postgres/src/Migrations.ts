@@ -1,0 +1,54 @@
+/**
+ * Versioned migrations, written with kysely's schema builder and run through the store's SQL client.
+ * Each runs in its own transaction under an advisory lock, so several app instances starting at once
+ * migrate exactly once; re-running is a no-op. (kysely's own Migrator needs a kysely driver; ours runs
+ * on Effect's `SqlClient`, so migrations join the same pool and spans.)
+ */
+import { Effect } from "effect"
+import type { SqlError } from "effect/sql"
+import { type Compilable, sql } from "kysely"
+import * as EventStoreTables from "./migrations/0001_event_store.js"
+import { PgDatabase } from "./PgDatabase.js"
+
+interface Migration {
+  readonly id: number
+  readonly name: string
+  readonly up: (db: PgDatabase["Service"]["db"]) => ReadonlyArray<Compilable<unknown>>
+}
+
+/** Every migration, in order. Append only: never edit or renumber a released one. */
+export const all: ReadonlyArray<Migration> = [{ id: 1, name: EventStoreTables.name, up: EventStoreTables.up }]
+
+/** Applies pending migrations; returns the ones it applied (empty when up to date). */
+export const run: Effect.Effect<ReadonlyArray<string>, SqlError.SqlError, PgDatabase> = Effect.gen(
+  function* () {
+    const database = yield* PgDatabase
+    const { db, run, config } = database
+    return yield* database.sql.withTransaction(
+      Effect.gen(function* () {
+        // One migrator at a time per schema; the lock is released at commit.
+        yield* run(
+          sql`SELECT pg_advisory_xact_lock(hashtext(${`cello-migrate:${config.schema}`}))`.compile(db)
+        )
+        yield* run(sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(config.schema)}`.compile(db))
+        yield* run(
+          db.schema
+            .createTable("cello_migrations")
+            .ifNotExists()
+            .addColumn("id", "integer", (c) => c.primaryKey())
+            .addColumn("name", "text", (c) => c.notNull())
+            .addColumn("applied_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+        )
+        const done = new Set((yield* run(db.selectFrom("cello_migrations").select("id"))).map((r) => r.id))
+        const applied: Array<string> = []
+        for (const migration of all) {
+          if (done.has(migration.id)) continue
+          for (const statement of migration.up(db)) yield* run(statement)
+          yield* run(db.insertInto("cello_migrations").values({ id: migration.id, name: migration.name }))
+          applied.push(`${String(migration.id).padStart(4, "0")}_${migration.name}`)
+        }
+        return applied
+      })
+    )
+  }
+).pipe(Effect.withSpan("PgStore.migrate"))

@@ -1,0 +1,99 @@
+/**
+ * The EventStore port on PostgreSQL. Live subscriptions are woken by LISTEN/NOTIFY (one listening
+ * connection per store) and poll as a fallback, so a lost notification only costs latency.
+ */
+import { Append, Checkpoint, EventStore, Subscription } from "@cello/eventsourcing"
+import { Effect, Layer, Queue, Schedule, type Scope, Stream } from "effect"
+import { appendToStream } from "./appendToStream.js"
+import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import { PgDatabase, type PgDatabaseShape } from "./PgDatabase.js"
+import { head, readAll, readAllAfter, streamVersion } from "./readAll.js"
+import { readStream } from "./readStream.js"
+
+const pageSize = 500
+
+/** Feeds a signal from the append channel; if the listener drops, it reconnects (polling covers the gap). */
+const listen = (database: PgDatabaseShape, signal: Subscription.Signal) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const notifications = yield* database.pg.listen(database.channel)
+      yield* signal.notify // anything appended while we were not listening
+      yield* Queue.take(notifications).pipe(Effect.andThen(signal.notify), Effect.forever)
+    })
+  ).pipe(
+    Effect.tapCause((cause) => Effect.logDebug("cello: LISTEN connection lost; retrying", cause)),
+    Effect.retry(Schedule.spaced("1 second")),
+    Effect.ignore
+  )
+
+export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase | Scope.Scope> = Effect.gen(
+  function* () {
+    const database = yield* PgDatabase
+    const signal = yield* Subscription.makeSignal
+    let listening = false
+    // The listener starts with the first subscription, and lives as long as the store's layer.
+    const scope = yield* Effect.scope
+    const ensureListening = Effect.suspend(() => {
+      if (listening) return Effect.void
+      listening = true
+      return Effect.asVoid(Effect.forkIn(listen(database, signal), scope))
+    })
+    const pollInterval = database.config.pollInterval
+
+    return EventStore.make({
+      append: appendToStream(database),
+      readStream: readStream(database),
+      readAll: readAll(database),
+      subscribeAll: (options = {}) =>
+        Stream.unwrap(
+          Effect.as(
+            ensureListening,
+            Subscription.live({
+              from: options.from ?? Checkpoint.start,
+              read: (cursor) => readAllAfter(database, cursor, pageSize),
+              cursorOf: (event) => event.checkpoint,
+              signal,
+              pollInterval
+            })
+          )
+        ),
+      subscribeStream: (streamId, options = {}) =>
+        Stream.unwrap(
+          Effect.as(
+            ensureListening,
+            Subscription.live({
+              from: Math.max(0, (options.from ?? 1) - 1),
+              read: (after: number) =>
+                !Append.isStorableStreamId(streamId)
+                  ? Effect.succeed([])
+                  : database
+                      .run(
+                        database.db
+                          .selectFrom("events")
+                          .select(envelopeColumns)
+                          .where("stream_id", "=", streamId)
+                          .where("stream_version", ">", String(after))
+                          .orderBy("events.stream_version")
+                          .limit(pageSize)
+                      )
+                      .pipe(
+                        Effect.map((rows) => rows.map(toEnvelope)),
+                        Effect.mapError(database.unavailable("subscribeStream"))
+                      ),
+              cursorOf: (event) => event.streamVersion,
+              signal,
+              pollInterval
+            })
+          )
+        ),
+      streamVersion: streamVersion(database),
+      head: head(database)
+    })
+  }
+)
+
+/** The event store over the `PgDatabase` in context. */
+export const layer: Layer.Layer<EventStore.EventStore, never, PgDatabase> = Layer.effect(
+  EventStore.EventStore,
+  make
+)

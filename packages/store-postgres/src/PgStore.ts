@@ -1,0 +1,53 @@
+/**
+ * Every event-sourcing port on PostgreSQL, from a URL: `PgStore.layer({ url })`, or from the
+ * environment: `PgStore.layerConfig()`. Migrations run at start-up unless `migrate: false`.
+ */
+import type { CheckpointStore, EventStore, SnapshotStore, StoreUnavailable } from "@cello/eventsourcing"
+import type { PgClient } from "@effect/sql-pg"
+import { type Config, Effect, Layer } from "effect"
+import type { SqlClient } from "effect/sql"
+import * as Migrations from "./Migrations.js"
+import * as PgCheckpointStore from "./PgCheckpointStore.js"
+import * as PgDatabase from "./PgDatabase.js"
+import * as PgEventStore from "./PgEventStore.js"
+import * as PgSnapshotStore from "./PgSnapshotStore.js"
+import * as PgStoreConfig from "./PgStoreConfig.js"
+
+export type Services =
+  | EventStore.EventStore
+  | SnapshotStore.SnapshotStore
+  | CheckpointStore.CheckpointStore
+  | PgDatabase.PgDatabase
+  | PgClient.PgClient
+  | SqlClient.SqlClient
+
+const ports = Layer.mergeAll(PgEventStore.layer, PgSnapshotStore.layer, PgCheckpointStore.layer)
+
+const migrateOnStart = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const database = yield* PgDatabase.PgDatabase
+    if (!database.config.migrate) return
+    const applied = yield* Migrations.run.pipe(Effect.mapError(database.unavailable("migrate")))
+    if (applied.length > 0) yield* Effect.logInfo(`cello: applied migrations ${applied.join(", ")}`)
+  })
+)
+
+/** The ports over an existing `PgDatabase` (to share a pool you built). */
+export const layerFromDatabase: Layer.Layer<
+  EventStore.EventStore | SnapshotStore.SnapshotStore | CheckpointStore.CheckpointStore,
+  StoreUnavailable,
+  PgDatabase.PgDatabase
+> = Layer.provideMerge(ports, migrateOnStart)
+
+export const layer = (input: PgStoreConfig.Input): Layer.Layer<Services, StoreUnavailable> =>
+  layerFromDatabase.pipe(Layer.provideMerge(PgDatabase.layer(PgStoreConfig.make(input))))
+
+export const layerConfig = (
+  config: Config.Config<PgStoreConfig.PgStoreConfig> = PgStoreConfig.fromEnv
+): Layer.Layer<Services, StoreUnavailable | Config.ConfigError> =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const c = yield* config
+      return layerFromDatabase.pipe(Layer.provideMerge(PgDatabase.layer(c)))
+    })
+  )

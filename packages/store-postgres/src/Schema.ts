@@ -1,0 +1,53 @@
+/** The tables of the store, as kysely sees them (columns as the queries select them). */
+import type { ColumnType, Generated } from "kysely"
+
+export interface StreamsTable {
+  stream_id: string
+  version: ColumnType<string, number, number>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface EventsTable {
+  position: Generated<string>
+  transaction_id: Generated<string>
+  event_id: string
+  stream_id: string
+  stream_version: ColumnType<string, number, never>
+  type: string
+  schema_version: number
+  data: ColumnType<unknown, string, never>
+  metadata: ColumnType<unknown, string, never>
+  created_at: Generated<Date>
+}
+
+export interface SnapshotsTable {
+  stream_id: string
+  stream_version: ColumnType<string, number, number>
+  state_version: number
+  state: ColumnType<unknown, string, string>
+  taken_at: Generated<Date>
+}
+
+export interface CheckpointsTable {
+  name: string
+  transaction_id: ColumnType<string | null, string | null, string | null>
+  position: ColumnType<string | null, string | null, string | null>
+  owner: string | null
+  lease_expires_at: Date | null
+  updated_at: Generated<Date>
+}
+
+export interface MigrationsTable {
+  id: number
+  name: string
+  applied_at: Generated<Date>
+}
+
+export interface Database {
+  streams: StreamsTable
+  events: EventsTable
+  snapshots: SnapshotsTable
+  checkpoints: CheckpointsTable
+  cello_migrations: MigrationsTable
+}

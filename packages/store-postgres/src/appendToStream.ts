@@ -1,0 +1,138 @@
+/**
+ * Append in one statement: the stream row is checked and moved first (so a losing writer inserts
+ * nothing and burns no position), then all events are inserted in one INSERT, and a NOTIFY wakes
+ * live subscribers at commit. One round trip, atomic by itself; with inline projections it runs in
+ * a transaction with them.
+ */
+import {
+  Append,
+  ConcurrencyError,
+  type ExpectedVersion as EV,
+  type EventStore,
+  InvalidAppendError,
+  type StoreUnavailable
+} from "@cello/eventsourcing"
+import { Effect } from "effect"
+import { SqlError } from "effect/sql"
+import { type RawBuilder, sql } from "kysely"
+import { type EnvelopeRow, toEnvelope } from "./internal/envelope.js"
+import type { PgDatabaseShape } from "./PgDatabase.js"
+
+const streamMove = (
+  database: PgDatabaseShape,
+  streamId: string,
+  count: number,
+  expected: EV.ExpectedVersion
+): RawBuilder<unknown> => {
+  const streams = sql.id(database.config.schema, "streams")
+  switch (expected) {
+    case "any":
+      return sql`INSERT INTO ${streams} AS s (stream_id, version) VALUES (${streamId}, ${count})
+        ON CONFLICT (stream_id) DO UPDATE SET version = s.version + ${count}, updated_at = now() RETURNING version`
+    case "no_stream":
+    case 0:
+      return sql`INSERT INTO ${streams} (stream_id, version) VALUES (${streamId}, ${count})
+        ON CONFLICT (stream_id) DO NOTHING RETURNING version`
+    case "stream_exists":
+      return sql`UPDATE ${streams} SET version = version + ${count}, updated_at = now()
+        WHERE stream_id = ${streamId} RETURNING version`
+    default:
+      return sql`UPDATE ${streams} SET version = version + ${count}, updated_at = now()
+        WHERE stream_id = ${streamId} AND version = ${expected} RETURNING version`
+  }
+}
+
+const currentVersion = (database: PgDatabaseShape, streamId: string) =>
+  database
+    .run(
+      database.db
+        .selectFrom("streams")
+        .select(sql<string>`version::text`.as("version"))
+        .where("stream_id", "=", streamId)
+    )
+    .pipe(Effect.map((rows) => Number(rows[0]?.version ?? 0)))
+
+const mapAppendError =
+  (database: PgDatabaseShape, streamId: string) =>
+  (error: SqlError.SqlError): Effect.Effect<never, InvalidAppendError | StoreUnavailable> => {
+    const reason = error.reason
+    if (reason._tag === "UniqueViolation" && reason.constraint.includes("event_id"))
+      return Effect.fail(
+        new InvalidAppendError({ streamId, reason: "an event id of this append is already stored" })
+      )
+    return Effect.fail(database.unavailable("append")(error))
+  }
+
+export const appendToStream =
+  (database: PgDatabaseShape): EventStore.EventStoreShape["append"] =>
+  (streamId, events, options = {}) =>
+    Effect.gen(function* () {
+      const prepared = yield* Append.prepare(streamId, events, options)
+      const expected = options.expectedVersion ?? "any"
+      if (prepared.length === 0) {
+        const actual = yield* currentVersion(database, streamId).pipe(
+          Effect.mapError(database.unavailable("append"))
+        )
+        if (expected !== "any" && !matchesEmpty(expected, actual))
+          return yield* new ConcurrencyError({ streamId, expected, actual })
+        return { streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined }
+      }
+      const k = prepared.length
+      const rows = sql.join(
+        prepared.map(
+          (e, i) =>
+            sql`(${e.eventId}::uuid, ${e.type}, ${e.schemaVersion}::int, ${e.dataJson}::jsonb, ${e.metadataJson}::jsonb, ${i + 1}::int)`
+        )
+      )
+      const events_ = sql.id(database.config.schema, "events")
+      const statement = sql<EnvelopeRow>`
+        WITH stream AS (${streamMove(database, streamId, k, expected)}),
+        inserted AS (
+          INSERT INTO ${events_} (event_id, type, schema_version, data, metadata, stream_id, stream_version)
+          SELECT v.event_id, v.type, v.schema_version, v.data, v.metadata, ${streamId}, stream.version - ${k} + v.n
+          FROM stream, (VALUES ${rows}) AS v(event_id, type, schema_version, data, metadata, n)
+          ORDER BY v.n
+          RETURNING position, transaction_id, event_id, stream_id, stream_version, type, schema_version, data, metadata, created_at
+        ),
+        woken AS (SELECT pg_notify(${database.channel}, '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_row)
+        SELECT position::text AS position, transaction_id::text AS transaction_id, event_id::text AS event_id,
+          stream_id, stream_version::text AS stream_version, type, schema_version, data::text AS data,
+          metadata::text AS metadata, (extract(epoch from created_at) * 1000)::float8 AS created_ms
+        FROM inserted, (SELECT count(*) FROM woken) AS w
+        ORDER BY inserted.stream_version`
+      const write = Effect.gen(function* () {
+        const inserted = yield* database
+          .run(statement.compile(database.db))
+          .pipe(Effect.catchTag("SqlError", mapAppendError(database, streamId)))
+        if (inserted.length === 0) {
+          const actual = yield* currentVersion(database, streamId).pipe(
+            Effect.mapError(database.unavailable("append"))
+          )
+          return yield* new ConcurrencyError({ streamId, expected, actual })
+        }
+        const envelopes = inserted.map(toEnvelope)
+        if (options.inline !== undefined) yield* options.inline(envelopes)
+        return envelopes
+      })
+      const envelopes =
+        options.inline === undefined
+          ? yield* write
+          : // BEGIN/COMMIT failures are the store's; the inline step's own errors pass through as they are.
+            yield* database.sql
+              .withTransaction(write)
+              .pipe(
+                Effect.mapError((e) =>
+                  e instanceof SqlError.SqlError ? database.unavailable("append")(e) : e
+                )
+              )
+      const last = envelopes.at(-1)
+      return {
+        streamId,
+        nextExpectedVersion: last?.streamVersion ?? 0,
+        events: envelopes,
+        checkpoint: last?.checkpoint
+      }
+    })
+
+const matchesEmpty = (expected: EV.ExpectedVersion, actual: number): boolean =>
+  expected === "no_stream" ? actual === 0 : expected === "stream_exists" ? actual > 0 : expected === actual

@@ -1,0 +1,83 @@
+/**
+ * The global log after a checkpoint, in (transaction id, position) order, reading only transactions
+ * older than every transaction still running. A plain `position > last` poll would skip an event
+ * whose transaction took its position early but committed late; this never does.
+ */
+import {
+  Append,
+  Checkpoint,
+  type EventEnvelope,
+  type EventStore,
+  type StoreUnavailable
+} from "@cello/eventsourcing"
+import { Effect } from "effect"
+import { sql } from "kysely"
+import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import type { PgDatabaseShape } from "./PgDatabase.js"
+
+const visible = sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`
+
+export const readAllAfter = (
+  database: PgDatabaseShape,
+  from: Checkpoint.Checkpoint,
+  limit: number
+): Effect.Effect<ReadonlyArray<EventEnvelope>, StoreUnavailable> =>
+  database
+    .run(
+      database.db
+        .selectFrom("events")
+        .select(envelopeColumns)
+        .where(
+          sql<boolean>`(transaction_id, position) > (${String(from.transaction)}::xid8, ${String(from.position)}::bigint)`
+        )
+        .where(visible)
+        .orderBy("events.transaction_id")
+        .orderBy("events.position")
+        .limit(Math.max(0, limit))
+    )
+    .pipe(
+      Effect.map((rows) => rows.map(toEnvelope)),
+      Effect.mapError(database.unavailable("readAll"))
+    )
+
+export const readAll =
+  (database: PgDatabaseShape): EventStore.EventStoreShape["readAll"] =>
+  (options = {}) =>
+    readAllAfter(database, options.from ?? Checkpoint.start, options.limit ?? 10_000)
+
+/** The newest visible event's checkpoint. */
+export const head = (database: PgDatabaseShape): Effect.Effect<Checkpoint.Checkpoint, StoreUnavailable> =>
+  database
+    .run(
+      database.db
+        .selectFrom("events")
+        .select([sql<string>`transaction_id::text`.as("tx"), sql<string>`position::text`.as("pos")])
+        .where(visible)
+        .orderBy("events.transaction_id", "desc")
+        .orderBy("events.position", "desc")
+        .limit(1)
+    )
+    .pipe(
+      Effect.map((rows) => {
+        const row = rows[0]
+        return row === undefined ? Checkpoint.start : Checkpoint.make(BigInt(row.tx), BigInt(row.pos))
+      }),
+      Effect.mapError(database.unavailable("head"))
+    )
+
+export const streamVersion =
+  (database: PgDatabaseShape): EventStore.EventStoreShape["streamVersion"] =>
+  (streamId) =>
+    Append.isStorableStreamId(streamId)
+      ? database
+          .run(
+            database.db
+              .selectFrom("streams")
+              .select(sql<string>`version::text`.as("version"))
+              .where("stream_id", "=", streamId)
+          )
+          .pipe(
+            Effect.map((rows) => Number(rows[0]?.version ?? 0)),
+            Effect.mapError(database.unavailable("streamVersion"))
+          )
+      : Effect.succeed(0)
