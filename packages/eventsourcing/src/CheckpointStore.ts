@@ -22,6 +22,14 @@ export interface CheckpointStoreShape {
   ) => Effect.Effect<boolean, StoreUnavailable>
   /** Gives the lease up if `owner` holds it, so another process can take over at once. */
   readonly releaseLease: (name: string, owner: string) => Effect.Effect<void, StoreUnavailable>
+  /** True when `atomically` really commits the effect's writes and the checkpoint together. */
+  readonly atomic: boolean
+  /**
+   * Runs an effect so that its writes and the checkpoint saves inside it commit together, when the
+   * store can (PostgreSQL: one transaction, so a read model in the same database is updated exactly
+   * once). Stores that cannot (`atomic: false`) run it as it is; projections must then be idempotent.
+   */
+  readonly atomically: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StoreUnavailable, R>
 }
 
 export class CheckpointStore extends Context.Service<CheckpointStore, CheckpointStoreShape>()(

@@ -53,9 +53,38 @@ export const status = (
     return { projection: name, checkpoint, processed: 0, behind: behind(head, checkpoint) }
   })
 
+/** Applies events in order; on the first failure, how many succeeded and the error. */
+const applyEach = <R>(
+  projection: Projection<R>,
+  events: ReadonlyArray<EventEnvelope>
+): Effect.Effect<Option.Option<readonly [number, ProjectionError]>, never, R> =>
+  Effect.gen(function* () {
+    for (const [i, envelope] of events.entries()) {
+      const applied = yield* Effect.result(projection.apply(envelope))
+      if (applied._tag === "Failure") return Option.some([i, applied.failure] as const)
+    }
+    return Option.none()
+  })
+
+/** Applies events and stores the last one's checkpoint, atomically where the store can. */
+const commit = <R>(projection: Projection<R>, events: ReadonlyArray<EventEnvelope>) =>
+  Effect.gen(function* () {
+    const checkpoints = yield* CheckpointStore
+    const last = events.at(-1)
+    if (last === undefined) return
+    yield* checkpoints.atomically(
+      Effect.gen(function* () {
+        const failed = yield* applyEach(projection, events)
+        if (Option.isSome(failed)) return yield* Effect.fail(failed.value[1])
+        yield* checkpoints.save(projection.name, last.checkpoint)
+      })
+    )
+  })
+
 /**
- * Applies a page of events in order. On the first failure it stores the checkpoint of the last event
- * that succeeded and fails: the failing event is never skipped.
+ * Applies a page of events in order and stores its last checkpoint. If an event fails, the page is
+ * undone (where the store is atomic), the events before it are applied and checkpointed, and the
+ * error is returned: the failing event is never skipped.
  */
 const applyPage = <R>(
   projection: Projection<R>,
@@ -63,18 +92,28 @@ const applyPage = <R>(
 ): Effect.Effect<Option.Option<Checkpoint.Checkpoint>, ProjectionError | StoreUnavailable, Needs<R>> =>
   Effect.gen(function* () {
     const checkpoints = yield* CheckpointStore
-    let done: EventEnvelope | undefined
-    for (const envelope of page) {
-      const applied = yield* Effect.result(projection.apply(envelope))
-      if (applied._tag === "Failure") {
-        if (done !== undefined) yield* checkpoints.save(projection.name, done.checkpoint)
-        return yield* Effect.fail(applied.failure)
+    const last = page.at(-1)
+    if (last === undefined) return Option.none()
+    if (!checkpoints.atomic) {
+      // Nothing can be undone: keep what was applied and checkpoint up to it.
+      const failed = yield* applyEach(projection, page)
+      if (Option.isNone(failed)) {
+        yield* checkpoints.save(projection.name, last.checkpoint)
+        return Option.some(last.checkpoint)
       }
-      done = envelope
+      const [at, error] = failed.value
+      const done = page[at - 1]
+      if (done !== undefined) yield* checkpoints.save(projection.name, done.checkpoint)
+      return yield* Effect.fail(error)
     }
-    if (done === undefined) return Option.none()
-    yield* checkpoints.save(projection.name, done.checkpoint)
-    return Option.some(done.checkpoint)
+    const result = yield* Effect.result(commit(projection, page))
+    if (result._tag === "Success") return Option.some(last.checkpoint)
+    if (result.failure._tag !== "ProjectionError") return yield* Effect.fail(result.failure)
+    // Commit the events before the failing one again (the page's transaction was rolled back).
+    const error = result.failure
+    const failedAt = page.findIndex((e) => e.streamId === error.streamId && e.streamVersion === error.version)
+    if (failedAt > 0) yield* commit(projection, page.slice(0, failedAt))
+    return yield* Effect.fail(result.failure)
   })
 
 /** Applies everything after the stored checkpoint, up to the head, and returns where it stopped. */

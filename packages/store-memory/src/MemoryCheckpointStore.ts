@@ -30,7 +30,10 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape> = Effect.
     releaseLease: (name, owner) =>
       Effect.sync(() => {
         if (leases.get(name)?.owner === owner) leases.delete(name)
-      })
+      }),
+    // Memory cannot roll back a read model: projections on this store must be idempotent.
+    atomic: false,
+    atomically: (effect) => effect
   }
 })
 

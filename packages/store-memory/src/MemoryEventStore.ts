@@ -12,6 +12,7 @@ import {
   type EventMetadata,
   EventStore,
   ExpectedVersion,
+  InvalidAppendError,
   StreamNotFound,
   Subscription
 } from "@cello/eventsourcing"
@@ -46,6 +47,7 @@ const pageSize = 500
 export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(function* () {
   const all: Array<EventEnvelope> = []
   const streams = new Map<string, Array<EventEnvelope>>()
+  const eventIds = new Set<string>()
   let transaction = 0n
   const permit = yield* Semaphore.make(1)
   const signal = yield* Subscription.makeSignal
@@ -69,6 +71,11 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(functi
         return yield* new ConcurrencyError({ streamId, expected, actual })
       if (prepared.length === 0)
         return { streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined }
+      if (prepared.some((e) => eventIds.has(e.eventId)))
+        return yield* new InvalidAppendError({
+          streamId,
+          reason: "an event id of this append is already stored"
+        })
       const timestamp = yield* DateTime.now
       const tx = transaction + 1n
       const base = all.length
@@ -91,6 +98,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(functi
       // Commit: one synchronous step, so no reader sees part of an append.
       transaction = tx
       all.push(...envelopes)
+      for (const e of envelopes) eventIds.add(e.eventId)
       const stream = streams.get(streamId)
       if (stream === undefined) streams.set(streamId, [...envelopes])
       else stream.push(...envelopes)

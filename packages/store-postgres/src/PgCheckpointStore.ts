@@ -4,6 +4,7 @@
  */
 import { Checkpoint, CheckpointStore } from "@cello/eventsourcing"
 import { Duration, Effect, Layer, Option } from "effect"
+import { SqlError } from "effect/sql"
 import { sql } from "kysely"
 import { PgDatabase } from "./PgDatabase.js"
 
@@ -79,6 +80,16 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, Pg
           Effect.mapError(database.unavailable("acquireLease"))
         )
       },
+      // Read-model writes through the same SqlClient join this transaction: exactly once.
+      atomic: true,
+      atomically: (effect) =>
+        database.sql
+          .withTransaction(effect)
+          .pipe(
+            Effect.mapError((e) =>
+              e instanceof SqlError.SqlError ? database.unavailable("checkpoint transaction")(e) : e
+            )
+          ),
       releaseLease: (name, owner) =>
         run(
           db

@@ -34,7 +34,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
     // The listener starts with the first subscription, and lives as long as the store's layer.
     const scope = yield* Effect.scope
     const ensureListening = Effect.suspend(() => {
-      if (listening) return Effect.void
+      if (listening || !database.config.listen) return Effect.void
       listening = true
       return Effect.asVoid(Effect.forkIn(listen(database, signal), scope))
     })

@@ -9,6 +9,7 @@ import type { SqlClient } from "effect/sql"
 import * as Migrations from "./Migrations.js"
 import * as PgCheckpointStore from "./PgCheckpointStore.js"
 import * as PgDatabase from "./PgDatabase.js"
+import * as PgEmbedded from "./PgEmbedded.js"
 import * as PgEventStore from "./PgEventStore.js"
 import * as PgSnapshotStore from "./PgSnapshotStore.js"
 import * as PgStoreConfig from "./PgStoreConfig.js"
@@ -50,4 +51,17 @@ export const layerConfig = (
       const c = yield* config
       return layerFromDatabase.pipe(Layer.provideMerge(PgDatabase.layer(c)))
     })
+  )
+
+/**
+ * The store on an embedded PGlite database: zero set-up, durable in `dataDir` (in memory without
+ * one). One connection, polling subscriptions: for demos, tests and single-process apps.
+ */
+export const layerEmbedded = (
+  options: PgEmbedded.Options & Omit<PgStoreConfig.Input, "url" | "poolSize" | "listen"> = {}
+): Layer.Layer<Services, StoreUnavailable> =>
+  Layer.unwrap(
+    Effect.map(PgEmbedded.start(options), (url) =>
+      layer({ pollInterval: "100 millis", ...options, url, poolSize: 1, listen: false })
+    )
   )

@@ -19,6 +19,8 @@ export interface PgStoreConfig {
   readonly migrate: boolean
   /** How often live subscriptions poll when no notification arrives (default 1 second). */
   readonly pollInterval: Duration.Duration
+  /** Wake live subscriptions with LISTEN/NOTIFY (default true; off for PGlite, which cannot). */
+  readonly listen: boolean
 }
 
 export interface Input {
@@ -29,6 +31,7 @@ export interface Input {
   readonly connectTimeout?: Duration.Input
   readonly migrate?: boolean
   readonly pollInterval?: Duration.Input
+  readonly listen?: boolean
 }
 
 /** What a developer machine here runs: PostgreSQL on loopback with trust auth. */
@@ -41,7 +44,8 @@ export const make = (input: Input): PgStoreConfig => ({
   maxLifetime: Duration.fromInputUnsafe(input.maxLifetime ?? "30 minutes"),
   connectTimeout: Duration.fromInputUnsafe(input.connectTimeout ?? "5 seconds"),
   migrate: input.migrate ?? true,
-  pollInterval: Duration.fromInputUnsafe(input.pollInterval ?? "1 second")
+  pollInterval: Duration.fromInputUnsafe(input.pollInterval ?? "1 second"),
+  listen: input.listen ?? true
 })
 
 /**

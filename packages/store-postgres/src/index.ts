@@ -1,6 +1,7 @@
 export * as Migrations from "./Migrations.js"
 export * as PgCheckpointStore from "./PgCheckpointStore.js"
 export * as PgDatabase from "./PgDatabase.js"
+export * as PgEmbedded from "./PgEmbedded.js"
 export * as PgEventStore from "./PgEventStore.js"
 export * as PgSnapshotStore from "./PgSnapshotStore.js"
 export * as PgStore from "./PgStore.js"

@@ -1,13 +1,47 @@
 /**
- * A database for a test file: its own schema on the real PostgreSQL server (`CELLO_DATABASE_URL`, or
- * the developer default), dropped after the tests.
+ * The database of a test file: a fresh schema on the real PostgreSQL server (`CELLO_DATABASE_URL`,
+ * or the developer default), dropped after the tests. Where no server answers (or with
+ * CELLO_TEST_PGLITE=1), an embedded PGlite database instead, and the run says so.
  */
-
-import { Effect, Layer } from "effect"
+import { connect } from "node:net"
+import { Effect, Exit, Layer, Scope } from "effect"
 import { SqlClient } from "effect/sql"
-import { PgStore, PgStoreConfig } from "../src/index.js"
+import { afterAll } from "vitest"
+import { PgEmbedded, PgStore, type PgStoreConfig } from "../src/index.js"
 
-export const url = process.env.CELLO_DATABASE_URL ?? PgStoreConfig.developmentUrl
+const configured = process.env.CELLO_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+
+const reachable = (url: string): Promise<boolean> =>
+  new Promise((resolve) => {
+    const { hostname, port } = new URL(url)
+    const socket = connect({ host: hostname, port: Number(port || 5432) })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(1000, () => done(false))
+    socket.once("connect", () => done(true))
+    socket.once("error", () => done(false))
+  })
+
+/** "postgres" when the tests talk to a real server, "pglite" when they fell back to the embedded one. */
+export const mode: "postgres" | "pglite" =
+  process.env.CELLO_TEST_PGLITE !== "1" && (await reachable(configured)) ? "postgres" : "pglite"
+
+const pgliteScope = await Effect.runPromise(Scope.make())
+export const url: string =
+  mode === "postgres" ? configured : await Effect.runPromise(Scope.provide(PgEmbedded.start(), pgliteScope))
+if (mode === "pglite") {
+  console.warn(
+    `store-postgres tests: ${process.env.CELLO_TEST_PGLITE === "1" ? "CELLO_TEST_PGLITE=1" : `no PostgreSQL at ${new URL(configured).host}`}; using embedded PGlite ` +
+      "(one connection; LISTEN/NOTIFY unavailable, subscriptions poll)"
+  )
+}
+afterAll(() => Effect.runPromise(Scope.close(pgliteScope, Exit.void)))
+
+/** Store settings the mode needs: PGlite is a single session. */
+export const modeSettings: Partial<PgStoreConfig.Input> =
+  mode === "postgres" ? {} : { poolSize: 1, listen: false, pollInterval: "50 millis" }
 
 export const freshSchema = (label: string): string =>
   `cello_test_${label}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`
@@ -22,5 +56,7 @@ export const storeLayer = (label: string, input: Partial<PgStoreConfig.Input> = 
       ).pipe(Effect.ignore)
     )
   )
-  return dropSchema.pipe(Layer.provideMerge(PgStore.layer({ url, schema, poolSize: 10, ...input })))
+  return dropSchema.pipe(
+    Layer.provideMerge(PgStore.layer({ url, schema, poolSize: 10, ...input, ...modeSettings }))
+  )
 }

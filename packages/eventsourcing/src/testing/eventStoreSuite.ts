@@ -257,6 +257,22 @@ export const eventStoreSuite = <E>(
         }
       })
 
+      it.effect("an event id already stored (in any stream) is refused and the append writes nothing", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const eventId = `0190f0e0-0000-7000-8000-${String(Date.now() % 1e12).padStart(12, "0")}`
+          const first = freshStream("dup-a")
+          const second = freshStream("dup-b")
+          yield* store.append(first, [{ type: "A", eventId, data: {} }])
+          const error = yield* Effect.flip(
+            store.append(second, [...pings(2), { type: "B", eventId, data: {} }])
+          )
+          assert.strictEqual(error._tag, "InvalidAppendError")
+          assert.match(error.message, /already stored/)
+          assert.strictEqual(yield* store.streamVersion(second), 0)
+        })
+      )
+
       describe("reading", () => {
         it.effect("readStream reads forwards and backwards, from a version, with a limit", () =>
           Effect.gen(function* () {

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * `cello-pg migrate [--url URL] [--schema NAME]`: applies pending migrations and says which.
+ * The URL defaults to CELLO_DATABASE_URL. Exit code 0 on success, 1 on failure, 2 on bad usage.
+ */
+import { parseArgs } from "node:util"
+import { Effect, Redacted } from "effect"
+import * as Migrations from "./Migrations.js"
+import * as PgDatabase from "./PgDatabase.js"
+import * as PgStoreConfig from "./PgStoreConfig.js"
+
+const usage = "usage: cello-pg migrate [--url postgres://…] [--schema cello]"
+
+const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+  const parsed = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: false,
+    options: { url: { type: "string" }, schema: { type: "string" }, help: { type: "boolean" } }
+  })
+  const [command] = parsed.positionals
+  if (parsed.values.help === true || command !== "migrate") {
+    console.error(usage)
+    return 2
+  }
+  const url = typeof parsed.values.url === "string" ? parsed.values.url : process.env.CELLO_DATABASE_URL
+  if (url === undefined) {
+    console.error(`no database URL: pass --url or set CELLO_DATABASE_URL\n${usage}`)
+    return 2
+  }
+  const schema = typeof parsed.values.schema === "string" ? parsed.values.schema : undefined
+  const config = PgStoreConfig.make({ url: Redacted.make(url), poolSize: 1, ...(schema ? { schema } : {}) })
+  const program = Effect.gen(function* () {
+    const database = yield* PgDatabase.PgDatabase
+    const applied = yield* Migrations.run.pipe(Effect.mapError(database.unavailable("migrate")))
+    return applied.length === 0
+      ? `${database.target} schema "${config.schema}": up to date`
+      : `${database.target} schema "${config.schema}": applied ${applied.join(", ")}`
+  })
+  const outcome = await Effect.runPromise(
+    program.pipe(Effect.provide(PgDatabase.layer(config)), Effect.scoped, Effect.result)
+  )
+  if (outcome._tag === "Success") {
+    console.log(outcome.success)
+    return 0
+  }
+  console.error(`cello-pg: ${outcome.failure.message}`)
+  return 1
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code
+})
