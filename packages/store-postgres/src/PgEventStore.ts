@@ -40,8 +40,21 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
     })
     const pollInterval = database.config.pollInterval
 
+    // Other processes are woken by a NOTIFY sent after commit, coalesced: while one is in flight, any
+    // number of appends add at most one more. Subscribers in this process are woken at once.
+    const pending = yield* Queue.sliding<void>(1)
+    yield* Queue.take(pending).pipe(
+      Effect.andThen(database.pg.notify(database.channel, "")),
+      // At most one NOTIFY per 10 ms: each is a commit of its own, competing with appends for the WAL.
+      Effect.andThen(Effect.sleep("10 millis")),
+      Effect.catchCause((cause) => Effect.logDebug("cello: NOTIFY failed; subscribers will poll", cause)),
+      Effect.forever,
+      Effect.forkIn(scope)
+    )
+    const onCommit = Effect.andThen(signal.notify, Queue.offer(pending, undefined))
+
     return EventStore.make({
-      append: appendToStream(database),
+      append: appendToStream(database, onCommit),
       readStream: readStream(database),
       readAll: readAll(database),
       subscribeAll: (options = {}) =>
@@ -72,7 +85,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
                           .selectFrom("events")
                           .select(envelopeColumns)
                           .where("stream_id", "=", streamId)
-                          .where("stream_version", ">", String(after))
+                          .where("stream_version", ">", BigInt(after))
                           .orderBy("events.stream_version")
                           .limit(pageSize)
                       )

@@ -1,4 +1,5 @@
 /** The tables of the store, as kysely sees them (columns as the queries select them). */
+import type { EventMetadata } from "@cello/eventsourcing"
 import type { ColumnType, Generated } from "kysely"
 
 export interface StreamsTable {
@@ -9,15 +10,15 @@ export interface StreamsTable {
 }
 
 export interface EventsTable {
-  position: Generated<string>
+  position: Generated<bigint>
   transaction_id: Generated<string>
   event_id: string
   stream_id: string
-  stream_version: ColumnType<string, number, never>
+  stream_version: ColumnType<bigint, number, never>
   type: string
   schema_version: number
   data: ColumnType<unknown, string, never>
-  metadata: ColumnType<unknown, string, never>
+  metadata: ColumnType<EventMetadata, string, never>
   created_at: Generated<Date>
 }
 

@@ -1,13 +1,16 @@
 /**
  * Append in one statement: the stream row is checked and moved first (so a losing writer inserts
- * nothing and burns no position), then all events are inserted in one INSERT, and a NOTIFY wakes
- * live subscribers at commit. One round trip, atomic by itself; with inline projections it runs in
- * a transaction with them.
+ * nothing and burns no position), then all events are inserted in one INSERT. One round trip, atomic
+ * by itself; with inline projections it runs in a transaction with them. There is no NOTIFY here:
+ * PostgreSQL serializes the commits of notifying transactions on one global lock, so the store wakes
+ * other processes with a separate, coalesced NOTIFY after commit (`onCommit`).
  */
 import {
   Append,
   ConcurrencyError,
   type ExpectedVersion as EV,
+  type EventEnvelope,
+  type EventMetadata,
   type EventStore,
   InvalidAppendError,
   type StoreUnavailable
@@ -15,7 +18,7 @@ import {
 import { Effect } from "effect"
 import { SqlError } from "effect/sql"
 import { type RawBuilder, sql } from "kysely"
-import { type EnvelopeRow, toEnvelope } from "./internal/envelope.js"
+import { toEnvelope } from "./internal/envelope.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
 
 const streamMove = (
@@ -52,6 +55,9 @@ const currentVersion = (database: PgDatabaseShape, streamId: string) =>
     )
     .pipe(Effect.map((rows) => Number(rows[0]?.version ?? 0)))
 
+// The text was produced by `Append.prepare` from an `EventMetadata` value, so it parses back to one.
+const parseMetadata = (json: string): EventMetadata => JSON.parse(json)
+
 const mapAppendError =
   (database: PgDatabaseShape, streamId: string) =>
   (error: SqlError.SqlError): Effect.Effect<never, InvalidAppendError | StoreUnavailable> => {
@@ -64,7 +70,7 @@ const mapAppendError =
   }
 
 export const appendToStream =
-  (database: PgDatabaseShape): EventStore.EventStoreShape["append"] =>
+  (database: PgDatabaseShape, onCommit: Effect.Effect<void>): EventStore.EventStoreShape["append"] =>
   (streamId, events, options = {}) =>
     Effect.gen(function* () {
       const prepared = yield* Append.prepare(streamId, events, options)
@@ -85,21 +91,22 @@ export const appendToStream =
         )
       )
       const events_ = sql.id(database.config.schema, "events")
-      const statement = sql<EnvelopeRow>`
+      const statement = sql<{
+        readonly position: bigint
+        readonly transaction_id: string
+        readonly stream_version: bigint
+        readonly created_at: Date
+      }>`
         WITH stream AS (${streamMove(database, streamId, k, expected)}),
         inserted AS (
           INSERT INTO ${events_} (event_id, type, schema_version, data, metadata, stream_id, stream_version)
           SELECT v.event_id, v.type, v.schema_version, v.data, v.metadata, ${streamId}, stream.version - ${k} + v.n
           FROM stream, (VALUES ${rows}) AS v(event_id, type, schema_version, data, metadata, n)
           ORDER BY v.n
-          RETURNING position, transaction_id, event_id, stream_id, stream_version, type, schema_version, data, metadata, created_at
-        ),
-        woken AS (SELECT pg_notify(${database.channel}, '') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_row)
-        SELECT position::text AS position, transaction_id::text AS transaction_id, event_id::text AS event_id,
-          stream_id, stream_version::text AS stream_version, type, schema_version, data::text AS data,
-          metadata::text AS metadata, (extract(epoch from created_at) * 1000)::float8 AS created_ms
-        FROM inserted, (SELECT count(*) FROM woken) AS w
-        ORDER BY inserted.stream_version`
+          RETURNING position, transaction_id, stream_version, created_at
+        )
+        SELECT position, transaction_id::text AS transaction_id, stream_version, created_at
+        FROM inserted ORDER BY inserted.stream_version`
       const write = Effect.gen(function* () {
         const inserted = yield* database
           .run(statement.compile(database.db))
@@ -110,7 +117,24 @@ export const appendToStream =
           )
           return yield* new ConcurrencyError({ streamId, expected, actual })
         }
-        const envelopes = inserted.map(toEnvelope)
+        // The payloads are the ones just sent: build the envelopes from them, not from a second copy.
+        // The statement returns one row per prepared event, in order.
+        const envelopes: Array<EventEnvelope> = []
+        for (const [i, event] of prepared.entries()) {
+          const row = inserted[i]
+          if (row === undefined) break
+          envelopes.push(
+            toEnvelope({
+              ...row,
+              event_id: event.eventId,
+              stream_id: streamId,
+              type: event.type,
+              schema_version: event.schemaVersion,
+              data: JSON.parse(event.dataJson),
+              metadata: parseMetadata(event.metadataJson)
+            })
+          )
+        }
         if (options.inline !== undefined) yield* options.inline(envelopes)
         return envelopes
       })
@@ -125,6 +149,7 @@ export const appendToStream =
                   e instanceof SqlError.SqlError ? database.unavailable("append")(e) : e
                 )
               )
+      yield* onCommit
       const last = envelopes.at(-1)
       return {
         streamId,

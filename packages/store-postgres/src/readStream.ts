@@ -1,8 +1,18 @@
-/** One stream's events by version, forwards or backwards; `StreamNotFound` when it has none. */
+/**
+ * One stream's events by version, forwards or backwards, in one round trip: the stream row drives a
+ * lateral read of its events, so "no such stream" (no row) and "no event in that range" (one row of
+ * nulls) are told apart without a second query.
+ */
 import { Append, type EventStore, StreamNotFound } from "@cello/eventsourcing"
 import { Effect } from "effect"
-import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import { sql } from "kysely"
+import { type EnvelopeRow, toEnvelope } from "./internal/envelope.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
+
+type Nullable<T> = { readonly [K in keyof T]: T[K] | null }
+
+// The lateral join yields either a whole event or, for a stream with none in range, a row of nulls.
+const isEvent = (row: Nullable<EnvelopeRow>): row is EnvelopeRow => row.position !== null
 
 export const readStream =
   (database: PgDatabaseShape): EventStore.EventStoreShape["readStream"] =>
@@ -10,17 +20,27 @@ export const readStream =
     Effect.gen(function* () {
       if (!Append.isStorableStreamId(streamId)) return yield* new StreamNotFound({ streamId })
       const backwards = options.direction === "backwards"
-      let query = database.db.selectFrom("events").select(envelopeColumns).where("stream_id", "=", streamId)
-      if (options.from !== undefined)
-        query = query.where("stream_version", backwards ? "<=" : ">=", String(options.from))
-      query = query.orderBy("events.stream_version", backwards ? "desc" : "asc")
-      if (options.limit !== undefined) query = query.limit(Math.max(0, options.limit))
-      const rows = yield* database.run(query)
-      if (rows.length === 0) {
-        const exists = yield* database.run(
-          database.db.selectFrom("streams").select("stream_id").where("stream_id", "=", streamId)
-        )
-        if (exists.length === 0) return yield* new StreamNotFound({ streamId })
-      }
-      return rows.map(toEnvelope)
+      const { schema } = database.config
+      const range =
+        options.from === undefined
+          ? sql``
+          : backwards
+            ? sql`AND e.stream_version <= ${options.from}`
+            : sql`AND e.stream_version >= ${options.from}`
+      const direction = backwards ? sql`DESC` : sql`ASC`
+      const limit = options.limit === undefined ? sql`` : sql`LIMIT ${Math.max(0, options.limit)}`
+      const query = sql<Nullable<EnvelopeRow>>`
+        SELECT e.* FROM ${sql.id(schema, "streams")} AS s
+        LEFT JOIN LATERAL (
+          SELECT position, transaction_id::text AS transaction_id, event_id, stream_id, stream_version,
+            type, schema_version, data, metadata, created_at
+          FROM ${sql.id(schema, "events")} AS e
+          WHERE e.stream_id = s.stream_id ${range}
+          ORDER BY e.stream_version ${direction} ${limit}
+        ) AS e ON true
+        WHERE s.stream_id = ${streamId}
+        ORDER BY e.stream_version ${direction}`
+      const rows = yield* database.run(query.compile(database.db))
+      if (rows.length === 0) return yield* new StreamNotFound({ streamId })
+      return rows.filter(isEvent).map(toEnvelope)
     }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(database.unavailable("readStream")(e))))

@@ -3,45 +3,44 @@ import { Checkpoint, type EventEnvelope, type EventMetadata } from "@cello/event
 import { DateTime } from "effect"
 import { sql } from "kysely"
 
-// Numbers travel as text: positions and transaction ids are 64-bit.
+// The driver returns bigint for int8, parsed values for jsonb and Date for timestamptz; only xid8,
+// which it cannot decode, travels as text.
 export const envelopeColumns = [
-  sql<string>`position::text`.as("position"),
+  "position",
   sql<string>`transaction_id::text`.as("transaction_id"),
-  sql<string>`event_id::text`.as("event_id"),
+  "event_id",
   "stream_id",
-  sql<string>`stream_version::text`.as("stream_version"),
+  "stream_version",
   "type",
   "schema_version",
-  sql<string>`data::text`.as("data"),
-  sql<string>`metadata::text`.as("metadata"),
-  sql<number>`(extract(epoch from created_at) * 1000)::float8`.as("created_ms")
+  "data",
+  "metadata",
+  "created_at"
 ] as const
 
+/** An event row as read; `metadata` only ever holds JSON written from an `EventMetadata` value. */
 export interface EnvelopeRow {
-  readonly position: string
+  readonly position: bigint
   readonly transaction_id: string
   readonly event_id: string
   readonly stream_id: string
-  readonly stream_version: string
+  readonly stream_version: bigint
   readonly type: string
   readonly schema_version: number
-  readonly data: string
-  readonly metadata: string
-  readonly created_ms: number
+  readonly data: unknown
+  readonly metadata: EventMetadata
+  readonly created_at: Date
 }
-
-// The metadata column only ever holds JSON written from an `EventMetadata` value.
-const parseMetadata = (json: string): EventMetadata => JSON.parse(json)
 
 export const toEnvelope = (row: EnvelopeRow): EventEnvelope => ({
   eventId: row.event_id,
   streamId: row.stream_id,
   type: row.type,
-  schemaVersion: Number(row.schema_version),
+  schemaVersion: row.schema_version,
   streamVersion: Number(row.stream_version),
   position: Number(row.position),
-  checkpoint: Checkpoint.make(BigInt(row.transaction_id), BigInt(row.position)),
-  timestamp: DateTime.makeUnsafe(Number(row.created_ms)),
-  data: JSON.parse(row.data),
-  metadata: parseMetadata(row.metadata)
+  checkpoint: Checkpoint.make(BigInt(row.transaction_id), row.position),
+  timestamp: DateTime.makeUnsafe(row.created_at),
+  data: row.data,
+  metadata: row.metadata
 })

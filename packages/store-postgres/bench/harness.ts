@@ -1,0 +1,301 @@
+/**
+ * Benchmark plumbing: fresh schemas, time-boxed worker loops (one for promises, one for Effect
+ * programs, with the same warm-up and measurement rules), and the Markdown table.
+ *
+ * Not a test: nothing here fails on a missed target; it only prints.
+ */
+
+import { execFileSync } from "node:child_process"
+import os from "node:os"
+import { performance } from "node:perf_hooks"
+import { Effect, Layer, type ManagedRuntime, References } from "effect"
+import pg from "pg"
+import { PgStoreConfig } from "../src/index.js"
+
+export const url = process.env.CELLO_DATABASE_URL ?? PgStoreConfig.developmentUrl
+
+/** Pool size of both sides (Cello's `poolSize` and the raw `pg.Pool`'s `max`). */
+export const poolSize = 10
+
+export const freshSchema = (label: string): string =>
+  `bench_${label}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e9).toString(36)}`
+
+/** `"schema"."table"`, for raw SQL (schema names come from `freshSchema`: safe identifiers). */
+export const qualified = (schema: string, table: string): string => `"${schema}"."${table}"`
+
+/** Keeps the store's start-up info log out of the benchmark output (warnings still print). */
+export const quietLogs = Layer.succeed(References.MinimumLogLevel, "Warn")
+
+/** Runs one statement on a short-lived connection (schema creation and clean-up). */
+export const admin = async (statement: string): Promise<void> => {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(statement)
+  } finally {
+    await client.end()
+  }
+}
+
+export const dropSchema = (schema: string): Promise<void> =>
+  admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+
+/** Writes dirty buffers out, so one side's writes are not flushed during the other side's timing. */
+export const checkpoint = (): Promise<void> => admin("CHECKPOINT")
+
+/**
+ * The raw side's table: what Cello's `events` table holds for these scenarios, and nothing else
+ * (no streams table, no transaction id, no NOTIFY). The index on `position` is what a raw
+ * catch-up reader needs; Cello's table has `(transaction_id, position)` for the same purpose.
+ */
+export const createRawSchema = async (schema: string): Promise<void> => {
+  await admin(`CREATE SCHEMA "${schema}"`)
+  await admin(`CREATE TABLE ${qualified(schema, "events")} (
+    position bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    stream_id text NOT NULL,
+    stream_version bigint NOT NULL,
+    event_id uuid NOT NULL UNIQUE,
+    type text NOT NULL,
+    data jsonb NOT NULL,
+    metadata jsonb NOT NULL,
+    PRIMARY KEY (stream_id, stream_version)
+  )`)
+}
+
+export const rawPool = (): pg.Pool => new pg.Pool({ connectionString: url, max: poolSize })
+
+// ── Timing ────────────────────────────────────────────────────────────────────────────────────────
+
+export interface Timing {
+  /** Untimed run of each side before the measurement (connections, prepared statements, JIT). */
+  readonly warmupMs: number
+  /** Measured time of each side, split into `rounds` phases that alternate between the sides. */
+  readonly durationMs: number
+  /**
+   * Phases per side. The sides take turns (order reversed every round), so a neighbour's load on a
+   * shared machine, autovacuum or a checkpoint falls on both sides alike instead of on one.
+   */
+  readonly rounds: number
+  readonly concurrency: number
+}
+
+export interface Measurement {
+  /** Units done (operations, events), summed over workers. */
+  readonly units: number
+  /** From the start of each phase until its last worker finished its last step, summed. */
+  readonly seconds: number
+  /** Steps done (an operation may count several units). */
+  readonly steps: number
+}
+
+export const perSecond = (m: Measurement): number => m.units / m.seconds
+
+/** Milliseconds per step (one worker; with more workers this is not a latency). */
+export const msPerStep = (m: Measurement): number => (m.seconds * 1000) / m.steps
+
+/** Runs one side for about `ms` with `concurrency` workers and reports what it did. */
+export type Runner = (ms: number, concurrency: number) => Promise<Measurement>
+
+const range = (n: number): ReadonlyArray<number> => Array.from({ length: n }, (_, i) => i)
+
+interface Tally {
+  readonly units: number
+  readonly steps: number
+}
+
+const total = (tallies: ReadonlyArray<Tally>, start: number): Measurement => ({
+  units: tallies.reduce((sum, t) => sum + t.units, 0),
+  steps: tallies.reduce((sum, t) => sum + t.steps, 0),
+  seconds: (performance.now() - start) / 1000
+})
+
+/** A runner over a promise step: each worker starts steps until the time is up; a step returns its units. */
+export const promiseRunner =
+  (step: (worker: number) => Promise<number>): Runner =>
+  async (ms, concurrency) => {
+    const start = performance.now()
+    const end = start + ms
+    const tallies = await Promise.all(
+      range(concurrency).map(async (worker): Promise<Tally> => {
+        let units = 0
+        let steps = 0
+        while (performance.now() < end) {
+          units += await step(worker)
+          steps++
+        }
+        return { units, steps }
+      })
+    )
+    return total(tallies, start)
+  }
+
+/** The same time box for an Effect step: the workers are fibers of one program run by `runtime`. */
+export const effectRunner =
+  <R, E>(
+    runtime: ManagedRuntime.ManagedRuntime<R, unknown>,
+    step: (worker: number) => Effect.Effect<number, E, R>
+  ): Runner =>
+  (ms, concurrency) =>
+    runtime.runPromise(
+      Effect.suspend(() => {
+        const start = performance.now()
+        const end = start + ms
+        return Effect.forEach(
+          range(concurrency),
+          (worker) =>
+            Effect.gen(function* () {
+              let units = 0
+              let steps = 0
+              while (performance.now() < end) {
+                units += yield* step(worker)
+                steps++
+              }
+              return { units, steps }
+            }),
+          { concurrency: "unbounded" }
+        ).pipe(Effect.map((tallies) => total(tallies, start)))
+      })
+    )
+
+const add = (a: Measurement, b: Measurement): Measurement => ({
+  units: a.units + b.units,
+  seconds: a.seconds + b.seconds,
+  steps: a.steps + b.steps
+})
+
+/**
+ * Warms every runner up, then measures them in alternating phases; `beforePhase` runs untimed
+ * before each phase (e.g. a CHECKPOINT, so one side's dirty pages are not written during the other's).
+ */
+export const interleave = async (
+  timing: Timing,
+  runners: ReadonlyArray<Runner>,
+  beforePhase: () => Promise<void> = async () => {}
+): Promise<ReadonlyArray<Measurement>> => {
+  for (const runner of runners) if (timing.warmupMs > 0) await runner(timing.warmupMs, timing.concurrency)
+  const sums = runners.map((): Measurement => ({ units: 0, seconds: 0, steps: 0 }))
+  const phaseMs = timing.durationMs / timing.rounds
+  for (let round = 0; round < timing.rounds; round++) {
+    const order = round % 2 === 0 ? range(runners.length) : [...range(runners.length)].reverse()
+    for (const i of order) {
+      const runner = runners[i]
+      const sum = sums[i]
+      if (runner === undefined || sum === undefined) continue
+      await beforePhase()
+      sums[i] = add(sum, await runner(phaseMs, timing.concurrency))
+    }
+  }
+  return sums
+}
+
+/** Raw and Cello, interleaved: the pair every scenario reports. */
+export const compare = async (
+  timing: Timing,
+  raw: Runner,
+  cello: Runner,
+  beforePhase?: () => Promise<void>
+): Promise<{ readonly raw: Measurement; readonly cello: Measurement }> => {
+  const [r, c] = await interleave(timing, [raw, cello], beforePhase)
+  if (r === undefined || c === undefined) throw new Error("interleave lost a runner")
+  return { raw: r, cello: c }
+}
+
+// ── Reporting ─────────────────────────────────────────────────────────────────────────────────────
+
+export interface Row {
+  readonly scenario: string
+  readonly unit: string
+  readonly cello: number
+  readonly raw: number
+  /** Minimum Cello/raw ratio; undefined when the scenario has no target. */
+  readonly target?: number
+}
+
+/** A scenario's rows of the main table, and Markdown notes printed below it. */
+export interface ScenarioResult {
+  readonly rows: ReadonlyArray<Row>
+  readonly notes: ReadonlyArray<string>
+}
+
+const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 })
+const decimal = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1, minimumFractionDigits: 1 })
+
+export const formatRate = (n: number): string => (n >= 100 ? integer.format(n) : decimal.format(n))
+export const formatMs = (n: number): string => (n >= 100 ? integer.format(n) : n.toFixed(2))
+
+const verdict = (ratio: number, target: number | undefined): string => {
+  if (target === undefined) return "n/a"
+  if (ratio >= target) return "met"
+  const short = ((target - ratio) / target) * 100
+  return `missed by ${short < 10 ? short.toFixed(1) : short.toFixed(0)}%`
+}
+
+/** A Markdown table with padded columns (as the repo's formatter writes them); "r" aligns right. */
+export const markdownTable = (
+  header: ReadonlyArray<string>,
+  align: ReadonlyArray<"l" | "r">,
+  body: ReadonlyArray<ReadonlyArray<string>>
+): string => {
+  const widths = header.map((h, i) => Math.max(h.length, 3, ...body.map((row) => (row[i] ?? "").length)))
+  const cell = (text: string, i: number) =>
+    align[i] === "r" ? text.padStart(widths[i] ?? 0) : text.padEnd(widths[i] ?? 0)
+  const line = (cells: ReadonlyArray<string>) => `| ${cells.map(cell).join(" | ")} |`
+  const rule = `| ${widths.map((w, i) => (align[i] === "r" ? `${"-".repeat(w - 1)}:` : "-".repeat(w))).join(" | ")} |`
+  return [line(header), rule, ...body.map(line)].join("\n")
+}
+
+export const table = (rows: ReadonlyArray<Row>): string =>
+  markdownTable(
+    ["Scenario", "Unit", "Cello", "raw pg", "Cello/raw", "Target", "Result"],
+    ["l", "l", "r", "r", "r", "r", "l"],
+    rows.map((row) => {
+      const ratio = row.cello / row.raw
+      return [
+        row.scenario,
+        row.unit,
+        formatRate(row.cello),
+        formatRate(row.raw),
+        `${ratio.toFixed(2)}×`,
+        row.target === undefined ? "—" : `≥ ${row.target.toFixed(1)}×`,
+        verdict(ratio, row.target)
+      ]
+    })
+  )
+
+/** The commit measured, and whether the store's or the core's sources differ from it. */
+export const revision = (): string => {
+  try {
+    const git = (...args: ReadonlyArray<string>) =>
+      execFileSync("git", args, { cwd: new URL("..", import.meta.url), encoding: "utf8" }).trim()
+    const commit = git("rev-parse", "--short", "HEAD")
+    const dirty = git("status", "--porcelain", "--", "src", "../eventsourcing/src")
+    return dirty === ""
+      ? commit
+      : `${commit} with uncommitted changes in ${dirty.split("\n").length} source file(s)`
+  } catch {
+    return "unknown (no git)"
+  }
+}
+
+export const machine = async (): Promise<string> => {
+  const cpus = os.cpus()
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  let server = "unknown"
+  try {
+    const result = await client.query<{ version: string; sync: string }>(
+      "SELECT current_setting('server_version') AS version, current_setting('synchronous_commit') AS sync"
+    )
+    const row = result.rows[0]
+    if (row !== undefined) server = `PostgreSQL ${row.version} (synchronous_commit=${row.sync}, same host)`
+  } finally {
+    await client.end()
+  }
+  return [
+    `- Date: ${new Date().toISOString()}`,
+    `- CPU: ${cpus[0]?.model ?? "unknown"} × ${cpus.length} cores (${os.platform()} ${os.release()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB)`,
+    `- Node: ${process.version}`,
+    `- Database: ${server}`,
+    `- Code: ${revision()}`
+  ].join("\n")
+}
