@@ -1,5 +1,14 @@
-/**
- * @cello/cqrs — reserved: this package is filled by its own issue (see the root README).
- * It builds and publishes an empty module today so the workspace layout is final.
- */
-export {}
+export * as Command from "./Command.js"
+export * as CommandBus from "./CommandBus.js"
+export * as CqrsConfig from "./CqrsConfig.js"
+export * from "./Errors.js"
+export * as EventBus from "./EventBus.js"
+export * as IdempotencyStore from "./IdempotencyStore.js"
+export * as Message from "./Message.js"
+export * as Metrics from "./Metrics.js"
+export * as Middleware from "./Middleware.js"
+export * as Query from "./Query.js"
+export * as QueryBus from "./QueryBus.js"
+export * as ReadModel from "./ReadModel.js"
+export * as ReadModelStore from "./ReadModelStore.js"
+export * as Result from "./Result.js"

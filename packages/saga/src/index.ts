@@ -1,5 +1,8 @@
-/**
- * @cello/saga — reserved: this package is filled by its own issue (see the root README).
- * It builds and publishes an empty module today so the workspace layout is final.
- */
-export {}
+export * from "./Errors.js"
+export * as Metrics from "./Metrics.js"
+export * as Saga from "./Saga.js"
+export * as SagaConfig from "./SagaConfig.js"
+export * as SagaOrchestrator from "./SagaOrchestrator.js"
+export * as SagaRecord from "./SagaRecord.js"
+export * as SagaResult from "./SagaResult.js"
+export * as SagaStore from "./SagaStore.js"

@@ -1,10 +1,27 @@
+import type { IdempotencyStore, ReadModelStore } from "@cello/cqrs"
 import type { CheckpointStore, EventStore, SnapshotStore } from "@cello/eventsourcing"
+import type { SagaStore } from "@cello/saga"
 import { Layer } from "effect"
 import * as MemoryCheckpointStore from "./MemoryCheckpointStore.js"
 import * as MemoryEventStore from "./MemoryEventStore.js"
+import * as MemoryIdempotencyStore from "./MemoryIdempotencyStore.js"
+import * as MemoryReadModelStore from "./MemoryReadModelStore.js"
+import * as MemorySagaStore from "./MemorySagaStore.js"
 import * as MemorySnapshotStore from "./MemorySnapshotStore.js"
 
-/** Every event-sourcing port in memory: a fresh, empty store each time the layer is built. */
+/** Every port in memory: a fresh, empty store each time the layer is built. */
 export const layer: Layer.Layer<
-  EventStore.EventStore | SnapshotStore.SnapshotStore | CheckpointStore.CheckpointStore
-> = Layer.mergeAll(MemoryEventStore.layer, MemorySnapshotStore.layer, MemoryCheckpointStore.layer)
+  | EventStore.EventStore
+  | SnapshotStore.SnapshotStore
+  | CheckpointStore.CheckpointStore
+  | ReadModelStore.ReadModelStore
+  | IdempotencyStore.IdempotencyStore
+  | SagaStore.SagaStore
+> = Layer.mergeAll(
+  MemoryEventStore.layer,
+  MemorySnapshotStore.layer,
+  MemoryCheckpointStore.layer,
+  MemoryReadModelStore.layer,
+  MemoryIdempotencyStore.layer,
+  MemorySagaStore.layer
+)

@@ -1,4 +1,7 @@
 export * as MemoryCheckpointStore from "./MemoryCheckpointStore.js"
 export * as MemoryEventStore from "./MemoryEventStore.js"
+export * as MemoryIdempotencyStore from "./MemoryIdempotencyStore.js"
+export * as MemoryReadModelStore from "./MemoryReadModelStore.js"
+export * as MemorySagaStore from "./MemorySagaStore.js"
 export * as MemorySnapshotStore from "./MemorySnapshotStore.js"
 export * as MemoryStore from "./MemoryStore.js"

@@ -10,12 +10,14 @@ import * as batch from "./batch.js"
 import * as catchUp from "./catchUp.js"
 import { machine, type Row, revision, type ScenarioResult, table } from "./harness.js"
 import * as load from "./load.js"
+import * as saga from "./saga.js"
 
 const scenarios: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<ScenarioResult> }> = [
   { name: "single-event appends", run: append.run },
   { name: "100-event appends", run: batch.run },
   { name: "aggregate loads", run: load.run },
-  { name: "readAll catch-up", run: catchUp.run }
+  { name: "readAll catch-up", run: catchUp.run },
+  { name: "saga executions", run: saga.run }
 ]
 
 const main = async () => {

@@ -8,6 +8,8 @@ import { Effect } from "effect"
 import type { SqlError } from "effect/sql"
 import { type Compilable, sql } from "kysely"
 import * as EventStoreTables from "./migrations/0001_event_store.js"
+import * as SagaTables from "./migrations/0002_sagas.js"
+import * as ReadModelTables from "./migrations/0003_read_models.js"
 import { PgDatabase } from "./PgDatabase.js"
 
 interface Migration {
@@ -17,7 +19,11 @@ interface Migration {
 }
 
 /** Every migration, in order. Append only: never edit or renumber a released one. */
-export const all: ReadonlyArray<Migration> = [{ id: 1, name: EventStoreTables.name, up: EventStoreTables.up }]
+export const all: ReadonlyArray<Migration> = [
+  { id: 1, name: EventStoreTables.name, up: EventStoreTables.up },
+  { id: 2, name: SagaTables.name, up: SagaTables.up },
+  { id: 3, name: ReadModelTables.name, up: ReadModelTables.up }
+]
 
 /** Applies pending migrations; returns the ones it applied (empty when up to date). */
 export const run: Effect.Effect<ReadonlyArray<string>, SqlError.SqlError, PgDatabase> = Effect.gen(

@@ -1,8 +1,11 @@
 /**
- * Every event-sourcing port on PostgreSQL, from a URL: `PgStore.layer({ url })`, or from the
- * environment: `PgStore.layerConfig()`. Migrations run at start-up unless `migrate: false`.
+ * Every port on PostgreSQL (event sourcing, read models, idempotency keys), from a URL:
+ * `PgStore.layer({ url })`, or from the environment: `PgStore.layerConfig()`. Migrations run at
+ * start-up unless `migrate: false`.
  */
+import type { IdempotencyStore, ReadModelStore } from "@cello/cqrs"
 import type { CheckpointStore, EventStore, SnapshotStore, StoreUnavailable } from "@cello/eventsourcing"
+import type { SagaStore } from "@cello/saga"
 import type { PgClient } from "@effect/sql-pg"
 import { type Config, Effect, Layer } from "effect"
 import type { SqlClient } from "effect/sql"
@@ -11,6 +14,9 @@ import * as PgCheckpointStore from "./PgCheckpointStore.js"
 import * as PgDatabase from "./PgDatabase.js"
 import * as PgEmbedded from "./PgEmbedded.js"
 import * as PgEventStore from "./PgEventStore.js"
+import * as PgIdempotencyStore from "./PgIdempotencyStore.js"
+import * as PgReadModelStore from "./PgReadModelStore.js"
+import * as PgSagaStore from "./PgSagaStore.js"
 import * as PgSnapshotStore from "./PgSnapshotStore.js"
 import * as PgStoreConfig from "./PgStoreConfig.js"
 
@@ -18,11 +24,21 @@ export type Services =
   | EventStore.EventStore
   | SnapshotStore.SnapshotStore
   | CheckpointStore.CheckpointStore
+  | ReadModelStore.ReadModelStore
+  | IdempotencyStore.IdempotencyStore
+  | SagaStore.SagaStore
   | PgDatabase.PgDatabase
   | PgClient.PgClient
   | SqlClient.SqlClient
 
-const ports = Layer.mergeAll(PgEventStore.layer, PgSnapshotStore.layer, PgCheckpointStore.layer)
+const ports = Layer.mergeAll(
+  PgEventStore.layer,
+  PgSnapshotStore.layer,
+  PgCheckpointStore.layer,
+  PgReadModelStore.layer,
+  PgIdempotencyStore.layer,
+  PgSagaStore.layer
+)
 
 const migrateOnStart = Layer.effectDiscard(
   Effect.gen(function* () {
@@ -35,7 +51,12 @@ const migrateOnStart = Layer.effectDiscard(
 
 /** The ports over an existing `PgDatabase` (to share a pool you built). */
 export const layerFromDatabase: Layer.Layer<
-  EventStore.EventStore | SnapshotStore.SnapshotStore | CheckpointStore.CheckpointStore,
+  | EventStore.EventStore
+  | SnapshotStore.SnapshotStore
+  | CheckpointStore.CheckpointStore
+  | ReadModelStore.ReadModelStore
+  | IdempotencyStore.IdempotencyStore
+  | SagaStore.SagaStore,
   StoreUnavailable,
   PgDatabase.PgDatabase
 > = Layer.provideMerge(ports, migrateOnStart)

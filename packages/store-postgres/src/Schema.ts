@@ -39,6 +39,49 @@ export interface CheckpointsTable {
   updated_at: Generated<Date>
 }
 
+export interface ReadModelsTable {
+  collection: string
+  id: string
+  document: ColumnType<unknown, string, string>
+  updated_at: Generated<Date>
+}
+
+export interface IdempotencyKeysTable {
+  key: string
+  state: "pending" | "completed"
+  outcome: ColumnType<unknown, string | null, string | null>
+  expires_at: Date
+}
+
+export interface SagasTable {
+  id: string
+  name: string
+  status: string
+  context: ColumnType<unknown, string, string>
+  version: number
+  owner: string | null
+  lease_expires_at: Date | null
+  failed_step: string | null
+  error: string | null
+  compensation_failed_step: string | null
+  compensation_error: string | null
+  recovery_attempts: Generated<number>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface SagaLogTable {
+  sequence: Generated<bigint>
+  saga_id: string
+  step_index: number
+  step: string
+  phase: string
+  status: string
+  attempt: number
+  error: string | null
+  at: Generated<Date>
+}
+
 export interface MigrationsTable {
   id: number
   name: string
@@ -50,5 +93,9 @@ export interface Database {
   events: EventsTable
   snapshots: SnapshotsTable
   checkpoints: CheckpointsTable
+  read_models: ReadModelsTable
+  idempotency_keys: IdempotencyKeysTable
+  sagas: SagasTable
+  saga_log: SagaLogTable
   cello_migrations: MigrationsTable
 }

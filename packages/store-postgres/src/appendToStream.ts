@@ -1,6 +1,9 @@
 /**
  * Append in one statement: the stream row is checked and moved first (so a losing writer inserts
- * nothing and burns no position), then all events are inserted in one INSERT. One round trip, atomic
+ * nothing and burns no position), then all events are inserted in one INSERT. Writers of one stream
+ * first queue on an advisory lock, which needs no transaction id: the id PostgreSQL assigns at the
+ * first write then follows the order in which writers got the stream, so readers ordering by
+ * (transaction id, position) see each stream's events in version order. One round trip, atomic
  * by itself; with inline projections it runs in a transaction with them. There is no NOTIFY here:
  * PostgreSQL serializes the commits of notifying transactions on one global lock, so the store wakes
  * other processes with a separate, coalesced NOTIFY after commit (`onCommit`).
@@ -29,19 +32,21 @@ const streamMove = (
 ): RawBuilder<unknown> => {
   const streams = sql.id(database.config.schema, "streams")
   switch (expected) {
+    // Each reads FROM the `locked` CTE, so the stream's advisory lock is held before this first write
+    // gives the transaction its id (see the statement below).
     case "any":
-      return sql`INSERT INTO ${streams} AS s (stream_id, version) VALUES (${streamId}, ${count})
+      return sql`INSERT INTO ${streams} AS s (stream_id, version) SELECT ${streamId}, ${count} FROM locked
         ON CONFLICT (stream_id) DO UPDATE SET version = s.version + ${count}, updated_at = now() RETURNING version`
     case "no_stream":
     case 0:
-      return sql`INSERT INTO ${streams} (stream_id, version) VALUES (${streamId}, ${count})
+      return sql`INSERT INTO ${streams} (stream_id, version) SELECT ${streamId}, ${count} FROM locked
         ON CONFLICT (stream_id) DO NOTHING RETURNING version`
     case "stream_exists":
       return sql`UPDATE ${streams} SET version = version + ${count}, updated_at = now()
-        WHERE stream_id = ${streamId} RETURNING version`
+        FROM locked WHERE stream_id = ${streamId} RETURNING version`
     default:
       return sql`UPDATE ${streams} SET version = version + ${count}, updated_at = now()
-        WHERE stream_id = ${streamId} AND version = ${expected} RETURNING version`
+        FROM locked WHERE stream_id = ${streamId} AND version = ${expected} RETURNING version`
   }
 }
 
@@ -97,7 +102,8 @@ export const appendToStream =
         readonly stream_version: bigint
         readonly created_at: Date
       }>`
-        WITH stream AS (${streamMove(database, streamId, k, expected)}),
+        WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended(${`cello:${streamId}`}, 0))),
+        stream AS (${streamMove(database, streamId, k, expected)}),
         inserted AS (
           INSERT INTO ${events_} (event_id, type, schema_version, data, metadata, stream_id, stream_version)
           SELECT v.event_id, v.type, v.schema_version, v.data, v.metadata, ${streamId}, stream.version - ${k} + v.n

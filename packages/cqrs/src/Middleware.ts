@@ -1,0 +1,185 @@
+/**
+ * Middleware wraps every dispatch of a bus, outermost first: `(context, next) => effect`. The defaults
+ * give each dispatch a span, metrics, logging, a timeout and (commands) retries of `ConcurrencyError`;
+ * `idempotency` is opt-in (it needs an `IdempotencyStore`). Write your own with the same shape.
+ */
+import { Cause, Duration, Effect, Metric, Option, Schedule, Schema } from "effect"
+import type * as CqrsConfig from "./CqrsConfig.js"
+import { CommandTimeout, QueryTimeout } from "./Errors.js"
+import { IdempotencyStore, type Outcome } from "./IdempotencyStore.js"
+import type { Definition } from "./Message.js"
+import * as Metrics from "./Metrics.js"
+
+export interface DispatchContext {
+  readonly kind: "command" | "query"
+  readonly definition: Definition
+  readonly payload: unknown
+  /** From `dispatch(..., { idempotencyKey })`. */
+  readonly idempotencyKey: string | undefined
+  readonly settings: CqrsConfig.Settings
+}
+
+/** One step of the chain: `next` is the rest of it. */
+export type Handler = (
+  context: DispatchContext,
+  next: Effect.Effect<unknown, unknown>
+) => Effect.Effect<unknown, unknown>
+
+/**
+ * A middleware is a `Handler`, or an effect that builds one from services when the bus is built (so
+ * nothing is looked up per dispatch): `Middleware<IdempotencyStore>`.
+ */
+export type Middleware<R = never> = Handler | Effect.Effect<Handler, never, R>
+
+const tagOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
+    ? error._tag
+    : "unknown"
+
+/** A span per dispatch, named `CommandBus.dispatch <Name>` / `QueryBus.dispatch <Name>`. */
+export const tracing: Handler = (context, next) =>
+  Effect.withSpan(
+    next,
+    `${context.kind === "command" ? "CommandBus" : "QueryBus"}.dispatch ${context.definition.name}`,
+    {
+      attributes: { "cello.kind": context.kind, "cello.name": context.definition.name },
+      // A stack trace per dispatch would cost more than the rest of the bus together.
+      captureStackTrace: false
+    }
+  )
+
+// Attributed metrics are built once per message, not on every dispatch.
+const perMessage = new Map<
+  string,
+  { readonly latency: typeof Metrics.latency; readonly dispatches: typeof Metrics.dispatches }
+>()
+const metricsOf = (kind: string, name: string) => {
+  const key = `${kind}:${name}`
+  let found = perMessage.get(key)
+  if (found === undefined) {
+    const attributes = { kind, name }
+    found = {
+      latency: Metric.withAttributes(Metrics.latency, attributes),
+      dispatches: Metric.withAttributes(Metrics.dispatches, attributes)
+    }
+    perMessage.set(key, found)
+  }
+  return found
+}
+
+/** Dispatch count, latency histogram and errors by tag, each by kind and name. */
+export const metrics: Handler = (context, next) => {
+  const { kind } = context
+  const { name } = context.definition
+  const m = metricsOf(kind, name)
+  return next.pipe(
+    Effect.trackDuration(m.latency),
+    Effect.tapError((error) =>
+      Metric.update(Metric.withAttributes(Metrics.errors, { kind, name, error: tagOf(error) }), 1)
+    ),
+    Effect.ensuring(Metric.update(m.dispatches, 1))
+  )
+}
+
+/** Logs failures (warning) and defects (error) with the message name. */
+export const logging: Handler = (context, next) =>
+  next.pipe(
+    Effect.tapCause((cause) =>
+      Cause.hasDies(cause)
+        ? Effect.logError(`${context.kind} ${context.definition.name} died`, cause)
+        : Effect.logWarning(`${context.kind} ${context.definition.name} failed`, Cause.squash(cause))
+    )
+  )
+
+/** Fails with `CommandTimeout` / `QueryTimeout` after the configured time. */
+export const timeout: Handler = (context, next) => {
+  const duration =
+    context.kind === "command" ? context.settings.commandTimeout : context.settings.queryTimeout
+  const timeoutMillis = Duration.toMillis(duration)
+  const name = context.definition.name
+  return Effect.timeoutOrElse(next, {
+    duration,
+    orElse: () =>
+      Effect.fail(
+        context.kind === "command"
+          ? new CommandTimeout({ name, timeoutMillis })
+          : new QueryTimeout({ name, timeoutMillis })
+      )
+  })
+}
+
+/**
+ * Runs a command again when it failed with a `ConcurrencyError` (another writer won), up to
+ * `maxRetries` times with jittered exponential backoff. Nothing is set up unless a conflict happens.
+ */
+export const retryOnConflict: Handler = (context, next) =>
+  context.kind === "query" || context.settings.maxRetries === 0
+    ? next
+    : Effect.catch(next, (error) =>
+        tagOf(error) !== "ConcurrencyError"
+          ? Effect.fail(error)
+          : Effect.retry(Effect.delay(next, context.settings.retryDelay), {
+              while: (e) => tagOf(e) === "ConcurrencyError",
+              schedule: Schedule.exponential(Duration.times(context.settings.retryDelay, 2)).pipe(
+                Schedule.jittered
+              ),
+              times: context.settings.maxRetries - 1
+            })
+      )
+
+/** The defaults, outermost first. */
+export const defaults: ReadonlyArray<Handler> = [tracing, metrics, logging, timeout, retryOnConflict]
+
+/** How long an idempotency claim lives without an outcome, and how long outcomes are kept. */
+export interface IdempotencyOptions {
+  readonly claimTtl?: Duration.Input
+  readonly retention?: Duration.Input
+  /** How often a dispatch waits for another holding the same key (default 25 millis). */
+  readonly pollInterval?: Duration.Input
+}
+
+/**
+ * A command carrying an idempotency key runs once: later dispatches with the key get the first
+ * outcome (success or declared failure) back without running it. A concurrent dispatch with the key
+ * waits for the first. A defect or interruption releases the key, so the command can run again.
+ */
+export const idempotency = (options: IdempotencyOptions = {}): Middleware<IdempotencyStore> =>
+  Effect.map(
+    IdempotencyStore,
+    (store): Handler =>
+      (context, next) => {
+        const key = context.idempotencyKey
+        if (key === undefined) return next
+        const { definition } = context
+        const scoped = `${definition.name}:${key}`
+        const success = Schema.toCodecJson(definition.success)
+        const failure = Schema.toCodecJson(definition.failure)
+        const replay = (outcome: Outcome) =>
+          outcome._tag === "Succeeded"
+            ? Effect.orDie(Schema.decodeUnknownEffect(success)(outcome.value))
+            : Effect.flatMap(Effect.orDie(Schema.decodeUnknownEffect(failure)(outcome.error)), Effect.fail)
+        return Effect.gen(function* () {
+          const claimTtl = options.claimTtl ?? "1 minute"
+          const claim = yield* store.claim(scoped, claimTtl).pipe(
+            Effect.repeat({
+              until: (c) => c._tag !== "InProgress",
+              schedule: Schedule.spaced(options.pollInterval ?? "25 millis")
+            })
+          )
+          if (claim._tag === "Completed") return yield* replay(claim.outcome)
+          const retention = options.retention ?? "24 hours"
+          const exit = yield* Effect.exit(next)
+          if (exit._tag === "Success") {
+            const value = yield* Effect.orDie(Schema.encodeUnknownEffect(success)(exit.value))
+            yield* store.complete(scoped, { _tag: "Succeeded", value }, retention)
+            return exit.value
+          }
+          const declared = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
+          if (declared !== undefined && Schema.is(definition.failure)(declared)) {
+            const error = yield* Effect.orDie(Schema.encodeUnknownEffect(failure)(declared))
+            yield* store.complete(scoped, { _tag: "Failed", error }, retention)
+          } else yield* store.release(scoped)
+          return yield* exit
+        })
+      }
+  )

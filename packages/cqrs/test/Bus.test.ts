@@ -1,0 +1,248 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Metric, Option, Ref, Schema, Stream, Tracer } from "effect"
+import { TestClock } from "effect/testing"
+import {
+  Command,
+  CommandBus,
+  CqrsConfig,
+  Message,
+  Metrics,
+  type Middleware,
+  QueryBus,
+  Result
+} from "../src/index.js"
+import { GetOrder, OrderRejected, Ping, PlaceOrder } from "./fixtures.js"
+
+const placeOrder = CommandBus.handler(PlaceOrder, ({ customerId, items }) =>
+  customerId === "banned"
+    ? Effect.fail(new OrderRejected({ reason: "customer is banned" }))
+    : Effect.succeed({ orderId: `o-${customerId}-${items.length}` })
+)
+
+const Commands = placeOrder.pipe(Layer.provideMerge(CommandBus.layer()))
+
+describe("CommandBus", () => {
+  it.effect("dispatch runs the handler and returns its typed success", () =>
+    Effect.gen(function* () {
+      const result = yield* CommandBus.dispatch(PlaceOrder, { customerId: "c1", items: ["Widget"] })
+      assert.deepStrictEqual(result, { orderId: "o-c1-1" })
+    }).pipe(Effect.provide(Commands))
+  )
+
+  it.effect("a declared domain failure arrives typed", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        CommandBus.dispatch(PlaceOrder, { customerId: "banned", items: ["x"] })
+      )
+      assert.instanceOf(error, OrderRejected)
+      if (error._tag === "OrderRejected") assert.strictEqual(error.reason, "customer is banned")
+    }).pipe(Effect.provide(Commands))
+  )
+
+  it.effect("a command without a handler fails with HandlerNotFound naming it", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(CommandBus.dispatch(Ping, {}))
+      assert.strictEqual(error._tag, "HandlerNotFound")
+      assert.strictEqual(error.message, 'no handler is registered for command "Ping"')
+    }).pipe(Effect.provide(Commands))
+  )
+
+  it.effect("two handlers for one command fail the app at start-up", () =>
+    Effect.gen(function* () {
+      const twice = Layer.mergeAll(
+        CommandBus.handler(Ping, () => Effect.void),
+        CommandBus.handler(Ping, () => Effect.void)
+      ).pipe(Layer.provideMerge(CommandBus.layer()))
+      const error = yield* Effect.flip(Layer.build(twice))
+      assert.strictEqual(error._tag, "DuplicateHandler")
+      assert.match(error.message, /"Ping" is already registered/)
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("a payload that breaks its schema (an untyped caller) is refused, naming each bad field", () =>
+    Effect.gen(function* () {
+      const untyped: unknown = { customerId: "", items: [] }
+      const error = yield* Effect.flip(Message.decode(PlaceOrder)(untyped))
+      assert.strictEqual(error._tag, "ValidationError")
+      assert.deepStrictEqual(
+        error.issues.map((i) => i.path),
+        ["customerId", "items"]
+      )
+      // The bus checks payloads too: a JS caller cannot slip one past the schema.
+      const viaBus = yield* Effect.flip(
+        CommandBus.CommandBus.use((bus) =>
+          bus.dispatch(PlaceOrder, JSON.parse('{"customerId":"","items":[]}'))
+        )
+      )
+      assert.strictEqual(viaBus._tag, "ValidationError")
+    }).pipe(Effect.provide(Commands))
+  )
+
+  it.effect("an undeclared handler error becomes HandlerFailed, with its tag and message", () =>
+    Effect.gen(function* () {
+      const Boom = Command.make("Boom", { payload: {}, success: Schema.Void })
+      const layer = CommandBus.handler(Boom, () => Effect.fail(new Error("disk on fire"))).pipe(
+        Layer.provideMerge(CommandBus.layer())
+      )
+      const error = yield* Effect.flip(CommandBus.dispatch(Boom, {}).pipe(Effect.provide(layer)))
+      assert.strictEqual(error._tag, "HandlerFailed")
+      assert.match(error.message, /disk on fire/)
+    })
+  )
+
+  it.effect("the timeout middleware fails a slow command with CommandTimeout", () =>
+    Effect.gen(function* () {
+      const Slow = Command.make("Slow", { payload: {}, success: Schema.Void })
+      const layer = CommandBus.handler(Slow, () => Effect.sleep("1 minute")).pipe(
+        Layer.provideMerge(CommandBus.layer()),
+        Layer.provide(CqrsConfig.layer({ commandTimeout: "30 seconds" }))
+      )
+      const fiber = yield* Effect.forkChild(
+        Effect.flip(CommandBus.dispatch(Slow, {}).pipe(Effect.provide(layer)))
+      )
+      yield* TestClock.adjust("31 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "CommandTimeout")
+      assert.match(error.message, /Slow.*30000 ms/)
+    })
+  )
+
+  it.live("ConcurrencyError is retried with backoff, up to maxRetries", () =>
+    Effect.gen(function* () {
+      const attempts = yield* Ref.make(0)
+      const Flaky = Command.make("Flaky", { payload: { failures: Schema.Number }, success: Schema.Number })
+      const layer = CommandBus.handler(Flaky, ({ failures }) =>
+        Ref.updateAndGet(attempts, (n) => n + 1).pipe(
+          Effect.flatMap((n) =>
+            n <= failures ? Effect.fail({ _tag: "ConcurrencyError" as const }) : Effect.succeed(n)
+          )
+        )
+      ).pipe(
+        Layer.provideMerge(CommandBus.layer()),
+        Layer.provide(CqrsConfig.layer({ maxRetries: 3, retryDelay: "1 millis" }))
+      )
+      const ok = yield* CommandBus.dispatch(Flaky, { failures: 2 }).pipe(Effect.provide(layer))
+      assert.strictEqual(ok, 3)
+      yield* Ref.set(attempts, 0)
+      const error = yield* Effect.flip(
+        CommandBus.dispatch(Flaky, { failures: 10 }).pipe(Effect.provide(layer))
+      )
+      assert.strictEqual(error._tag, "HandlerFailed")
+      if (error._tag === "HandlerFailed") assert.strictEqual(error.errorTag, "ConcurrencyError")
+      assert.strictEqual(yield* Ref.get(attempts), 4)
+    })
+  )
+
+  it.effect("middleware runs in the order given, outermost first, around the handler", () =>
+    Effect.gen(function* () {
+      const log: Array<string> = []
+      const mark =
+        (name: string): Middleware.Middleware =>
+        (context, next) =>
+          Effect.sync(() => log.push(`${name}>${context.definition.name}`)).pipe(
+            Effect.andThen(next),
+            Effect.tap(() => Effect.sync(() => log.push(`<${name}`)))
+          )
+      const layer = CommandBus.handler(Ping, () => Effect.sync(() => log.push("handler"))).pipe(
+        Layer.provideMerge(CommandBus.layer({ middleware: [mark("a"), mark("b"), mark("c")] }))
+      )
+      yield* CommandBus.dispatch(Ping, {}).pipe(Effect.provide(layer))
+      assert.deepStrictEqual(log, ["a>Ping", "b>Ping", "c>Ping", "handler", "<c", "<b", "<a"])
+    })
+  )
+
+  it.effect("streaming handlers stream progress items", () =>
+    Effect.gen(function* () {
+      const Import = Command.make("Import", { payload: { rows: Schema.Number }, success: Schema.Number })
+      const layer = CommandBus.streamHandler(Import, ({ rows }) => Stream.range(1, rows)).pipe(
+        Layer.provideMerge(CommandBus.layer())
+      )
+      const items = yield* CommandBus.dispatchStream(Import, { rows: 4 }).pipe(
+        Stream.runCollect,
+        Effect.provide(layer)
+      )
+      assert.deepStrictEqual(items, [1, 2, 3, 4])
+    })
+  )
+
+  it.effect("a chain of handlers: the first to accept handles it; none → NoHandlerAccepted", () =>
+    Effect.gen(function* () {
+      const Pay = Command.make("Pay", { payload: { amount: Schema.Number }, success: Schema.String })
+      const layer = CommandBus.chain(Pay, [
+        ({ amount }) => Effect.succeed(amount < 10 ? Option.some("petty cash") : Option.none()),
+        ({ amount }) => Effect.succeed(amount < 1000 ? Option.some("card") : Option.none())
+      ]).pipe(Layer.provideMerge(CommandBus.layer()))
+      const results = yield* Effect.all([5, 500].map((amount) => CommandBus.dispatch(Pay, { amount }))).pipe(
+        Effect.provide(layer)
+      )
+      assert.deepStrictEqual(results, ["petty cash", "card"])
+      const error = yield* Effect.flip(CommandBus.dispatch(Pay, { amount: 5000 }).pipe(Effect.provide(layer)))
+      assert.strictEqual(error._tag, "NoHandlerAccepted")
+    })
+  )
+})
+
+describe("QueryBus and results", () => {
+  const Queries = QueryBus.handler(GetOrder, ({ orderId }) =>
+    Effect.succeed(orderId === "o-1" ? Option.some({ orderId, status: "created" }) : Option.none())
+  ).pipe(Layer.provideMerge(QueryBus.layer()))
+
+  it.effect("queries dispatch to their handler; QueryResult says found or not found", () =>
+    Effect.gen(function* () {
+      const found = yield* Result.query(QueryBus.dispatch(GetOrder, { orderId: "o-1" }))
+      assert.deepStrictEqual(found, { _tag: "Found", value: { orderId: "o-1", status: "created" } })
+      const missing = yield* Result.query(QueryBus.dispatch(GetOrder, { orderId: "o-2" }))
+      assert.deepStrictEqual(missing, { _tag: "NotFound" })
+    }).pipe(Effect.provide(Queries))
+  )
+
+  it.effect("CommandResult: ok, rejected (declared failure), failed (bus error)", () =>
+    Effect.gen(function* () {
+      const ok = yield* Result.command(CommandBus.dispatch(PlaceOrder, { customerId: "c", items: ["a"] }))
+      const rejected = yield* Result.command(
+        CommandBus.dispatch(PlaceOrder, { customerId: "banned", items: ["a"] })
+      )
+      const failed = yield* Result.command(CommandBus.dispatch(Ping, {}))
+      assert.deepStrictEqual([ok._tag, rejected._tag, failed._tag], ["Ok", "Rejected", "Failed"])
+      if (rejected._tag === "Rejected") assert.strictEqual(rejected.error.reason, "customer is banned")
+      if (failed._tag === "Failed") assert.strictEqual(failed.error._tag, "HandlerNotFound")
+    }).pipe(Effect.provide(Commands))
+  )
+})
+
+describe("observability", () => {
+  it.effect("each dispatch gets a span and counts in the dispatch metrics, errors by tag", () =>
+    Effect.gen(function* () {
+      const spans: Array<string> = []
+      const Recording = Layer.succeed(
+        Tracer.Tracer,
+        Tracer.make({
+          span(options) {
+            spans.push(options.name)
+            return Tracer.nativeTracer.span(options)
+          }
+        })
+      )
+      const dispatches = Metric.withAttributes(Metrics.dispatches, { kind: "command", name: "PlaceOrder" })
+      const rejected = Metric.withAttributes(Metrics.errors, {
+        kind: "command",
+        name: "PlaceOrder",
+        error: "OrderRejected"
+      })
+      const count = Effect.all([Metric.value(dispatches), Metric.value(rejected)]).pipe(
+        Effect.map(([d, r]) => ({ dispatches: d.count, rejected: r.count }))
+      )
+      const before = yield* count
+      yield* CommandBus.dispatch(PlaceOrder, { customerId: "c", items: ["a"] }).pipe(
+        Effect.provide(Commands),
+        Effect.provide(Recording)
+      )
+      yield* Effect.exit(CommandBus.dispatch(PlaceOrder, { customerId: "banned", items: ["a"] })).pipe(
+        Effect.provide(Commands)
+      )
+      const after = yield* count
+      assert.deepStrictEqual([after.dispatches - before.dispatches, after.rejected - before.rejected], [2, 1])
+      assert.include(spans, "CommandBus.dispatch PlaceOrder")
+    })
+  )
+})

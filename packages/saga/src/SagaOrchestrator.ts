@@ -1,0 +1,249 @@
+/**
+ * Runs sagas: `execute` (to the end), `start` (in the background, returns the id), `status`, `list`,
+ * and `recover`, which resumes every saga a crash left in flight. One orchestrator is one owner of
+ * leases: sagas it runs are leased to it, and another instance takes one over only after its lease
+ * expired (or, with the same `owner` name, at once: a restarted instance resuming its own work).
+ */
+import { Clock, Context, Effect, Layer, Option, Scope } from "effect"
+import type { SagaAlreadyExists, SagaConflict, SagaContextError, StoreUnavailable } from "./Errors.js"
+import { SagaNotFound } from "./Errors.js"
+import * as CircuitBreakers from "./internal/circuitBreaker.js"
+import * as Engine from "./internal/engine.js"
+import { uuidv7 } from "./internal/uuid.js"
+import type * as Saga from "./Saga.js"
+import { SagaConfig } from "./SagaConfig.js"
+import type { ListOptions, SagaRecord } from "./SagaRecord.js"
+import { type Execution, type RecoveryReport, type SagaResult, summarize } from "./SagaResult.js"
+import { SagaStore } from "./SagaStore.js"
+
+export interface ExecuteOptions {
+  /** The saga's id (default: a fresh UUID v7). Use a business key to make starting idempotent. */
+  readonly id?: string
+}
+
+export type ExecuteError = StoreUnavailable | SagaAlreadyExists | SagaContextError | SagaConflict
+
+export interface SagaOrchestratorShape {
+  /** This instance's name in leases. */
+  readonly owner: string
+  /** Runs a saga to a terminal status. Fails only when the store fails or another owner took it over. */
+  readonly execute: <C, R>(
+    saga: Saga.Saga<C, R>,
+    context: C,
+    options?: ExecuteOptions
+  ) => Effect.Effect<SagaResult<C>, ExecuteError, R>
+  /** Stores the saga and runs it in the background (until the orchestrator's layer is released). */
+  readonly start: <C, R>(
+    saga: Saga.Saga<C, R>,
+    context: C,
+    options?: ExecuteOptions
+  ) => Effect.Effect<string, StoreUnavailable | SagaAlreadyExists | SagaContextError, R>
+  readonly status: (id: string) => Effect.Effect<Execution, SagaNotFound | StoreUnavailable>
+  readonly list: (options?: ListOptions) => Effect.Effect<ReadonlyArray<SagaRecord>, StoreUnavailable>
+  /** Makes a definition known to `recover` (`execute` and `start` do this too). */
+  readonly register: <C, R>(saga: Saga.Saga<C, R>) => Effect.Effect<void, never, R>
+  /**
+   * Takes over every saga in flight whose lease is free, expired or this owner's, and runs each to a
+   * terminal status. Sagas whose definition is not registered are left alone and reported.
+   */
+  readonly recover: Effect.Effect<RecoveryReport, StoreUnavailable>
+}
+
+export class SagaOrchestrator extends Context.Service<SagaOrchestrator, SagaOrchestratorShape>()(
+  "@cello/saga/SagaOrchestrator"
+) {}
+
+export interface Options<Rs extends ReadonlyArray<unknown>> {
+  /** Definitions `recover` can resume (more can be added with `register`); the layer needs their services. */
+  readonly sagas?: { readonly [K in keyof Rs]: Saga.Saga<unknown, Rs[K]> }
+  /** This instance's name in leases (default: a fresh UUID). Give a restarted instance the same name to let it resume its own sagas at once. */
+  readonly owner?: string
+  /** Run `recover` in the background when the layer starts (default false). */
+  readonly recoverOnStart?: boolean
+  /** Sagas recovered at once (default 8). */
+  readonly recoveryConcurrency?: number
+}
+
+type Resumer = (record: SagaRecord) => Effect.Effect<SagaResult<unknown>, StoreUnavailable | SagaConflict>
+
+/** The orchestrator over the `SagaStore` in context, with settings from `SagaConfig`. */
+export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
+  options: Options<Rs> = {}
+): Effect.Effect<SagaOrchestratorShape, never, SagaStore | Scope.Scope | Rs[number]> =>
+  Effect.gen(function* () {
+    const store = yield* SagaStore
+    const config = yield* SagaConfig
+    const scope = yield* Scope.Scope
+    const owner = options.owner ?? uuidv7()
+    const engine: Engine.Engine = { store, owner, config, breakers: CircuitBreakers.make() }
+    const registry = new Map<string, Resumer>()
+    // Sagas this instance is running now: recovery must not take them over from itself.
+    // Counted, so a second start with the same id (refused by the store) does not unmark the first.
+    const running = new Map<string, number>()
+    const mark = (id: string) => running.set(id, (running.get(id) ?? 0) + 1)
+    const unmark = (id: string) => {
+      const n = (running.get(id) ?? 1) - 1
+      if (n <= 0) running.delete(id)
+      else running.set(id, n)
+    }
+
+    /** Runs `effect` for a saga already marked running, and unmarks it at the end. */
+    const tracked = <A, E, R>(id: string, effect: Effect.Effect<A, E, R>) =>
+      effect.pipe(Effect.ensuring(Effect.sync(() => unmark(id))))
+
+    const register = <C, R>(saga: Saga.Saga<C, R>): Effect.Effect<void, never, R> =>
+      Effect.map(Effect.context<R>(), (context) => {
+        registry.set(saga.name, (record) =>
+          Engine.resume(engine, saga, record).pipe(Effect.provideContext(context))
+        )
+      })
+
+    // The id is marked running before the row exists: a recovery pass of this same owner must never
+    // see a saga this instance is starting as one to take over.
+    const newId = (options: ExecuteOptions) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const id = options.id ?? uuidv7(now)
+        mark(id)
+        return id
+      })
+
+    const execute = <C, R>(saga: Saga.Saga<C, R>, context: C, options: ExecuteOptions = {}) =>
+      Effect.gen(function* () {
+        yield* register(saga)
+        const id = yield* newId(options)
+        return yield* tracked(
+          id,
+          Effect.flatMap(Engine.begin(engine, saga, context, id), (begun) => begun.continue)
+        )
+      }).pipe(Effect.withSpan("SagaOrchestrator.execute", { attributes: { "cello.saga": saga.name } }))
+
+    const start = <C, R>(saga: Saga.Saga<C, R>, context: C, options: ExecuteOptions = {}) =>
+      Effect.gen(function* () {
+        yield* register(saga)
+        const id = yield* newId(options)
+        const begun = yield* Engine.begin(engine, saga, context, id).pipe(
+          Effect.tapError(() => Effect.sync(() => unmark(id)))
+        )
+        yield* Effect.forkIn(
+          tracked(begun.run.id, begun.continue).pipe(
+            Effect.catch((error) => Effect.logWarning(`saga ${begun.run.id} stopped: ${error.message}`))
+          ),
+          scope
+        )
+        return begun.run.id
+      }).pipe(Effect.withSpan("SagaOrchestrator.start", { attributes: { "cello.saga": saga.name } }))
+
+    const status = (id: string) =>
+      Effect.gen(function* () {
+        const record = yield* store.get(id)
+        if (Option.isNone(record)) return yield* new SagaNotFound({ sagaId: id })
+        const log = yield* store.log(id)
+        const execution: Execution = { ...record.value, ...summarize(log), log }
+        return execution
+      })
+
+    const recover: Effect.Effect<RecoveryReport, StoreUnavailable> = Effect.gen(function* () {
+      const seen = new Set<string>()
+      const recovered: Array<SagaResult<unknown>> = []
+      const unknown: Array<string> = []
+      while (true) {
+        const batch = (yield* store.recoverable(owner, 100)).filter(
+          (r) => !seen.has(r.id) && !running.has(r.id)
+        )
+        if (batch.length === 0) break
+        yield* Effect.forEach(
+          batch,
+          (candidate) =>
+            Effect.gen(function* () {
+              seen.add(candidate.id)
+              if (running.has(candidate.id)) return
+              const resume = registry.get(candidate.name)
+              if (resume === undefined) {
+                unknown.push(candidate.id)
+                return
+              }
+              // Claimed before running, so the in-process check above and the store's lease agree.
+              mark(candidate.id)
+              const claimed = yield* store
+                .claim(candidate.id, owner, config.leaseDuration)
+                .pipe(Effect.tapError(() => Effect.sync(() => unmark(candidate.id))))
+              if (Option.isNone(claimed)) {
+                unmark(candidate.id)
+                return
+              }
+              recovered.push(yield* tracked(candidate.id, resume(claimed.value)))
+            }).pipe(
+              Effect.catchTag("SagaConflict", () => Effect.void),
+              Effect.catchTag("StoreUnavailable", (error) =>
+                Effect.logWarning(`saga ${candidate.id} not recovered now: ${error.message}`)
+              )
+            ),
+          { concurrency: options.recoveryConcurrency ?? 8, discard: true }
+        )
+      }
+      if (unknown.length > 0)
+        yield* Effect.logWarning(`sagas in flight with no registered definition: ${unknown.join(", ")}`)
+      return { recovered, unknown }
+    }).pipe(Effect.withSpan("SagaOrchestrator.recover"))
+
+    const sagas: ReadonlyArray<Saga.Saga<unknown, Rs[number]>> = options.sagas ?? []
+    for (const saga of sagas) yield* register(saga)
+
+    const shape: SagaOrchestratorShape = {
+      owner,
+      execute,
+      start,
+      status,
+      list: (listOptions) => store.list(listOptions),
+      register,
+      recover
+    }
+    if (options.recoverOnStart === true)
+      yield* Effect.forkIn(
+        recover.pipe(
+          Effect.tap((report) =>
+            report.recovered.length > 0
+              ? Effect.logInfo(`recovered ${report.recovered.length} saga(s)`)
+              : Effect.void
+          ),
+          Effect.catch((error) => Effect.logWarning(`saga recovery at start-up failed: ${error.message}`))
+        ),
+        scope
+      )
+    return shape
+  })
+
+/** The orchestrator as a layer; its background runs stop when the layer is released. */
+export const layer = <const Rs extends ReadonlyArray<unknown> = readonly []>(
+  options: Options<Rs> = {}
+): Layer.Layer<SagaOrchestrator, never, SagaStore | Rs[number]> =>
+  Layer.effect(SagaOrchestrator, make(options))
+
+// Accessors, so programs can write `SagaOrchestrator.execute(saga, context)`.
+
+export const execute = <C, R>(
+  saga: Saga.Saga<C, R>,
+  context: C,
+  options?: ExecuteOptions
+): Effect.Effect<SagaResult<C>, ExecuteError, R | SagaOrchestrator> =>
+  SagaOrchestrator.use((o) => o.execute(saga, context, options))
+
+export const start = <C, R>(
+  saga: Saga.Saga<C, R>,
+  context: C,
+  options?: ExecuteOptions
+): Effect.Effect<string, StoreUnavailable | SagaAlreadyExists | SagaContextError, R | SagaOrchestrator> =>
+  SagaOrchestrator.use((o) => o.start(saga, context, options))
+
+export const status = (
+  id: string
+): Effect.Effect<Execution, SagaNotFound | StoreUnavailable, SagaOrchestrator> =>
+  SagaOrchestrator.use((o) => o.status(id))
+
+export const list = (
+  options?: ListOptions
+): Effect.Effect<ReadonlyArray<SagaRecord>, StoreUnavailable, SagaOrchestrator> =>
+  SagaOrchestrator.use((o) => o.list(options))
+
+export const recover: Effect.Effect<RecoveryReport, StoreUnavailable, SagaOrchestrator> =
+  SagaOrchestrator.use((o) => o.recover)

@@ -1,0 +1,629 @@
+/**
+ * The saga state machine. Every transition is one store write that commits the new state and the
+ * log entries together, and the entry that says the next step started rides on the write that says
+ * the previous one completed: one round trip per step. Recovery rebuilds the state from the row and
+ * the log and continues with the same functions.
+ */
+import { Cause, Clock, DateTime, Duration, Effect, Exit, Metric, Schema } from "effect"
+import {
+  CircuitOpen,
+  type SagaAlreadyExists,
+  SagaConflict,
+  SagaContextError,
+  SagaTimedOut,
+  StepTimedOut,
+  type StoreUnavailable
+} from "../Errors.js"
+import * as Metrics from "../Metrics.js"
+import type { Saga, Step, StepInfo } from "../Saga.js"
+import type { Settings } from "../SagaConfig.js"
+import type { LogEntry, NewLogEntry, Phase, SagaChanges, SagaRecord, Status } from "../SagaRecord.js"
+import type { SagaResult } from "../SagaResult.js"
+import type { SagaStoreShape } from "../SagaStore.js"
+import type { Breakers } from "./circuitBreaker.js"
+import { describeCause } from "./describe.js"
+
+export interface Engine {
+  readonly store: SagaStoreShape
+  readonly owner: string
+  readonly config: Settings
+  readonly breakers: Breakers
+}
+
+export type RunError = StoreUnavailable | SagaConflict
+
+interface Completed {
+  readonly index: number
+  readonly step: string
+}
+
+/** A saga being run by this instance; mutated as its writes succeed. */
+interface Run<C, R> {
+  readonly engine: Engine
+  readonly saga: Saga<C, R>
+  readonly id: string
+  readonly encode: (context: C) => Effect.Effect<unknown, SagaContextError>
+  /** Epoch millis past which the forward run stops and compensates. */
+  readonly deadline: number
+  version: number
+  status: Status
+  context: C
+  readonly completed: Array<Completed>
+  readonly compensated: Array<string>
+  failedStep: string | undefined
+  error: string | undefined
+  compensationFailedStep: string | undefined
+  compensationError: string | undefined
+}
+
+type Outcome<A> =
+  | { readonly _tag: "Done"; readonly value: A; readonly attempt: number }
+  | {
+      readonly _tag: "Failed"
+      readonly error: string
+      readonly attempt: number
+      readonly sagaTimeout: boolean
+    }
+
+const attrs = <C, R>(run: Run<C, R>, extra: Record<string, string> = {}): Record<string, string> => ({
+  saga: run.saga.name,
+  ...extra
+})
+
+const count = (metric: Metric.Metric<number, unknown>, attributes: Record<string, string>) =>
+  Metric.update(Metric.withAttributes(metric, attributes), 1)
+
+const contextCodec = <C, R>(saga: Saga<C, R>, id: string) => {
+  const json = saga.contextJson
+  const fail = (error: Schema.SchemaError) =>
+    new SagaContextError({ saga: saga.name, sagaId: id, detail: error.message })
+  return {
+    encode: (context: C) => Schema.encodeEffect(json)(context).pipe(Effect.mapError(fail)),
+    decode: (data: unknown) => Schema.decodeUnknownEffect(json)(data).pipe(Effect.mapError(fail))
+  }
+}
+
+const timeoutOf = <C, R>(engine: Engine, saga: Saga<C, R>): Duration.Duration =>
+  saga.timeout ?? engine.config.timeout
+
+const started = (index: number, step: string, phase: Phase, attempt = 1): NewLogEntry => ({
+  index,
+  step,
+  phase,
+  status: "started",
+  attempt
+})
+
+/** One write: compare-and-set on version and owner; the run's version follows. Never cut in half. */
+const write = <C, R>(
+  run: Run<C, R>,
+  changes: SagaChanges,
+  log: ReadonlyArray<NewLogEntry>,
+  release = false
+): Effect.Effect<void, StoreUnavailable | SagaConflict> =>
+  run.engine.store
+    .update(run.id, {
+      version: run.version,
+      owner: run.engine.owner,
+      changes,
+      log,
+      lease: release ? "release" : run.engine.config.leaseDuration
+    })
+    .pipe(
+      Effect.flatMap((version) =>
+        Effect.sync(() => {
+          run.version = version
+          if (changes.status !== undefined) run.status = changes.status
+        })
+      ),
+      Effect.uninterruptible
+    )
+
+const result = <C, R>(run: Run<C, R>): SagaResult<C> => ({
+  sagaId: run.id,
+  name: run.saga.name,
+  status: run.status,
+  stepsCompleted: run.completed.map((c) => c.step),
+  failedStep: run.failedStep,
+  error: run.error,
+  compensatedSteps: [...run.compensated],
+  compensationFailedStep: run.compensationFailedStep,
+  compensationError: run.compensationError,
+  context: run.context
+})
+
+const finish = <C, R>(run: Run<C, R>): Effect.Effect<SagaResult<C>> =>
+  Effect.as(count(Metrics.finished, attrs(run, { status: run.status })), result(run))
+
+/** One attempt of an action or compensation, under the step timeout and the saga deadline. */
+const attempt = <A, C, R>(
+  run: Run<C, R>,
+  phase: Phase,
+  step: Step<C, R>,
+  attemptNo: number,
+  body: (info: StepInfo) => Effect.Effect<A, unknown, R>,
+  useDeadline: boolean
+): Effect.Effect<Outcome<A>, never, R> =>
+  Effect.gen(function* () {
+    const info: StepInfo = {
+      sagaId: run.id,
+      saga: run.saga.name,
+      step: step.name,
+      attempt: attemptNo,
+      idempotencyKey: `${run.id}:${step.name}`
+    }
+    let effect: Effect.Effect<A, unknown, R> = body(info)
+    const stepTimeout = step.timeout
+    if (stepTimeout !== undefined)
+      effect = Effect.timeoutOrElse(effect, {
+        duration: stepTimeout,
+        orElse: () =>
+          Effect.fail(
+            new StepTimedOut({
+              step: step.name,
+              timeout: Duration.format(Duration.fromInputUnsafe(stepTimeout))
+            })
+          )
+      })
+    if (useDeadline) {
+      const remaining = run.deadline - (yield* Clock.currentTimeMillis)
+      const timedOut = new SagaTimedOut({
+        saga: run.saga.name,
+        timeout: Duration.format(timeoutOf(run.engine, run.saga))
+      })
+      effect =
+        remaining <= 0
+          ? Effect.fail(timedOut)
+          : Effect.timeoutOrElse(effect, { duration: remaining, orElse: () => Effect.fail(timedOut) })
+    }
+    const exit = yield* Effect.exit(
+      effect.pipe(
+        Effect.trackDuration(Metric.withAttributes(Metrics.stepDuration, attrs(run, { step: step.name }))),
+        Effect.withSpan(`Saga.${phase === "act" ? "step" : "compensate"}`, {
+          attributes: {
+            "cello.saga": run.saga.name,
+            "cello.saga_id": run.id,
+            "cello.step": step.name,
+            "cello.attempt": attemptNo
+          }
+        })
+      )
+    )
+    if (Exit.isSuccess(exit)) return { _tag: "Done", value: exit.value, attempt: attemptNo } as const
+    const failure = exit.cause.reasons.find(Cause.isFailReason)?.error
+    const sagaTimeout = failure instanceof SagaTimedOut
+    if (failure instanceof StepTimedOut) yield* count(Metrics.timeouts, attrs(run, { kind: "step" }))
+    if (phase === "act") yield* count(Metrics.stepFailures, attrs(run, { step: step.name }))
+    return { _tag: "Failed", error: describeCause(exit.cause), attempt: attemptNo, sagaTimeout } as const
+  })
+
+/**
+ * Attempts with exponential backoff. Each failed attempt that will be retried is logged (failed +
+ * the next attempt started, one write) before the backoff sleep. A retry that could not start before
+ * the saga's deadline is not waited for.
+ */
+const withRetries = <A, C, R>(
+  run: Run<C, R>,
+  phase: Phase,
+  index: number,
+  step: Step<C, R>,
+  firstAttempt: number,
+  body: (info: StepInfo) => Effect.Effect<A, unknown, R>
+): Effect.Effect<Outcome<A>, StoreUnavailable | SagaConflict, R> =>
+  Effect.gen(function* () {
+    const config = run.engine.config
+    const maxAttempts = (step.retry?.maxRetries ?? config.maxRetries) + 1
+    const baseDelay =
+      step.retry?.retryDelay === undefined
+        ? config.retryDelay
+        : Duration.fromInputUnsafe(step.retry.retryDelay)
+    const useDeadline = phase === "act"
+    for (let n = firstAttempt; ; n++) {
+      const outcome = yield* attempt(run, phase, step, n, body, useDeadline)
+      if (outcome._tag === "Done" || outcome.sagaTimeout || n >= maxAttempts) return outcome
+      const delay = Duration.times(baseDelay, 2 ** (n - 1))
+      if (useDeadline && (yield* Clock.currentTimeMillis) + Duration.toMillis(delay) >= run.deadline)
+        return {
+          ...outcome,
+          sagaTimeout: true,
+          error: `${outcome.error} (no time left to retry before the saga timeout)`
+        }
+      yield* write(run, {}, [
+        { index, step: step.name, phase, status: "failed", attempt: n, error: outcome.error },
+        started(index, step.name, phase, n + 1)
+      ])
+      yield* Effect.sleep(delay)
+    }
+  })
+
+/** The step that ran for a completed entry: the step itself or its fallback. */
+const stepFor = <C, R>(saga: Saga<C, R>, done: Completed): Step<C, R> | undefined => {
+  const step = saga.steps[done.index]
+  if (step === undefined) return undefined
+  if (step.name === done.step) return step
+  return step.fallback?.name === done.step ? step.fallback : undefined
+}
+
+/** Completed steps that have a compensation, newest first. */
+const toUndo = <C, R>(run: Run<C, R>): ReadonlyArray<Completed> =>
+  [...run.completed]
+    .sort((a, b) => b.index - a.index)
+    .filter((c) => stepFor(run.saga, c)?.compensate !== undefined)
+
+/** Runs compensations in order; every one runs even when an earlier one failed. */
+const compensate = <C, R>(
+  run: Run<C, R>,
+  pending: ReadonlyArray<Completed>,
+  firstAttempt: number
+): Effect.Effect<SagaResult<C>, StoreUnavailable | SagaConflict, R> =>
+  Effect.gen(function* () {
+    for (const [k, done] of pending.entries()) {
+      const step = stepFor(run.saga, done)
+      const undo = step?.compensate
+      const outcome: Outcome<void> =
+        step === undefined || undo === undefined
+          ? { _tag: "Done", value: undefined, attempt: 1 }
+          : yield* withRetries(run, "compensate", done.index, step, k === 0 ? firstAttempt : 1, (info) =>
+              undo.call(step, run.context, info)
+            )
+      const changes: { -readonly [K in keyof SagaChanges]: SagaChanges[K] } = {}
+      let entry: NewLogEntry
+      if (outcome._tag === "Done") {
+        run.compensated.push(done.step)
+        yield* count(Metrics.compensations, attrs(run, { step: done.step }))
+        entry = {
+          index: done.index,
+          step: done.step,
+          phase: "compensate",
+          status: "completed",
+          attempt: outcome.attempt
+        }
+      } else {
+        entry = {
+          index: done.index,
+          step: done.step,
+          phase: "compensate",
+          status: "failed",
+          attempt: outcome.attempt,
+          error: outcome.error
+        }
+        if (run.compensationFailedStep === undefined) {
+          run.compensationFailedStep = done.step
+          run.compensationError = outcome.error
+          changes.compensationFailedStep = done.step
+          changes.compensationError = outcome.error
+        }
+      }
+      const next = pending[k + 1]
+      if (next !== undefined) {
+        yield* write(run, changes, [entry, started(next.index, next.step, "compensate")])
+      } else {
+        changes.status = run.compensationFailedStep === undefined ? "compensated" : "compensation_failed"
+        yield* write(run, changes, [entry], true)
+      }
+    }
+    if (pending.length === 0) yield* write(run, { status: settledStatus(run) }, [], true)
+    return yield* finish(run)
+  })
+
+const settledStatus = <C, R>(run: Run<C, R>): Status =>
+  run.compensationFailedStep !== undefined
+    ? "compensation_failed"
+    : run.compensated.length > 0
+      ? "compensated"
+      : "failed"
+
+/** A step failed for good: log it and compensate what completed (or end `failed` if nothing needs it). */
+const fail = <C, R>(
+  run: Run<C, R>,
+  index: number,
+  ranStep: string,
+  outcome: { readonly error: string; readonly attempt: number; readonly sagaTimeout: boolean }
+): Effect.Effect<SagaResult<C>, StoreUnavailable | SagaConflict, R> =>
+  Effect.gen(function* () {
+    const failedStep = run.saga.steps[index]?.name ?? ranStep
+    run.failedStep = failedStep
+    run.error = outcome.error
+    if (outcome.sagaTimeout) yield* count(Metrics.timeouts, attrs(run, { kind: "saga" }))
+    const entry: NewLogEntry = {
+      index,
+      step: ranStep,
+      phase: "act",
+      status: "failed",
+      attempt: outcome.attempt,
+      error: outcome.error
+    }
+    const pending = toUndo(run)
+    const first = pending[0]
+    if (first === undefined) {
+      yield* write(run, { status: "failed", failedStep, error: outcome.error }, [entry], true)
+      return yield* finish(run)
+    }
+    yield* write(run, { status: "compensating", failedStep, error: outcome.error }, [
+      entry,
+      started(first.index, first.step, "compensate")
+    ])
+    return yield* compensate(run, pending, 1)
+  })
+
+type StepOutcome<C> =
+  | { readonly _tag: "Done"; readonly value: C; readonly attempt: number; readonly step: string }
+  | {
+      readonly _tag: "Failed"
+      readonly error: string
+      readonly attempt: number
+      readonly sagaTimeout: boolean
+      readonly step: string
+    }
+
+/** The step's action (behind its breaker), then its fallback if the action failed for good. */
+const runStep = <C, R>(
+  run: Run<C, R>,
+  index: number,
+  step: Step<C, R>,
+  firstAttempt: number,
+  startWith: "action" | "fallback"
+): Effect.Effect<StepOutcome<C>, StoreUnavailable | SagaConflict, R> =>
+  Effect.gen(function* () {
+    const fallback = step.fallback
+    let from = firstAttempt
+    if (startWith === "action" || fallback === undefined) {
+      const breaker = step.circuitBreaker
+      const key = `${run.saga.name}/${step.name}`
+      const allowed = breaker === undefined ? true : yield* run.engine.breakers.allow(key, breaker)
+      let outcome: Outcome<C>
+      if (allowed) {
+        outcome = yield* withRetries(run, "act", index, step, from, (info) => step.action(run.context, info))
+        if (breaker !== undefined)
+          yield* outcome._tag === "Done"
+            ? run.engine.breakers.succeeded(key)
+            : run.engine.breakers.failed(key, breaker)
+      } else {
+        outcome = {
+          _tag: "Failed",
+          error: new CircuitOpen({ step: step.name }).message,
+          attempt: from,
+          sagaTimeout: false
+        }
+      }
+      if (outcome._tag === "Done" || fallback === undefined || outcome.sagaTimeout)
+        return { ...outcome, step: step.name }
+      yield* write(run, {}, [
+        {
+          index,
+          step: step.name,
+          phase: "act",
+          status: "failed",
+          attempt: outcome.attempt,
+          error: outcome.error
+        },
+        started(index, fallback.name, "act")
+      ])
+      from = 1
+    }
+    const outcome = yield* withRetries(run, "act", index, fallback, from, (info) =>
+      fallback.action(run.context, info)
+    )
+    return { ...outcome, step: fallback.name }
+  })
+
+/** Runs the steps from `from` on; the entry saying `from` started is already in the log. */
+const forward = <C, R>(
+  run: Run<C, R>,
+  from: number,
+  firstAttempt: number,
+  startWith: "action" | "fallback"
+): Effect.Effect<SagaResult<C>, RunError, R> =>
+  Effect.gen(function* () {
+    const steps = run.saga.steps
+    for (let i = from; i < steps.length; i++) {
+      const step = steps[i]
+      if (step === undefined) break
+      const outcome = yield* runStep(
+        run,
+        i,
+        step,
+        i === from ? firstAttempt : 1,
+        i === from ? startWith : "action"
+      )
+      if (outcome._tag === "Failed") return yield* fail(run, i, outcome.step, outcome)
+      const encoded = yield* Effect.result(run.encode(outcome.value))
+      if (encoded._tag === "Failure")
+        return yield* fail(run, i, outcome.step, {
+          error: encoded.failure.message,
+          attempt: outcome.attempt,
+          sagaTimeout: false
+        })
+      run.context = outcome.value
+      run.completed.push({ index: i, step: outcome.step })
+      yield* count(Metrics.stepCompletions, attrs(run, { step: outcome.step }))
+      const done: NewLogEntry = {
+        index: i,
+        step: outcome.step,
+        phase: "act",
+        status: "completed",
+        attempt: outcome.attempt
+      }
+      const next = steps[i + 1]
+      if (next === undefined) {
+        yield* write(run, { status: "completed", context: encoded.success }, [done], true)
+      } else {
+        yield* write(run, { context: encoded.success }, [done, started(i + 1, next.name, "act")])
+      }
+    }
+    if (run.status !== "completed") yield* write(run, { status: "completed" }, [], true)
+    return yield* finish(run)
+  })
+
+/**
+ * Keeps the lease while the run goes on (renewed every third of its duration); if the lease was lost
+ * to another owner, the run is stopped: that owner continues it.
+ */
+const leased = <A, E, R>(
+  engine: Engine,
+  id: string,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | SagaConflict, R> => {
+  const lease = engine.config.leaseDuration
+  const heartbeat = Effect.gen(function* () {
+    yield* Effect.sleep(Duration.divideUnsafe(lease, 3))
+    // A store hiccup is not a lost lease: the run's next write will tell.
+    const held = yield* engine.store
+      .renewLease(id, engine.owner, lease)
+      .pipe(Effect.orElseSucceed(() => true))
+    if (!held) return yield* new SagaConflict({ sagaId: id, expectedVersion: 0, owner: engine.owner })
+  }).pipe(Effect.forever)
+  return Effect.raceFirst(effect, heartbeat)
+}
+
+export interface Begun<C, R> {
+  readonly run: Run<C, R>
+  /** Runs the saga to its end. */
+  readonly continue: Effect.Effect<SagaResult<C>, RunError, R>
+}
+
+/** Stores a new saga (running, its first step started) and returns how to run it. */
+export const begin = <C, R>(
+  engine: Engine,
+  saga: Saga<C, R>,
+  context: C,
+  sagaId: string
+): Effect.Effect<Begun<C, R>, StoreUnavailable | SagaAlreadyExists | SagaContextError> =>
+  Effect.gen(function* () {
+    const codec = contextCodec(saga, sagaId)
+    const encoded = yield* codec.encode(context)
+    const first = saga.steps[0]
+    const record = yield* engine.store.create(
+      { id: sagaId, name: saga.name, status: "running", context: encoded, owner: engine.owner },
+      first === undefined ? [] : [started(0, first.name, "act")],
+      engine.config.leaseDuration
+    )
+    yield* count(Metrics.executions, { saga: saga.name })
+    const run: Run<C, R> = {
+      engine,
+      saga,
+      id: sagaId,
+      encode: codec.encode,
+      deadline: DateTime.toEpochMillis(record.createdAt) + Duration.toMillis(timeoutOf(engine, saga)),
+      version: record.version,
+      status: "running",
+      context,
+      completed: [],
+      compensated: [],
+      failedStep: undefined,
+      error: undefined,
+      compensationFailedStep: undefined,
+      compensationError: undefined
+    }
+    return { run, continue: leased(engine, sagaId, forward(run, 0, 1, "action")) }
+  })
+
+const lastEntry = (log: ReadonlyArray<LogEntry>, index: number, phase: Phase): LogEntry | undefined => {
+  for (let i = log.length - 1; i >= 0; i--) {
+    const entry = log[i]
+    if (entry !== undefined && entry.index === index && entry.phase === phase) return entry
+  }
+  return undefined
+}
+
+/**
+ * Continues a saga this instance has just claimed: forward from the first step without a logged
+ * completion (the one logged started runs again, same idempotency key), or on with compensation.
+ * Past `maxRecoveryAttempts` take-overs, or with a context that no longer decodes, it goes to
+ * `dead_letter`.
+ */
+export const resume = <C, R>(
+  engine: Engine,
+  saga: Saga<C, R>,
+  record: SagaRecord
+): Effect.Effect<SagaResult<unknown>, StoreUnavailable | SagaConflict, R> =>
+  Effect.gen(function* () {
+    yield* count(Metrics.recoveries, { saga: saga.name })
+    const codec = contextCodec(saga, record.id)
+    const log = yield* engine.store.log(record.id)
+    const decoded = yield* Effect.result(codec.decode(record.context))
+    const completed: Array<Completed> = []
+    for (const entry of log)
+      if (
+        entry.phase === "act" &&
+        entry.status === "completed" &&
+        !completed.some((c) => c.index === entry.index)
+      )
+        completed.push({ index: entry.index, step: entry.step })
+    completed.sort((a, b) => a.index - b.index)
+    const deadLetter = (reason: string) =>
+      Effect.gen(function* () {
+        const error = record.error === undefined ? reason : `${reason}; last error: ${record.error}`
+        yield* engine.store.update(record.id, {
+          version: record.version,
+          owner: engine.owner,
+          changes: { status: "dead_letter", error },
+          log: [],
+          lease: "release"
+        })
+        yield* count(Metrics.finished, { saga: saga.name, status: "dead_letter" })
+        const summary: SagaResult<unknown> = {
+          sagaId: record.id,
+          name: record.name,
+          status: "dead_letter",
+          stepsCompleted: completed.map((c) => c.step),
+          failedStep: record.failedStep,
+          error,
+          compensatedSteps: log
+            .filter((e) => e.phase === "compensate" && e.status === "completed")
+            .map((e) => e.step),
+          compensationFailedStep: record.compensationFailedStep,
+          compensationError: record.compensationError,
+          context: decoded._tag === "Success" ? decoded.success : record.context
+        }
+        return summary
+      })
+    if (record.recoveryAttempts > engine.config.maxRecoveryAttempts)
+      return yield* deadLetter(`recovery gave up after ${engine.config.maxRecoveryAttempts} attempts`)
+    if (decoded._tag === "Failure") return yield* deadLetter(decoded.failure.message)
+    const run: Run<C, R> = {
+      engine,
+      saga,
+      id: record.id,
+      encode: codec.encode,
+      deadline: DateTime.toEpochMillis(record.createdAt) + Duration.toMillis(timeoutOf(engine, saga)),
+      version: record.version,
+      status: record.status,
+      context: decoded.success,
+      completed,
+      compensated: log.filter((e) => e.phase === "compensate" && e.status === "completed").map((e) => e.step),
+      failedStep: record.failedStep,
+      error: record.error,
+      compensationFailedStep: record.compensationFailedStep,
+      compensationError: record.compensationError
+    }
+    const continued: Effect.Effect<SagaResult<C>, RunError, R> = Effect.gen(function* () {
+      if (record.status === "compensating") {
+        // Compensations run newest first, one at a time: the lowest index with a logged
+        // compensation is the one in progress; those above it are done.
+        const current = log
+          .filter((e) => e.phase === "compensate")
+          .reduce((m, e) => Math.min(m, e.index), Infinity)
+        const last = lastEntry(log, current, "compensate")
+        const pending = toUndo(run).filter(
+          (c) => c.index < current || (c.index === current && last?.status !== "completed")
+        )
+        return yield* compensate(run, pending, last?.status === "started" ? last.attempt : 1)
+      }
+      const steps = saga.steps
+      const next = steps.findIndex((_, i) => !completed.some((c) => c.index === i))
+      const step = steps[next]
+      if (step === undefined) {
+        yield* write(run, { status: "completed" }, [], true)
+        return yield* finish(run)
+      }
+      const last = lastEntry(log, next, "act")
+      const startWith =
+        last !== undefined && last.step !== step.name && last.step === step.fallback?.name
+          ? "fallback"
+          : "action"
+      if (last === undefined) yield* write(run, {}, [started(next, step.name, "act")])
+      return yield* forward(run, next, last?.status === "started" ? last.attempt : 1, startWith)
+    })
+    return yield* leased(engine, record.id, continued)
+  })

@@ -1,0 +1,25 @@
+import { randomFillSync } from "node:crypto"
+
+const hex: ReadonlyArray<string> = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
+
+/** RFC 9562 UUID v7: 48-bit unix milliseconds then random bits, so ids sort by creation time. */
+export const uuidv7 = (now: number = Date.now()): string => {
+  const bytes = randomFillSync(new Uint8Array(16))
+  let ms = now
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ms % 256
+    ms = Math.floor(ms / 256)
+  }
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80
+  let out = ""
+  for (let i = 0; i < 16; i++) {
+    out += hex[bytes[i] ?? 0]
+    if (i === 3 || i === 5 || i === 7 || i === 9) out += "-"
+  }
+  return out
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export const isUuid = (s: string): boolean => UUID.test(s)

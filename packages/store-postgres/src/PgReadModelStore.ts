@@ -1,0 +1,96 @@
+/**
+ * Read models on PostgreSQL: one jsonb table keyed by (collection, id). Filters and sort keys are SQL
+ * on the document (see `internal/documentQuery.ts`); `ensureIndex` adds an expression index on
+ * (collection, document -> field), which serves equality, `in` and number ranges on that field.
+ */
+import { ReadModelStore } from "@cello/cqrs"
+import { Effect, Layer, Option } from "effect"
+import { sql } from "kysely"
+import { cqrsUnavailable } from "./internal/cqrsUnavailable.js"
+import { countQuery, listQuery } from "./internal/documentQuery.js"
+import { PgDatabase } from "./PgDatabase.js"
+
+// jsonb's text is JSON: parsing it cannot fail.
+const parse = (text: string): unknown => JSON.parse(text)
+
+export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, PgDatabase> = Effect.gen(
+  function* () {
+    const database = yield* PgDatabase
+    const { db, run, config } = database
+    return {
+      get: (collection, id) =>
+        run(
+          db
+            .selectFrom("read_models")
+            .select(sql<string>`document::text`.as("json"))
+            .where("collection", "=", collection)
+            .where("id", "=", id)
+        ).pipe(
+          Effect.map((rows) => Option.map(Option.fromUndefinedOr(rows[0]), (row) => parse(row.json))),
+          Effect.mapError(cqrsUnavailable(database, "getReadModel"))
+        ),
+      put: (collection, id, document) =>
+        Effect.flatMap(ReadModelStore.encodeDocument(collection, id, document), (json) =>
+          run(
+            db
+              .insertInto("read_models")
+              .values({ collection, id, document: json })
+              .onConflict((oc) =>
+                oc
+                  .columns(["collection", "id"])
+                  .doUpdateSet({ document: sql`excluded.document`, updated_at: sql`now()` })
+              )
+          ).pipe(Effect.asVoid, Effect.mapError(cqrsUnavailable(database, "putReadModel")))
+        ),
+      delete: (collection, id) =>
+        run(db.deleteFrom("read_models").where("collection", "=", collection).where("id", "=", id)).pipe(
+          Effect.asVoid,
+          Effect.mapError(cqrsUnavailable(database, "deleteReadModel"))
+        ),
+      list: (collection, options = {}) =>
+        Effect.flatMap(ReadModelStore.checkListOptions(collection, options), () =>
+          run(listQuery(db, collection, options)).pipe(
+            Effect.map((rows) => rows.map((row) => ({ id: row.id, document: parse(row.json) }))),
+            Effect.mapError(cqrsUnavailable(database, "listReadModels"))
+          )
+        ),
+      count: (collection, where = []) =>
+        Effect.flatMap(ReadModelStore.checkListOptions(collection, { where }), () =>
+          run(countQuery(db, collection, where)).pipe(
+            Effect.map((rows) => Number(rows[0]?.n ?? 0)),
+            Effect.mapError(cqrsUnavailable(database, "countReadModels"))
+          )
+        ),
+      clear: (collection) =>
+        run(db.deleteFrom("read_models").where("collection", "=", collection)).pipe(
+          Effect.asVoid,
+          Effect.mapError(cqrsUnavailable(database, "clearReadModels"))
+        ),
+      ensureIndex: (collection, field) =>
+        Effect.andThen(
+          ReadModelStore.checkIndexField(collection, field),
+          // One index per field, for every collection. The field was checked (letters, digits, _), and
+          // concurrent callers queue on a lock: CREATE INDEX IF NOT EXISTS alone can race itself.
+          database.sql
+            .withTransaction(
+              Effect.andThen(
+                run(
+                  sql`select pg_advisory_xact_lock(hashtext(${`cello-index:${config.schema}`}))`.compile(db)
+                ),
+                run(
+                  sql`create index if not exists ${sql.id(`read_models_${field}`)} on ${sql.id(config.schema, "read_models")} (collection, (document -> ${sql.lit(field)}))`.compile(
+                    db
+                  )
+                )
+              )
+            )
+            .pipe(Effect.asVoid, Effect.mapError(cqrsUnavailable(database, "ensureIndex")))
+        )
+    }
+  }
+)
+
+export const layer: Layer.Layer<ReadModelStore.ReadModelStore, never, PgDatabase> = Layer.effect(
+  ReadModelStore.ReadModelStore,
+  make
+)
