@@ -4,7 +4,10 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 
 const root = new URL("../..", import.meta.url).pathname
-const readmes = ["README.md", ...["packages", "apps"].flatMap((d) => readdirSync(join(root, d)).map((p) => join(d, p, "README.md")))]
+const readmes = [
+  "README.md",
+  ...["packages", "apps"].flatMap((d) => readdirSync(join(root, d)).map((p) => join(d, p, "README.md")))
+]
 for (const readme of readmes) {
   let text
   try {
@@ -13,14 +16,17 @@ for (const readme of readmes) {
     continue
   }
   const base = join(root, readme, "..")
-  const next = text.replace(/\[`([^`]+\.ts)`\]\(([^)]+\.ts)\)([\s\S]*?)```ts\n[\s\S]*?```/g, (whole, _label, file, between) => {
-    try {
-      const code = readFileSync(join(base, file), "utf8").trim()
-      return `[\`${_label}\`](${file})${between}\`\`\`ts\n${code}\n\`\`\``
-    } catch {
-      return whole
+  const next = text.replace(
+    /\[`([^`]+\.ts)`\]\(([^)]+\.ts)\)([\s\S]*?)```ts\n[\s\S]*?```/g,
+    (whole, _label, file, between) => {
+      try {
+        const code = readFileSync(join(base, file), "utf8").trim()
+        return `[\`${_label}\`](${file})${between}\`\`\`ts\n${code}\n\`\`\``
+      } catch {
+        return whole
+      }
     }
-  })
+  )
   if (next !== text) {
     writeFileSync(join(root, readme), next)
     console.log(`synced ${readme}`)

@@ -30,3 +30,9 @@ export const projectionEvents = Metric.counter("cello_projection_events_total", 
   description: "Events applied by projections",
   incremental: true
 })
+
+/** How far behind the newest event a live subscription delivers (ms from append to delivery). */
+export const subscriptionLag = Metric.histogram("cello_subscription_lag_ms", {
+  description: "Delay between an event's append and its delivery to a live subscription",
+  boundaries: Metric.exponentialBoundaries({ start: 1, factor: 2, count: 16 })
+})

@@ -3,7 +3,9 @@
  * on a signal. Because every item comes from the store by cursor, the hand-over from catch-up to live
  * can neither skip nor repeat an item.
  */
-import { Deferred, Duration, Effect, Option, Ref, Stream } from "effect"
+import { Clock, DateTime, Deferred, Duration, Effect, Metric, Option, Ref, Stream } from "effect"
+import type { EventEnvelope } from "./EventEnvelope.js"
+import * as Metrics from "./Metrics.js"
 
 /** A wake-up hint: take a ticket, read, and if nothing was new, await the ticket. */
 export interface Signal {
@@ -31,6 +33,8 @@ export interface LiveOptions<A, C, E, R> {
   readonly signal: Signal
   /** How long to wait for a signal before reading again anyway (the fallback when a hint is lost). */
   readonly pollInterval?: Duration.Input
+  /** Called with every page read (for instance `reportLag`). */
+  readonly onPage?: (page: ReadonlyArray<A>) => Effect.Effect<void>
 }
 
 /** An endless stream of the items after `from`, following new ones as they are stored. */
@@ -41,6 +45,7 @@ export const live = <A, C, E, R>(options: LiveOptions<A, C, E, R>): Stream.Strea
       // The ticket is taken before the read, so a write between the read and the wait still wakes us.
       const wake = yield* options.signal.ticket
       const page = yield* options.read(cursor)
+      if (options.onPage !== undefined) yield* options.onPage(page)
       const last = page.at(-1)
       if (last === undefined) {
         yield* Effect.timeoutOption(wake, interval)
@@ -49,4 +54,17 @@ export const live = <A, C, E, R>(options: LiveOptions<A, C, E, R>): Stream.Strea
       return [page, Option.some(options.cursorOf(last))] as const
     })
   )
+}
+
+/**
+ * Records the lag of a delivered page of events (now − the last event's timestamp) in
+ * `cello_subscription_lag_ms`. Stores tap their subscription streams with it.
+ */
+export const reportLag = (page: ReadonlyArray<EventEnvelope>): Effect.Effect<void> => {
+  const last = page.at(-1)
+  return last === undefined
+    ? Effect.void
+    : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Metric.update(Metrics.subscriptionLag, Math.max(0, now - DateTime.toEpochMillis(last.timestamp)))
+      )
 }

@@ -2,13 +2,14 @@ import {
   CheckpointStore,
   EventSourcingConfig,
   EventStore,
+  Metrics,
   Projection,
   ProjectionRunner,
   Repository
 } from "@cello/eventsourcing"
 import { MemoryStore } from "@cello/store-memory"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Fiber, Layer, Option, Ref, Schema } from "effect"
+import { Context, Effect, Fiber, Layer, Metric, Option, Ref, Schema, Stream } from "effect"
 import { create, Order, OrderCancelled, OrderCreated, OrderShipped, ship } from "../examples/order.js"
 
 /** A read model: order id → status, plus how many times each event was applied. */
@@ -178,6 +179,17 @@ describe("ProjectionRunner", () => {
       yield* Fiber.interrupt(runner)
       // Interrupting released the lease: another owner may take it at once.
       assert.isTrue(yield* checkpoints.acquireLease("order-summaries", "next", "1 second"))
+    }).pipe(Effect.provide(Base))
+  )
+})
+
+describe("subscription lag", () => {
+  it.live("live subscriptions report how far behind the appends they deliver", () =>
+    Effect.gen(function* () {
+      const before = (yield* Metric.value(Metrics.subscriptionLag)).count
+      yield* placeOrders(["lag-1", "lag-2"])
+      yield* EventStore.subscribeAll().pipe(Stream.take(2), Stream.runDrain)
+      assert.isAbove((yield* Metric.value(Metrics.subscriptionLag)).count, before)
     }).pipe(Effect.provide(Base))
   )
 })

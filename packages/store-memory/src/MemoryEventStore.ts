@@ -136,6 +136,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(functi
         from: options.from ?? Checkpoint.start,
         read: (cursor) => Effect.sync(() => readAllSync(cursor, pageSize)),
         cursorOf: (event) => event.checkpoint,
+        onPage: Subscription.reportLag,
         signal
       }),
     subscribeStream: (streamId, options = {}) =>

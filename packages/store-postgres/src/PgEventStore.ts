@@ -65,6 +65,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
               from: options.from ?? Checkpoint.start,
               read: (cursor) => readAllAfter(database, cursor, pageSize),
               cursorOf: (event) => event.checkpoint,
+              onPage: Subscription.reportLag,
               signal,
               pollInterval
             })
