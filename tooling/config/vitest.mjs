@@ -7,7 +7,9 @@ const conditions = ["@cello/source", "import", "module", "node", "default"]
 /** @param {{ testTimeout?: number }} [options] */
 export const packageTest = (options = {}) =>
   defineConfig({
-    resolve: { conditions },
+    // One vitest for the runner and for the conformance suites that other packages import: two
+    // copies (pnpm can install one per peer set) would register tests with the wrong runner.
+    resolve: { conditions, dedupe: ["vitest", "@effect/vitest"] },
     ssr: { resolve: { conditions, externalConditions: ["@cello/source"] } },
     test: {
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],

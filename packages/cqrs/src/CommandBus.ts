@@ -4,10 +4,8 @@
  * (`CommandBus.handler(Definition, (payload) => effect)`); a second handler for the same command fails
  * the app at start-up with `DuplicateHandler`.
  */
-import { Context, Effect, Layer, Stream } from "effect"
+import { Context } from "effect"
 import * as Bus from "./internal/bus.js"
-import type { Definition, Failure, Payload, Success } from "./Message.js"
-import * as Middleware from "./Middleware.js"
 
 export type { DispatchError, DispatchOptions } from "./internal/bus.js"
 
@@ -18,40 +16,17 @@ export class CommandHandlers extends Context.Service<CommandHandlers, Bus.Regist
 
 export class CommandBus extends Context.Service<CommandBus, Bus.BusShape>()("@cello/cqrs/CommandBus") {}
 
-export interface Options<R> {
-  /** Outermost first; default `Middleware.defaults`. */
-  readonly middleware?: ReadonlyArray<Middleware.Middleware<R>>
-}
+export type Options<R> = Bus.Options<R>
 
-/** The bus and its handler registry. Provide handler layers with it: `handlers.pipe(Layer.provideMerge(CommandBus.layer()))`. */
-export const layer = <R = never>(
-  options: Options<R> = {}
-): Layer.Layer<CommandBus | CommandHandlers, never, R> =>
-  Layer.effect(
-    CommandBus,
-    Effect.flatMap(CommandHandlers, (registry) =>
-      Bus.makeBus(registry, options.middleware ?? Middleware.defaults)
-    )
-  ).pipe(Layer.provideMerge(Layer.sync(CommandHandlers, () => Bus.makeRegistry("command"))))
+const bus = Bus.busModule(CommandBus, CommandHandlers, "command")
 
-const registrations = Bus.registrations(CommandHandlers)
-
+/** The bus and its handler registry: `handlers.pipe(Layer.provideMerge(CommandBus.layer()))`. */
+export const layer = bus.layer
 /** Registers the handler of a command. */
-export const handler = registrations.handler
+export const handler = bus.handler
 /** Registers a handler that streams progress items (typed by the success schema). */
-export const streamHandler = registrations.streamHandler
+export const streamHandler = bus.streamHandler
 /** Registers an ordered chain of handlers; the first to answer `Option.some` handles the command. */
-export const chain = registrations.chain
-
-export const dispatch = <D extends Definition>(
-  definition: D,
-  payload: Payload<D>,
-  options?: Bus.DispatchOptions
-): Effect.Effect<Success<D>, Failure<D> | Bus.DispatchError, CommandBus> =>
-  CommandBus.use((bus) => bus.dispatch(definition, payload, options))
-
-export const dispatchStream = <D extends Definition>(
-  definition: D,
-  payload: Payload<D>
-): Stream.Stream<Success<D>, Failure<D> | Bus.DispatchError, CommandBus> =>
-  Stream.unwrap(CommandBus.useSync((bus) => bus.dispatchStream(definition, payload)))
+export const chain = bus.chain
+export const dispatch = bus.dispatch
+export const dispatchStream = bus.dispatchStream

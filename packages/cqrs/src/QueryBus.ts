@@ -4,10 +4,8 @@
  * (`QueryBus.handler(Definition, (payload) => effect)`); a second handler for the same query fails
  * the app at start-up with `DuplicateHandler`.
  */
-import { Context, Effect, Layer, Stream } from "effect"
+import { Context } from "effect"
 import * as Bus from "./internal/bus.js"
-import type { Definition, Failure, Payload, Success } from "./Message.js"
-import * as Middleware from "./Middleware.js"
 
 export type { DispatchError, DispatchOptions } from "./internal/bus.js"
 
@@ -18,38 +16,17 @@ export class QueryHandlers extends Context.Service<QueryHandlers, Bus.Registry>(
 
 export class QueryBus extends Context.Service<QueryBus, Bus.BusShape>()("@cello/cqrs/QueryBus") {}
 
-export interface Options<R> {
-  /** Outermost first; default `Middleware.defaults`. */
-  readonly middleware?: ReadonlyArray<Middleware.Middleware<R>>
-}
+export type Options<R> = Bus.Options<R>
 
-/** The bus and its handler registry. Provide handler layers with it: `handlers.pipe(Layer.provideMerge(QueryBus.layer()))`. */
-export const layer = <R = never>(options: Options<R> = {}): Layer.Layer<QueryBus | QueryHandlers, never, R> =>
-  Layer.effect(
-    QueryBus,
-    Effect.flatMap(QueryHandlers, (registry) =>
-      Bus.makeBus(registry, options.middleware ?? Middleware.defaults)
-    )
-  ).pipe(Layer.provideMerge(Layer.sync(QueryHandlers, () => Bus.makeRegistry("query"))))
+const bus = Bus.busModule(QueryBus, QueryHandlers, "query")
 
-const registrations = Bus.registrations(QueryHandlers)
-
+/** The bus and its handler registry: `handlers.pipe(Layer.provideMerge(QueryBus.layer()))`. */
+export const layer = bus.layer
 /** Registers the handler of a query. */
-export const handler = registrations.handler
+export const handler = bus.handler
 /** Registers a handler that streams progress items (typed by the success schema). */
-export const streamHandler = registrations.streamHandler
+export const streamHandler = bus.streamHandler
 /** Registers an ordered chain of handlers; the first to answer `Option.some` handles the query. */
-export const chain = registrations.chain
-
-export const dispatch = <D extends Definition>(
-  definition: D,
-  payload: Payload<D>,
-  options?: Bus.DispatchOptions
-): Effect.Effect<Success<D>, Failure<D> | Bus.DispatchError, QueryBus> =>
-  QueryBus.use((bus) => bus.dispatch(definition, payload, options))
-
-export const dispatchStream = <D extends Definition>(
-  definition: D,
-  payload: Payload<D>
-): Stream.Stream<Success<D>, Failure<D> | Bus.DispatchError, QueryBus> =>
-  Stream.unwrap(QueryBus.useSync((bus) => bus.dispatchStream(definition, payload)))
+export const chain = bus.chain
+export const dispatch = bus.dispatch
+export const dispatchStream = bus.dispatchStream

@@ -15,7 +15,7 @@ import {
   type ValidationError
 } from "../Errors.js"
 import { type Definition, decode, type Failure, type Payload, type Success } from "../Message.js"
-import type { DispatchContext, Handler, Middleware } from "../Middleware.js"
+import { type DispatchContext, defaults, type Handler, type Middleware } from "../Middleware.js"
 
 export type Kind = "command" | "query"
 
@@ -220,3 +220,33 @@ export const makeRegistry = (kind: Kind): Registry => ({ kind, entries: new Map(
 
 /** True when the cause holds only a declared failure (for results). */
 export const hasOnlyFailures = (cause: Cause.Cause<unknown>): boolean => !Cause.hasDies(cause)
+
+export interface Options<R> {
+  /** Outermost first; default `Middleware.defaults`. */
+  readonly middleware?: ReadonlyArray<Middleware<R>>
+}
+
+/** Everything a bus module exports, for its service and registry tags. */
+export const busModule = <BusId, RegistryId>(
+  bus: Context.Key<BusId, BusShape>,
+  registry: Context.Key<RegistryId, Registry>,
+  kind: Kind
+) => ({
+  layer: <R = never>(options: Options<R> = {}): Layer.Layer<BusId | RegistryId, never, R> =>
+    Layer.effect(
+      bus,
+      Effect.flatMap(registry, (r) => makeBus(r, options.middleware ?? defaults))
+    ).pipe(Layer.provideMerge(Layer.sync(registry, () => makeRegistry(kind)))),
+  dispatch: <D extends Definition>(
+    definition: D,
+    payload: Payload<D>,
+    options?: DispatchOptions
+  ): Effect.Effect<Success<D>, Failure<D> | DispatchError, BusId> =>
+    Effect.flatMap(bus, (b) => b.dispatch(definition, payload, options)),
+  dispatchStream: <D extends Definition>(
+    definition: D,
+    payload: Payload<D>
+  ): Stream.Stream<Success<D>, Failure<D> | DispatchError, BusId> =>
+    Stream.unwrap(Effect.map(bus, (b) => b.dispatchStream(definition, payload))),
+  ...registrations(registry)
+})
