@@ -311,3 +311,27 @@ describe("recovery", () => {
     }).pipe(Effect.provide(Layer.mergeAll(store, config)))
   )
 })
+
+describe("recovery at start-up", () => {
+  it.effect("recoverOnStart resumes what a crashed instance left, without being asked", () =>
+    Effect.gen(function* () {
+      const world = makeWorld()
+      yield* crashed("boot", {
+        status: "running",
+        done: 1,
+        log: [act(0, "completed"), act(1, "started")]
+      })
+      yield* TestClock.adjust("1 second")
+      const orchestrator = yield* SagaOrchestrator.make({
+        owner: "booted",
+        sagas: [fourSteps(world)],
+        recoverOnStart: true
+      })
+      const execution = yield* orchestrator.status("boot").pipe(
+        Effect.repeat({ until: (e) => e.status === "completed", times: 100 })
+      )
+      assert.strictEqual(execution.status, "completed")
+      assert.deepStrictEqual(world.calls, ["act:s2", "act:s3", "act:s4"])
+    }).pipe(Effect.provide(Layer.mergeAll(store, config)))
+  )
+})
