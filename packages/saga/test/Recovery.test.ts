@@ -327,9 +327,9 @@ describe("recovery at start-up", () => {
         sagas: [fourSteps(world)],
         recoverOnStart: true
       })
-      const execution = yield* orchestrator.status("boot").pipe(
-        Effect.repeat({ until: (e) => e.status === "completed", times: 100 })
-      )
+      const execution = yield* orchestrator
+        .status("boot")
+        .pipe(Effect.repeat({ until: (e) => e.status === "completed", times: 100 }))
       assert.strictEqual(execution.status, "completed")
       assert.deepStrictEqual(world.calls, ["act:s2", "act:s3", "act:s4"])
     }).pipe(Effect.provide(Layer.mergeAll(store, config)))
