@@ -4,7 +4,7 @@
  * carries the message's declared failure, `Failed` the bus's own errors, `NotFound` an empty query.
  */
 import { Effect, Option } from "effect"
-import type { DispatchError } from "./internal/bus.js"
+import { type DispatchError, isDispatchError } from "./internal/bus.js"
 
 export type CommandResult<A, F> =
   | { readonly _tag: "Ok"; readonly value: A }
@@ -16,19 +16,6 @@ export type QueryResult<A, F> =
   | { readonly _tag: "NotFound" }
   | { readonly _tag: "Rejected"; readonly error: F }
   | { readonly _tag: "Failed"; readonly error: DispatchError }
-
-const isDispatchError = (e: unknown): e is DispatchError =>
-  typeof e === "object" &&
-  e !== null &&
-  "_tag" in e &&
-  [
-    "HandlerNotFound",
-    "ValidationError",
-    "HandlerFailed",
-    "CommandTimeout",
-    "QueryTimeout",
-    "NoHandlerAccepted"
-  ].includes(String(e._tag))
 
 /** Folds a command dispatch into a `CommandResult`; defects stay defects. */
 export const command = <A, F, R>(

@@ -57,7 +57,8 @@ export interface BusShape {
   ) => Stream.Stream<Success<D>, Failure<D> | DispatchError>
 }
 
-const isOwnError = (e: unknown): e is DispatchError =>
+/** True for the errors the bus itself raises (as opposed to a message's declared failure). */
+export const isDispatchError = (e: unknown): e is DispatchError =>
   typeof e === "object" &&
   e !== null &&
   "_tag" in e &&
@@ -80,7 +81,7 @@ const describe = (e: unknown): string =>
 const narrowFailure =
   <D extends Definition>(definition: D) =>
   (error: unknown): Failure<D> | DispatchError => {
-    if (Schema.is(definition.failure)(error) || isOwnError(error)) return error
+    if (Schema.is(definition.failure)(error) || isDispatchError(error)) return error
     return new HandlerFailed({ name: definition.name, errorTag: tagOf(error), detail: describe(error) })
   }
 
@@ -217,9 +218,6 @@ export const registrations = <Id>(tag: Context.Key<Id, Registry>) => {
 
 /** A fresh registry of one kind (each bus layer owns one). */
 export const makeRegistry = (kind: Kind): Registry => ({ kind, entries: new Map() })
-
-/** True when the cause holds only a declared failure (for results). */
-export const hasOnlyFailures = (cause: Cause.Cause<unknown>): boolean => !Cause.hasDies(cause)
 
 export interface Options<R> {
   /** Outermost first; default `Middleware.defaults`. */
