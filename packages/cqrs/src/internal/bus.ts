@@ -3,7 +3,7 @@
  * runs the middleware chain around the handler, then checks the outcome against the definition's
  * schemas — which is what makes `dispatch` typed by the definition alone.
  */
-import { Cause, type Context, Effect, Layer, Option, Schema, Stream } from "effect"
+import { type Context, Effect, Layer, Option, Schema, Stream } from "effect"
 import * as CqrsConfig from "../CqrsConfig.js"
 import {
   type CommandTimeout,
