@@ -54,7 +54,8 @@ const main = async () => {
     ...notes.flatMap((note) => [note, ""])
   ].join("\n")
   process.stdout.write(`${report}\n`)
-  await writeFile(new URL("./RESULTS.md", import.meta.url), report)
+  // A partial run (CELLO_BENCH_ONLY) prints its rows but keeps the last full table.
+  if (only.length === 0) await writeFile(new URL("./RESULTS.md", import.meta.url), report)
 }
 
 main().catch((error: unknown) => {
