@@ -1,5 +1,9 @@
-/**
- * @cello/http-adapter — reserved: this package is filled by its own issue (see the root README).
- * It builds and publishes an empty module today so the workspace layout is final.
- */
-export {}
+export * as ErrorMapping from "./ErrorMapping.js"
+export * as Health from "./Health.js"
+export * as HttpAdapter from "./HttpAdapter.js"
+export * as HttpAdapterConfig from "./HttpAdapterConfig.js"
+export * from "./HttpErrors.js"
+export * as HttpMetrics from "./HttpMetrics.js"
+export * as OpenApi from "./OpenApi.js"
+export * as Problem from "./Problem.js"
+export type { RequestParts } from "./RequestParts.js"

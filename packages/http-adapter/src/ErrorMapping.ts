@@ -1,0 +1,145 @@
+/**
+ * From an error to the problem answered for it: the one place that decides status codes. Declared
+ * domain failures are the client's business (409, or 404 for a `…NotFound`); the buses' and stores'
+ * errors get fixed statuses and generic texts, because their messages may name internals.
+ */
+import { internal, type Problem, slugOf, titleOf } from "./Problem.js"
+
+export interface MappingContext {
+  /** True for the route's declared domain failures. */
+  readonly isDeclaredFailure: (error: unknown) => boolean
+  /** The request carried `If-Match`: losing a version race then means 412, not 409. */
+  readonly conditional: boolean
+}
+
+const field = (error: unknown, key: string): unknown =>
+  typeof error === "object" && error !== null && key in error ? Reflect.get(error, key) : undefined
+
+const stringField = (error: unknown, key: string): string | undefined => {
+  const value = field(error, key)
+  return typeof value === "string" ? value : undefined
+}
+
+export const tagOf = (error: unknown): string => stringField(error, "_tag") ?? "unknown"
+
+const issuesOf = (error: unknown): ReadonlyArray<{ readonly path: string; readonly message: string }> => {
+  const issues = field(error, "issues")
+  if (!Array.isArray(issues)) return []
+  return issues.map((issue: unknown) => ({
+    path: stringField(issue, "path") ?? "",
+    message: stringField(issue, "message") ?? "is invalid"
+  }))
+}
+
+const primitiveFields = (error: unknown): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  if (typeof error !== "object" || error === null) return out
+  for (const [key, value] of Object.entries(error)) {
+    if (key === "_tag" || key === "message" || key === "stack" || key === "cause" || key === "name") continue
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") out[key] = value
+  }
+  return out
+}
+
+const conflict = (context: MappingContext): Problem =>
+  context.conditional
+    ? {
+        status: 412,
+        slug: "precondition-failed",
+        title: "Precondition failed",
+        detail: "The resource changed since the version named in If-Match; read it again and retry."
+      }
+    : {
+        status: 409,
+        slug: "concurrency-conflict",
+        title: "Conflict",
+        detail: "The resource was changed by another request at the same time; retry."
+      }
+
+const storeUnavailable: Problem = {
+  status: 503,
+  slug: "store-unavailable",
+  title: "Service unavailable",
+  detail: "A store is unavailable; try again later."
+}
+
+/** Errors reached through `HandlerFailed` are judged by the tag the handler failed with. */
+const byInfrastructureTag = (tag: string, context: MappingContext): Problem | undefined => {
+  if (tag === "ConcurrencyError") return conflict(context)
+  if (tag === "StoreUnavailable") return storeUnavailable
+  if (tag !== "HandlerNotFound" && tag.endsWith("NotFound"))
+    return { status: 404, slug: "not-found", title: "Not found", detail: "The resource does not exist." }
+  return undefined
+}
+
+export const toProblem = (error: unknown, context: MappingContext): Problem => {
+  const tag = tagOf(error)
+  // Checked before declared failures: a command may declare it, and If-Match turns it into 412.
+  if (tag === "ConcurrencyError") return conflict(context)
+  if (context.isDeclaredFailure(error)) {
+    const title = titleOf(tag)
+    const message = stringField(error, "message")
+    return {
+      status: tag.endsWith("NotFound") ? 404 : 409,
+      slug: slugOf(tag),
+      title,
+      detail: message !== undefined && message.length > 0 ? message : title,
+      extensions: primitiveFields(error)
+    }
+  }
+  switch (tag) {
+    case "ValidationError": {
+      const errors = issuesOf(error)
+      const fields = errors.map((issue) => issue.path || "(body)")
+      return {
+        status: 422,
+        slug: "validation-error",
+        title: "Invalid request",
+        detail: `Invalid ${fields.length === 1 ? "field" : "fields"}: ${fields.join(", ")}.`,
+        extensions: { errors }
+      }
+    }
+    case "MalformedJson":
+      return {
+        status: 400,
+        slug: "malformed-json",
+        title: "Malformed JSON",
+        detail: "The request body is not valid JSON."
+      }
+    case "BodyTooLarge":
+      return {
+        status: 413,
+        slug: "body-too-large",
+        title: "Payload too large",
+        detail: `The request body is larger than ${String(field(error, "limit"))} bytes.`
+      }
+    case "PreconditionFailed":
+      return conflict({ ...context, conditional: true })
+    case "RouteNotFound":
+      return {
+        status: 404,
+        slug: "route-not-found",
+        title: "Not found",
+        detail: "No route matches this method and path."
+      }
+    case "CommandTimeout":
+    case "QueryTimeout":
+      return {
+        status: 504,
+        slug: slugOf(tag),
+        title: "Timeout",
+        detail: `${tag === "CommandTimeout" ? "The command" : "The query"} did not finish in time.`
+      }
+    case "NoHandlerAccepted":
+      return {
+        status: 422,
+        slug: "no-handler-accepted",
+        title: "Not accepted",
+        detail: "No handler accepted the request."
+      }
+    case "HandlerFailed":
+      return byInfrastructureTag(stringField(error, "errorTag") ?? "", context) ?? internal
+    default:
+      return byInfrastructureTag(tag, context) ?? internal
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The adapter: `make({ routes, healthChecks })` is a Layer of routes for effect's `HttpRouter`,
+ * with `/openapi.json`, `/docs`, `/health` (+ `/live`, `/ready`), `/metrics` and a problem 404 for
+ * everything else; `serve(app)` runs it on Node (host, port and body limit from `Config`), and
+ * `toWebHandler(app)` gives a Fetch `Request → Response` handler for tests and serverless.
+ */
+
+import { createServer } from "node:http"
+import type { CommandBus, QueryBus } from "@cello/cqrs"
+import { EventStore } from "@cello/eventsourcing"
+import { NodeHttpServer } from "@effect/platform-node"
+import { type Config, Context, Effect, Layer, Option, type Scope } from "effect"
+import {
+  HttpRouter,
+  HttpServer,
+  type HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse
+} from "effect/http"
+import { PrometheusMetrics } from "effect/observability"
+import * as Docs from "./Docs.js"
+import { toProblem } from "./ErrorMapping.js"
+import * as Health from "./Health.js"
+import * as HttpAdapterConfig from "./HttpAdapterConfig.js"
+import { RouteNotFound } from "./HttpErrors.js"
+import { observe } from "./Observe.js"
+import * as OpenApi from "./OpenApi.js"
+import * as Problem from "./Problem.js"
+import type { RequestServices, Route } from "./Route.js"
+
+export type { HealthCheck } from "./Health.js"
+export { healthCheck } from "./Health.js"
+export type { CommandOptions, PathParams, QueryOptions, Route } from "./Route.js"
+export { command, query } from "./Route.js"
+
+export interface Options<R> {
+  readonly routes: ReadonlyArray<Route<NoInfer<R>>>
+  /** Readiness checks besides the event store's, which is added when an `EventStore` is provided. */
+  readonly healthChecks?: ReadonlyArray<Health.HealthCheck<NoInfer<R>>>
+  /** For the OpenAPI document and the docs page. */
+  readonly title?: string
+  readonly version?: string
+}
+
+const jsonResponse = (body: unknown, status = 200) => Effect.orDie(HttpServerResponse.json(body, { status }))
+
+/**
+ * The routes as a Layer for `HttpRouter`; needs both buses. TypeScript cannot infer a union from a
+ * list of routes, so the requirement is not inferred: name it (`make<CommandBus | QueryBus | Db>`)
+ * when a health check needs more.
+ */
+export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
+  options: Options<R>
+): Layer.Layer<never, never, HttpRouter.HttpRouter | Exclude<R, Scope.Scope>> =>
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const router = yield* HttpRouter.HttpRouter
+      const settings = yield* HttpAdapterConfig.HttpAdapterConfig
+      // The services the routes need, taken once. The request's own services are merged last, so
+      // the layer's Scope never stands in for a request's.
+      const services = yield* Effect.context<R>()
+      const withServices = <A, E, Own>(effect: Effect.Effect<A, E, R | Own>): Effect.Effect<A, E, Own> =>
+        Effect.updateContext(effect, (own: Context.Context<Own>) => Context.merge(services, own))
+      const store = yield* Effect.serviceOption(EventStore.EventStore)
+      const checks: ReadonlyArray<Health.HealthCheck> = [
+        ...(Option.isSome(store)
+          ? [
+              Health.healthCheck(
+                "event-store",
+                Effect.provideService(Health.eventStore.check, EventStore.EventStore, store.value)
+              )
+            ]
+          : []),
+        ...(options.healthChecks ?? []).map((check) =>
+          Health.healthCheck(check.name, withServices<unknown, unknown, never>(check.check))
+        )
+      ]
+      const info = { title: options.title ?? "Cello API", version: options.version ?? "0.0.0" }
+      const openApi = yield* Effect.sync(() => OpenApi.document(options.routes, info))
+      const docs = Docs.page(options.routes, info, "/openapi.json")
+
+      const add = (
+        method: Route<R>["method"] | "*",
+        path: `/${string}` | "*",
+        handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | RequestServices>
+      ) =>
+        router.add(
+          method,
+          path,
+          withServices<HttpServerResponse.HttpServerResponse, never, RequestServices>(
+            observe(path)(handler)
+          ).pipe(Effect.provideService(HttpAdapterConfig.HttpAdapterConfig, settings))
+        )
+
+      for (const route of options.routes) yield* add(route.method, route.path, route.handler)
+      yield* add("GET", "/openapi.json", jsonResponse(openApi))
+      yield* add("GET", "/docs", Effect.succeed(HttpServerResponse.html(docs)))
+      yield* add("GET", "/health/live", jsonResponse({ status: "ok" }))
+      const ready = Effect.flatMap(Health.run(checks, settings.healthTimeout), (report) =>
+        jsonResponse(report, report.status === "ok" ? 200 : 503)
+      )
+      yield* add("GET", "/health/ready", ready)
+      yield* add("GET", "/health", ready)
+      yield* add(
+        "GET",
+        "/metrics",
+        Effect.map(PrometheusMetrics.format(), (text) =>
+          HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4; charset=utf-8" })
+        )
+      )
+      yield* add(
+        "*",
+        "*",
+        Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
+          Problem.toResponse(
+            toProblem(new RouteNotFound({ method: request.method, path: request.url }), {
+              isDeclaredFailure: () => false,
+              conditional: false
+            })
+          )
+        )
+      )
+    })
+  )
+
+/**
+ * Serves the app (its buses provided) on Node. Host, port and body limit come from `HOST`, `PORT` and
+ * `CELLO_HTTP_BODY_LIMIT` unless given here; closing the layer stops accepting connections and
+ * lets in-flight requests finish.
+ */
+export const serve = <A, E>(
+  app: Layer.Layer<A, E, HttpRouter.HttpRouter>,
+  options: HttpAdapterConfig.Input = {}
+): Layer.Layer<A | HttpServer.HttpServer, E | HttpServerError.ServeError | Config.ConfigError> => {
+  const config = HttpAdapterConfig.layerConfig(options)
+  const server = Layer.unwrap(
+    Effect.gen(function* () {
+      const settings = yield* HttpAdapterConfig.HttpAdapterConfig
+      return NodeHttpServer.layer(createServer, { host: settings.host, port: settings.port })
+    })
+  )
+  // The HttpServer stays visible so callers can read the bound address (e.g. with port 0).
+  return HttpRouter.serve(app, { disableLogger: true }).pipe(
+    Layer.provideMerge(server),
+    Layer.provide(config)
+  )
+}
+
+/** A Fetch handler for the app (tests, serverless); `dispose` releases its layers. */
+export const toWebHandler = <A, E>(app: Layer.Layer<A, E, HttpRouter.HttpRouter>) =>
+  HttpRouter.toWebHandler(app.pipe(Layer.provide(HttpServer.layerServices)), { disableLogger: true })

@@ -1,0 +1,68 @@
+/**
+ * Around every route: a request id and trace id (from `x-request-id` and `traceparent` when the
+ * client sent sane ones), one log line per request annotated with both, the HTTP metrics, the
+ * `x-request-id` echo, and the last line of defence: a defect is logged and answered with a generic
+ * 500 problem that says nothing of it.
+ */
+import { Cause, Clock, Effect, Option } from "effect"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as HttpMetrics from "./HttpMetrics.js"
+import * as Problem from "./Problem.js"
+
+export interface RequestIds {
+  readonly requestId: string
+  readonly traceId: string
+}
+
+const traceparent = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/
+// Visible ASCII only: the id is echoed in a header and written to logs.
+const saneRequestId = /^[\x21-\x7e]{1,128}$/
+
+const randomHex = (bytes: number): string =>
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("")
+
+/** The ids of a request: honours `traceparent` and `x-request-id`, makes up what is missing or odd. */
+export const requestIds = (
+  headers: Readonly<Record<string, string | undefined>>
+): Effect.Effect<RequestIds> =>
+  Effect.gen(function* () {
+    const fromParent = traceparent.exec(headers.traceparent?.trim().toLowerCase() ?? "")?.[1]
+    const span = yield* Effect.option(Effect.currentSpan)
+    const traceId =
+      fromParent !== undefined && !/^0+$/.test(fromParent)
+        ? fromParent
+        : Option.isSome(span)
+          ? span.value.traceId
+          : randomHex(16)
+    const given = headers["x-request-id"]?.trim()
+    const requestId = given !== undefined && saneRequestId.test(given) ? given : randomHex(16)
+    return { requestId, traceId }
+  })
+
+export const observe =
+  (routeTemplate: string) =>
+  <R>(
+    handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const ids = yield* requestIds(request.headers)
+      return yield* Effect.gen(function* () {
+        const started = yield* Clock.currentTimeNanos
+        const response = yield* handler.pipe(
+          Effect.catchCause((cause) =>
+            Cause.hasInterruptsOnly(cause)
+              ? Effect.failCause(cause)
+              : Effect.logError("request failed with a defect", Cause.pretty(cause)).pipe(
+                  Effect.as(Problem.toResponse(Problem.internal))
+                )
+          )
+        )
+        const seconds = Number((yield* Clock.currentTimeNanos) - started) / 1e9
+        yield* HttpMetrics.record(request.method, routeTemplate, response.status, seconds)
+        yield* Effect.logInfo(`${request.method} ${request.url.slice(0, 300)} ${response.status}`).pipe(
+          Effect.annotateLogs({ route: routeTemplate, status: response.status, durationMs: seconds * 1000 })
+        )
+        return HttpServerResponse.setHeader(response, "x-request-id", ids.requestId)
+      }).pipe(Effect.annotateLogs({ requestId: ids.requestId, traceId: ids.traceId }))
+    })

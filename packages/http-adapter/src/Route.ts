@@ -1,0 +1,264 @@
+/**
+ * Routes from command and query definitions: `command(PlaceOrder, { path: "/orders", status: 201 })`
+ * and `query(GetOrder, { path: "/orders/:id", payload: ({ params }) => ({ orderId: params.id }) })`.
+ * A route reads the request, decodes the payload with the definition's schema, dispatches on the
+ * bus, encodes the result with the success schema, and answers every failure as a problem.
+ */
+import { CommandBus, type Message, QueryBus } from "@cello/cqrs"
+import { Effect, Option, Schema } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { toProblem } from "./ErrorMapping.js"
+import { HttpAdapterConfig } from "./HttpAdapterConfig.js"
+import * as Problem from "./Problem.js"
+import {
+  decodePayload,
+  definedParams,
+  etagOf,
+  expectedVersion,
+  type RequestParts,
+  readJson
+} from "./RequestParts.js"
+
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+
+/** `"/orders/:id/lines/:line"` → `"id" | "line"`. */
+export type ParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | ParamNames<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? Name
+    : never
+
+export type PathParams<P extends string> = { readonly [K in ParamNames<P>]: string }
+
+/** Services a route's handler reads from the request; the router provides them. */
+export type RequestServices =
+  | HttpServerRequest.HttpServerRequest
+  | HttpServerRequest.ParsedSearchParams
+  | HttpRouter.RouteContext
+
+export interface Route<R> {
+  readonly kind: "command" | "query"
+  readonly method: Method
+  readonly path: `/${string}`
+  readonly definition: Message.Definition
+  /** The status of a success (201, 200, or 204 for a success with no body). */
+  readonly status: number
+  readonly summary: string | undefined
+  /** True when the route reads a JSON body (documented as the request body). */
+  readonly readsBody: boolean
+  readonly handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | RequestServices>
+}
+
+export interface CommandOptions<D extends Message.Definition, P extends `/${string}`> {
+  /** Default `POST`. */
+  readonly method?: Exclude<Method, "GET">
+  readonly path: P
+  /** Status of a success; default 200, or 204 when the success has no body. */
+  readonly status?: number
+  /** Sets `Location` on success, e.g. `(r) => \`/orders/${r.orderId}\``. */
+  readonly location?: (result: Message.Success<D>) => string
+  /** Sets a strong `ETag` on success, e.g. the stream's new version. */
+  readonly etag?: (result: Message.Success<D>) => number | string
+  /**
+   * Builds the payload input (decoded with the definition's payload schema afterwards). Default:
+   * the JSON body's members with the path parameters over them. Receives `expectedVersion` from
+   * `If-Match: "<version>"`; put it in the payload to make the write conditional.
+   */
+  readonly payload?: (parts: RequestParts<PathParams<P>>) => unknown
+  /** The JSON body of a success; default the success encoded with its schema. */
+  readonly response?: (result: Message.Success<D>) => unknown
+  readonly summary?: string
+}
+
+/** `Option<A>` → `A`. */
+export type OptionValue<T> = T extends Option.Option<infer A> ? A : never
+
+/** `Found` is what the query answers when found: the `Some` of an `Option` success, or the success. */
+export interface QueryOptions<Found, P extends `/${string}`> {
+  readonly path: P
+  /** Builds the payload input. Default: the query string's members with the path parameters over them. */
+  readonly payload?: (parts: RequestParts<PathParams<P>>) => unknown
+  /** Sets a strong `ETag`, e.g. `(view) => view.version`; clients send it back in `If-Match`. */
+  etag?(found: Found): number | string
+  /** The JSON body; default the found value encoded with its schema. */
+  response?(found: Found): unknown
+  readonly summary?: string
+}
+
+const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+const mergeInput = (base: unknown, params: Readonly<Record<string, string>>): unknown =>
+  // A non-object body is passed as is, so the schema names it as the bad value.
+  Object.keys(params).length === 0
+    ? base
+    : isObject(base)
+      ? { ...base, ...params }
+      : base === undefined
+        ? params
+        : base
+
+const notFound: Problem.Problem = {
+  status: 404,
+  slug: "not-found",
+  title: "Not found",
+  detail: "The resource does not exist."
+}
+
+/** Answers an error: 5xx are logged with their cause (the response never carries it). */
+const answerError =
+  (definition: Message.Definition, conditional: boolean) =>
+  (error: unknown): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+    const problem = toProblem(error, { isDeclaredFailure: Schema.is(definition.failure), conditional })
+    const log =
+      problem.status >= 500
+        ? Effect.logError(`${definition.name} failed`, error instanceof Error ? error.message : String(error))
+        : Effect.void
+    return Effect.as(log, Problem.toResponse(problem))
+  }
+
+const headersOf = (options: { readonly location?: string; readonly etag?: string }) => ({
+  ...(options.location === undefined ? {} : { location: options.location }),
+  ...(options.etag === undefined ? {} : { etag: options.etag })
+})
+
+const respond = (status: number, body: unknown, headers: Readonly<Record<string, string>>) =>
+  body === undefined
+    ? Effect.succeed(HttpServerResponse.empty({ status: status === 200 ? 204 : status, headers }))
+    : Effect.orDie(HttpServerResponse.json(body, { status, headers }))
+
+interface Read<P extends string> {
+  readonly parts: RequestParts<PathParams<P>>
+  readonly conditional: boolean
+}
+
+/** `"/orders/:id"` → `["id"]`, the names `PathParams` types. */
+export const paramNames = (path: string): ReadonlyArray<string> =>
+  Array.from(path.matchAll(/:([A-Za-z0-9_]+)/g), (m) => m[1] ?? "")
+
+const hasParams = <P extends string>(
+  params: Readonly<Record<string, string>>,
+  names: ReadonlyArray<string>
+): params is Readonly<Record<string, string>> & PathParams<P> => names.every((name) => name in params)
+
+const readParts = <P extends string>(path: P, readsBody: boolean) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const settings = yield* HttpAdapterConfig
+    const raw = definedParams(yield* HttpRouter.params)
+    // The router matched this route's template, so every name is there; a miss is a router bug.
+    const params = hasParams<P>(raw, paramNames(path))
+      ? raw
+      : yield* Effect.die(new Error(`route ${path} matched without its path parameters`))
+    const query = yield* HttpServerRequest.ParsedSearchParams
+    const ifMatch = request.headers["if-match"]
+    const version = yield* expectedVersion(ifMatch)
+    const body = readsBody ? yield* readJson(settings.bodyLimit) : undefined
+    const read: Read<P> = {
+      parts: { params, query, body, expectedVersion: version },
+      conditional: ifMatch !== undefined
+    }
+    return read
+  })
+
+/** A route that dispatches a command on the `CommandBus`. */
+export const command = <D extends Message.Definition, const P extends `/${string}`>(
+  definition: D,
+  options: CommandOptions<D, P>
+): Route<CommandBus.CommandBus> => {
+  const method = options.method ?? "POST"
+  const readsBody = method !== "DELETE"
+  const handler = Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const conditional = request.headers["if-match"] !== undefined
+    return yield* Effect.gen(function* () {
+      const { parts } = yield* readParts(options.path, readsBody)
+      const input =
+        options.payload === undefined ? mergeInput(parts.body, parts.params) : options.payload(parts)
+      const payload = yield* decodePayload(definition)(input)
+      const result = yield* CommandBus.dispatch(definition, payload)
+      const body =
+        options.response === undefined
+          ? yield* Effect.orDie(Schema.encodeUnknownEffect(Schema.toCodecJson(definition.success))(result))
+          : options.response(result)
+      return yield* respond(
+        options.status ?? 200,
+        body,
+        headersOf({
+          ...(options.location === undefined ? {} : { location: options.location(result) }),
+          ...(options.etag === undefined ? {} : { etag: etagOf(options.etag(result)) })
+        })
+      )
+    }).pipe(Effect.catch(answerError(definition, conditional)))
+  })
+  return {
+    kind: "command",
+    method,
+    path: options.path,
+    definition,
+    status: options.status ?? 200,
+    summary: options.summary,
+    readsBody,
+    handler
+  }
+}
+
+const foundOf = (value: unknown, encoded: unknown): Option.Option<{ value: unknown; encoded: unknown }> => {
+  if (!Option.isOption(value)) return Option.some({ value, encoded })
+  if (Option.isNone(value)) return Option.none()
+  // An `Option` success encodes as `{ _tag: "Some", value }`: the body is its value.
+  return Option.some({ value: value.value, encoded: isObject(encoded) ? encoded.value : encoded })
+}
+
+/** A route (`GET`) that dispatches a query on the `QueryBus`; an `Option.none()` answer is a 404. */
+export function query<
+  N extends string,
+  Pl extends Message.Plain,
+  S extends Message.Plain & { readonly Type: Option.Option<unknown> },
+  F extends Message.Plain,
+  const P extends `/${string}`
+>(
+  definition: Message.Definition<N, Pl, S, F>,
+  options: QueryOptions<OptionValue<S["Type"]>, P>
+): Route<QueryBus.QueryBus>
+export function query<
+  N extends string,
+  Pl extends Message.Plain,
+  S extends Message.Plain,
+  F extends Message.Plain,
+  const P extends `/${string}`
+>(definition: Message.Definition<N, Pl, S, F>, options: QueryOptions<S["Type"], P>): Route<QueryBus.QueryBus>
+export function query(
+  definition: Message.Definition,
+  options: QueryOptions<unknown, `/${string}`>
+): Route<QueryBus.QueryBus> {
+  const handler = Effect.gen(function* () {
+    const { parts } = yield* readParts(options.path, false)
+    const input =
+      options.payload === undefined ? mergeInput(parts.query, parts.params) : options.payload(parts)
+    const payload = yield* decodePayload(definition)(input)
+    const result = yield* QueryBus.dispatch(definition, payload)
+    const encoded = yield* Effect.orDie(
+      Schema.encodeUnknownEffect(Schema.toCodecJson(definition.success))(result)
+    )
+    const found = foundOf(result, encoded)
+    if (Option.isNone(found)) return Problem.toResponse(notFound)
+    const value = found.value.value
+    const body = options.response === undefined ? found.value.encoded : options.response(value)
+    return yield* respond(
+      200,
+      body,
+      headersOf(options.etag === undefined ? {} : { etag: etagOf(options.etag(value)) })
+    )
+  }).pipe(Effect.catch(answerError(definition, false)))
+  return {
+    kind: "query",
+    method: "GET",
+    path: options.path,
+    definition,
+    status: 200,
+    summary: options.summary,
+    readsBody: false,
+    handler
+  }
+}

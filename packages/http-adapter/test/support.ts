@@ -1,0 +1,44 @@
+import { EventStore } from "@cello/eventsourcing"
+import { Effect, Layer } from "effect"
+import { HttpServer } from "effect/http"
+import { App } from "../examples/orders.js"
+import { HttpAdapter } from "../src/index.js"
+
+/** The example app served on a random port of 127.0.0.1, for real HTTP over a socket. */
+export const Served = HttpAdapter.serve(App, { host: "127.0.0.1", port: 0 })
+
+export const baseUrl = Effect.map(HttpServer.HttpServer, (server) => HttpServer.formatAddress(server.address))
+
+/** How many events the store holds: bad input must leave it unchanged. */
+export const eventCount = Effect.map(EventStore.readAll(), (events) => events.length)
+
+export const call = (url: string, init?: RequestInit) =>
+  Effect.promise(async () => {
+    const response = await fetch(url, init)
+    const text = await response.text()
+    const body: unknown =
+      text.length > 0 && /json/.test(response.headers.get("content-type") ?? "")
+        ? JSON.parse(text)
+        : undefined
+    return { status: response.status, headers: response.headers, body, text }
+  })
+
+export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(body)
+})
+
+export const withServer = <A, E, R>(f: (base: string) => Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const base = yield* baseUrl
+    return yield* f(base)
+  }).pipe(Effect.provide(Layer.fresh(Served)))
+
+/** Reads a member of a parsed JSON body: `at(body, "checks", "event-store", "status")`. */
+export const at = (value: unknown, ...path: ReadonlyArray<string>): unknown =>
+  path.reduce<unknown>(
+    (current, key) =>
+      typeof current === "object" && current !== null ? Reflect.get(current, key) : undefined,
+    value
+  )
