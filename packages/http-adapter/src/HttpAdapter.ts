@@ -1,15 +1,17 @@
 /**
  * The adapter: `make({ routes, healthChecks })` is a Layer of routes for effect's `HttpRouter`,
  * with `/openapi.json`, `/docs`, `/health` (+ `/live`, `/ready`), `/metrics` and a problem 404 for
- * everything else; `serve(app)` runs it on Node (host, port and body limit from `Config`), and
+ * everything else, and in development mode the event browser (`/events`) and saga dashboard (`/sagas`);
+ * `serve(app)` runs it on Node (host, port and body limit from `Config`), and
  * `toWebHandler(app)` gives a Fetch `Request → Response` handler for tests and serverless.
  */
 
 import { createServer } from "node:http"
 import type { CommandBus, QueryBus } from "@cello/cqrs"
 import { EventStore } from "@cello/eventsourcing"
+import { SagaStore } from "@cello/saga"
 import { NodeHttpServer } from "@effect/platform-node"
-import { type Config, Context, Effect, Layer, Option, type Scope } from "effect"
+import { type Config, Context, Deferred, Effect, Layer, Option, type Scope } from "effect"
 import {
   HttpRouter,
   HttpServer,
@@ -19,6 +21,8 @@ import {
 } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 import * as Docs from "./Docs.js"
+import * as DevPages from "./devpages/DevPages.js"
+import { ShuttingDown } from "./devpages/tail.js"
 import { toProblem } from "./ErrorMapping.js"
 import * as Health from "./Health.js"
 import * as HttpAdapterConfig from "./HttpAdapterConfig.js"
@@ -40,6 +44,11 @@ export interface Options<R> {
   /** For the OpenAPI document and the docs page. */
   readonly title?: string
   readonly version?: string
+  /**
+   * The event browser (`/events`) and saga dashboard (`/sagas`). Off by default, and without this
+   * option `CELLO_DEV_PAGES=true` turns them on; always off with `NODE_ENV=production`.
+   */
+  readonly devPages?: boolean
 }
 
 const jsonResponse = (body: unknown, status = 200) => Effect.orDie(HttpServerResponse.json(body, { status }))
@@ -108,6 +117,10 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
           HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4; charset=utf-8" })
         )
       )
+      if (yield* DevPages.enabled(options.devPages)) {
+        const stores = { events: store, sagas: yield* Effect.serviceOption(SagaStore.SagaStore) }
+        for (const page of DevPages.routes(stores)) yield* add("GET", page.path, page.handler)
+      }
       yield* add(
         "*",
         "*",
@@ -139,10 +152,21 @@ export const serve = <A, E>(
       return NodeHttpServer.layer(createServer, { host: settings.host, port: settings.port })
     })
   )
-  // The HttpServer stays visible so callers can read the bound address (e.g. with port 0).
-  return HttpRouter.serve(app, { disableLogger: true }).pipe(
-    Layer.provideMerge(server),
-    Layer.provide(config)
+  return Layer.effectContext(
+    Effect.gen(function* () {
+      const closing = yield* Deferred.make<void>()
+      // The HttpServer stays visible so callers can read the bound address (e.g. with port 0).
+      const context = yield* Layer.build(
+        HttpRouter.serve(app, { disableLogger: true }).pipe(
+          Layer.provideMerge(server),
+          Layer.provide(config),
+          Layer.provide(Layer.succeed(ShuttingDown, Deferred.await(closing)))
+        )
+      )
+      // Added last, so it runs first on close: live tails end before the server waits for open responses.
+      yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
+      return context
+    })
   )
 }
 
