@@ -1,27 +1,30 @@
 /**
- * The Cello demo. Until the HTTP adapter lands (see the root README), it serves a description of
- * itself at `/` and a health check; the bank and order examples are added by the demo issue.
+ * The Cello demo: both seed examples from one process on `HOST`:`PORT` (default 127.0.0.1:8000),
+ * in memory, or on PostgreSQL with `CELLO_DATABASE_URL`, or on PGlite with `CELLO_DEMO_EMBEDDED`.
+ * `CELLO_LOG_LEVEL` (default Info) silences the request log, e.g. for benchmarks.
  */
-import { createServer } from "node:http"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Config, Effect, Layer } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
-import { about } from "./about.js"
+import { HttpAdapter } from "@cello/http-adapter"
+import { NodeRuntime } from "@effect/platform-node"
+import { Config, Console, Effect, Layer, References } from "effect"
+import { HttpServer } from "effect/http"
+import { App } from "./app.js"
+import { StoreKind } from "./storeKind.js"
 
-const Routes = Layer.mergeAll(
-  HttpRouter.add("GET", "/", HttpServerResponse.jsonUnsafe(about)),
-  HttpRouter.add("GET", "/health", HttpServerResponse.jsonUnsafe({ status: "healthy" }))
-)
-
-const Server = Layer.unwrap(
+const Announce = Layer.effectDiscard(
   Effect.gen(function* () {
-    const host = yield* Config.String("HOST").pipe(Config.withDefault("127.0.0.1"))
-    const port = yield* Config.Port("PORT").pipe(Config.withDefault(8000))
-    yield* Effect.log(`Cello demo on http://${host}:${port} — ${about.status}: ${about.note}`)
-    return HttpRouter.serve(Routes, { disableLogger: true }).pipe(
-      Layer.provide(NodeHttpServer.layer(createServer, { host, port }))
-    )
+    const server = yield* HttpServer.HttpServer
+    const store = yield* StoreKind
+    // Printed whatever the log level: scripts and tests wait for this line.
+    yield* Console.log(`Cello demo on ${HttpServer.formatAddress(server.address)} (store: ${store})`)
   })
 )
 
-NodeRuntime.runMain(Layer.launch(Server))
+const LogLevel = Layer.unwrap(
+  Effect.map(Config.LogLevel("CELLO_LOG_LEVEL").pipe(Config.withDefault("Info")), (level) =>
+    Layer.succeed(References.MinimumLogLevel, level)
+  )
+)
+
+NodeRuntime.runMain(
+  Layer.launch(Announce.pipe(Layer.provideMerge(HttpAdapter.serve(App)), Layer.provide(LogLevel)))
+)

@@ -1,0 +1,84 @@
+/**
+ * The demo assembled from Layers: a store (memory, PostgreSQL or PGlite), inline projections,
+ * the command and query buses with both examples' handlers, the saga orchestrator, and the routes
+ * (the adapter's and the demo's own) for `HttpRouter`.
+ */
+import { CommandBus, QueryBus } from "@cello/cqrs"
+import { Projection } from "@cello/eventsourcing"
+import { HttpAdapter } from "@cello/http-adapter"
+import { SagaConfig, SagaOrchestrator, SagaStore } from "@cello/saga"
+import { Effect, Layer } from "effect"
+import * as BankCommands from "./bank/commands.js"
+import * as BankQueries from "./bank/queries.js"
+import { accountsProjection, transactionsProjection } from "./bank/readModels.js"
+import * as BankRoutes from "./bank/routes.js"
+import * as Transfer from "./bank/transferSaga.js"
+import * as Discovery from "./discovery.js"
+import * as Routes from "./http/routes.js"
+import * as ShopCommands from "./shop/commands.js"
+import * as Inventory from "./shop/inventory.js"
+import * as Placement from "./shop/placeOrderSaga.js"
+import * as ShopQueries from "./shop/queries.js"
+import { ordersProjection, stockProjection } from "./shop/readModels.js"
+import * as ShopRoutes from "./shop/routes.js"
+import * as Store from "./store.js"
+
+// Read models change in the same append as the events (one transaction on PostgreSQL).
+const Projections = Projection.layerInline([
+  accountsProjection,
+  transactionsProjection,
+  ordersProjection,
+  stockProjection
+])
+
+const Buses = Layer.mergeAll(CommandBus.layer(), QueryBus.layer())
+
+// A compensation that fails for a passing reason is retried soon: requests wait for the saga.
+const SagaSettings = SagaConfig.layer({ retryDelay: "100 millis" })
+
+// A fixed owner: a restarted demo resumes its own unfinished sagas at once.
+const Orchestrator = SagaOrchestrator.layer({
+  sagas: [Transfer.TransferSaga, Placement.PlaceOrderSaga],
+  owner: "cello-demo"
+})
+
+const Handlers = Layer.mergeAll(
+  BankCommands.handlers,
+  Transfer.handlers,
+  BankQueries.handlers,
+  ShopCommands.handlers,
+  Placement.handlers,
+  ShopQueries.handlers
+)
+
+/** Start-up work once every handler is registered: the seed's stock, then sagas a crash left running. */
+const Startup = Layer.effectDiscard(
+  Effect.gen(function* () {
+    yield* Inventory.seed
+    const report = yield* SagaOrchestrator.recover
+    if (report.recovered.length > 0) yield* Effect.logInfo(`resumed ${report.recovered.length} saga(s)`)
+  })
+)
+
+const Domain = Startup.pipe(
+  Layer.provideMerge(Handlers),
+  Layer.provideMerge(Orchestrator),
+  Layer.provideMerge(Buses),
+  Layer.provide(SagaSettings),
+  Layer.provideMerge(Projections)
+)
+
+const AdapterRoutes = HttpAdapter.make<CommandBus.CommandBus | QueryBus.QueryBus | SagaStore.SagaStore>({
+  title: "Cello demo: bank and orders",
+  version: "0.1.0",
+  routes: [...BankRoutes.adapterRoutes, ...ShopRoutes.adapterRoutes],
+  healthChecks: [HttpAdapter.healthCheck("saga-store", SagaStore.list({ limit: 1 }))]
+})
+
+const DemoRoutes = Routes.layer([...BankRoutes.demoRoutes, ...ShopRoutes.demoRoutes, Discovery.route])
+
+/** Every route, over the domain, over a store layer (`Store.layer` picks one from the environment). */
+export const makeApp = <E>(store: Layer.Layer<Store.Ports | Store.StoreKind, E>) =>
+  Layer.mergeAll(AdapterRoutes, DemoRoutes).pipe(Layer.provide(Domain), Layer.provideMerge(store))
+
+export const App = makeApp(Store.layer)

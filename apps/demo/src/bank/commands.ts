@@ -1,0 +1,103 @@
+/**
+ * The bank's write side: command definitions (their schemas decode the HTTP bodies) and their
+ * handlers on the `CommandBus`, each a load → decide → save of the account aggregate.
+ */
+import { Command, CommandBus } from "@cello/cqrs"
+import { type EventEnvelope, Repository } from "@cello/eventsourcing"
+import { Effect, Layer, Schema } from "effect"
+import { EventView, eventView, Id, shortId } from "../schemas.js"
+import * as Account from "./account.js"
+
+const Amount = Schema.Finite
+
+export const OpenAccount = Command.make("OpenAccount", {
+  payload: {
+    owner: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)),
+    initial_balance: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)).pipe(
+      Schema.withDecodingDefaultKey(Effect.succeed(0))
+    )
+  },
+  success: Schema.Struct({ account_id: Schema.String, event: EventView })
+})
+
+const Moved = Schema.Struct({ event: EventView, new_balance: Schema.Number })
+
+export const Deposit = Command.make("Deposit", {
+  payload: { account_id: Id, amount: Amount, reason: Schema.optionalKey(Schema.String) },
+  success: Moved,
+  failure: Account.AccountRejected
+})
+
+export const Withdraw = Command.make("Withdraw", {
+  payload: { account_id: Id, amount: Amount, reason: Schema.optionalKey(Schema.String) },
+  success: Moved,
+  failure: Account.AccountRejected
+})
+
+export const CloseAccount = Command.make("CloseAccount", {
+  payload: { account_id: Id },
+  success: Schema.Struct({ event: EventView }),
+  failure: Account.AccountRejected
+})
+
+/** Records how a transfer ended on the accounts involved (the saga's last step, or its failure). */
+export const RecordTransfer = Command.make("RecordTransfer", {
+  payload: {
+    transfer_id: Schema.String,
+    accounts: Schema.Array(Id),
+    error: Schema.optionalKey(Schema.String)
+  },
+  success: Schema.Void
+})
+
+export const definitions = [OpenAccount, Deposit, Withdraw, CloseAccount, RecordTransfer] as const
+
+/** The single event a decision appended, as the seed shows it. */
+const firstEvent = (id: string, saved: { readonly envelopes: ReadonlyArray<EventEnvelope> }) => {
+  const envelope = saved.envelopes[0]
+  return envelope === undefined
+    ? Effect.die(new Error(`no event was appended to account ${id}`))
+    : eventView(id, envelope)
+}
+
+const moved = (id: string, decide: Account.Decision) =>
+  Effect.gen(function* () {
+    const saved = yield* Repository.handle(Account.Account, id, decide)
+    return { event: yield* firstEvent(id, saved), new_balance: saved.state.balance }
+  })
+
+export const handlers = Layer.mergeAll(
+  CommandBus.handler(OpenAccount, ({ owner, initial_balance }) =>
+    Effect.gen(function* () {
+      const id = shortId("acc")
+      const saved = yield* Repository.handle(Account.Account, id, Account.open(owner, initial_balance))
+      return { account_id: id, event: yield* firstEvent(id, saved) }
+    })
+  ),
+  CommandBus.handler(Deposit, ({ account_id, amount, reason }) =>
+    moved(account_id, Account.deposit(amount, reason))
+  ),
+  CommandBus.handler(Withdraw, ({ account_id, amount, reason }) =>
+    moved(account_id, Account.withdraw(amount, reason))
+  ),
+  CommandBus.handler(CloseAccount, ({ account_id }) =>
+    Effect.gen(function* () {
+      const saved = yield* Repository.handle(Account.Account, account_id, Account.close)
+      return { event: yield* firstEvent(account_id, saved) }
+    })
+  ),
+  CommandBus.handler(RecordTransfer, ({ transfer_id, accounts, error }) =>
+    Effect.forEach(
+      accounts,
+      (id) =>
+        Repository.handle(
+          Account.Account,
+          id,
+          error === undefined
+            ? Account.completeTransfer(transfer_id)
+            : Account.failTransfer(transfer_id, error)
+        ),
+      { discard: true }
+    )
+  )
+)

@@ -1,0 +1,140 @@
+/**
+ * The seed's money transfer as a saga: withdraw from the source, deposit to the destination, record
+ * the transfer on both. When the deposit fails (a closed or unknown destination), the withdrawal is
+ * compensated by a re-deposit; the saga store keeps every run and its step log.
+ */
+import { Command, CommandBus } from "@cello/cqrs"
+import { Saga, SagaOrchestrator, type SagaResult } from "@cello/saga"
+import { Effect, Layer, Option, Schema } from "effect"
+import { epochSeconds, Id, shortId } from "../schemas.js"
+import { Deposit, RecordTransfer, Withdraw } from "./commands.js"
+
+export const TransferContext = Schema.Struct({
+  from_account: Id,
+  to_account: Id,
+  amount: Schema.Finite
+})
+export type TransferContext = typeof TransferContext.Type
+
+// A rejected withdrawal or deposit does not change by retrying: business steps run once.
+const once = { maxRetries: 0 }
+
+export const TransferSaga = Saga.make({
+  name: "MoneyTransfer",
+  context: TransferContext,
+  steps: [
+    {
+      name: "withdraw",
+      retry: once,
+      action: (t, { sagaId }) =>
+        Effect.as(
+          CommandBus.dispatch(Withdraw, {
+            account_id: t.from_account,
+            amount: t.amount,
+            reason: `Transfer ${sagaId}`
+          }),
+          t
+        ),
+      compensate: (t, { sagaId }) =>
+        CommandBus.dispatch(Deposit, {
+          account_id: t.from_account,
+          amount: t.amount,
+          reason: `Compensation for ${sagaId}`
+        })
+    },
+    {
+      name: "deposit",
+      retry: once,
+      action: (t, { sagaId }) =>
+        Effect.as(
+          CommandBus.dispatch(Deposit, {
+            account_id: t.to_account,
+            amount: t.amount,
+            reason: `Transfer ${sagaId}`
+          }),
+          t
+        ),
+      compensate: (t, { sagaId }) =>
+        CommandBus.dispatch(Withdraw, {
+          account_id: t.to_account,
+          amount: t.amount,
+          reason: `Compensation for ${sagaId}`
+        })
+    },
+    {
+      name: "complete",
+      action: (t, { sagaId }) =>
+        Effect.as(
+          CommandBus.dispatch(RecordTransfer, {
+            transfer_id: sagaId,
+            accounts: [t.from_account, t.to_account]
+          }),
+          t
+        )
+    }
+  ]
+})
+
+/** A transfer saga as the seed shows it. */
+export const TransferView = Schema.Struct({
+  id: Schema.String,
+  type: Schema.String,
+  status: Schema.String,
+  from_account: Schema.String,
+  to_account: Schema.String,
+  amount: Schema.Number,
+  steps: Schema.Array(Schema.Struct({ name: Schema.String, status: Schema.String })),
+  error: Schema.optionalKey(Schema.String),
+  started_at: Schema.Number,
+  completed_at: Schema.optionalKey(Schema.Number)
+})
+export type TransferView = typeof TransferView.Type
+
+const decodeContext = Schema.decodeUnknownOption(Schema.toCodecJson(TransferContext))
+
+/** The view of a stored transfer saga; `None` for a saga of another kind. */
+export const transferView = (execution: SagaResult.Execution): Option.Option<TransferView> => {
+  if (execution.name !== TransferSaga.name) return Option.none()
+  return Option.map(decodeContext(execution.context), (context) => {
+    const steps = execution.stepsCompleted.map((name) => ({
+      name,
+      status: execution.compensatedSteps.includes(name) ? "compensated" : "completed"
+    }))
+    const failed =
+      execution.failedStep === undefined ? [] : [{ name: execution.failedStep, status: "failed" }]
+    const finished = execution.status !== "running" && execution.status !== "compensating"
+    return {
+      id: execution.id,
+      type: execution.name,
+      status: execution.status,
+      ...context,
+      steps: [...steps, ...failed],
+      ...(execution.error === undefined ? {} : { error: execution.error }),
+      started_at: epochSeconds(execution.createdAt),
+      ...(finished ? { completed_at: epochSeconds(execution.updatedAt) } : {})
+    }
+  })
+}
+
+export const Transfer = Command.make("Transfer", {
+  payload: { from_account: Id, to_account: Id, amount: Schema.Finite },
+  success: TransferView
+})
+
+export const handlers = CommandBus.handler(Transfer, (context) =>
+  Effect.gen(function* () {
+    const result = yield* SagaOrchestrator.execute(TransferSaga, context, { id: shortId("saga") })
+    if (result.status !== "completed")
+      yield* CommandBus.dispatch(RecordTransfer, {
+        transfer_id: result.sagaId,
+        accounts: [context.from_account],
+        error: result.error ?? result.status
+      })
+    const view = transferView(yield* SagaOrchestrator.status(result.sagaId))
+    return Option.isSome(view)
+      ? view.value
+      : yield* Effect.die(new Error(`saga ${result.sagaId} has no view`))
+  })
+)
+
+export const layer = Layer.mergeAll(handlers)

@@ -1,0 +1,47 @@
+/**
+ * Schemas both examples share: ids as they appear in paths and bodies, and an event as the seeds'
+ * history endpoints show it (`id`, `aggregate_id`, `type`, `data`, `version`, `timestamp`).
+ */
+import type { EventEnvelope } from "@cello/eventsourcing"
+import { DateTime, Effect, Schema } from "effect"
+
+/** An id from a path or a body: short and plain, so odd ids are refused before any store sees them. */
+export const Id = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_.:-]{1,100}$/))
+
+/** Seconds since the epoch, as the seeds' `time.time()` gave them. */
+export const epochSeconds = (at: DateTime.Utc): number => DateTime.toEpochMillis(at) / 1000
+
+export const EventView = Schema.Struct({
+  id: Schema.String,
+  aggregate_id: Schema.String,
+  type: Schema.String,
+  data: Schema.Json,
+  version: Schema.Int,
+  timestamp: Schema.Number
+})
+export type EventView = typeof EventView.Type
+
+const decodeJson = Schema.decodeUnknownEffect(Schema.Json)
+
+/** A stored event as the seeds show it; `aggregateId` is the id without the aggregate's stream prefix. */
+export const eventView = (aggregateId: string, envelope: EventEnvelope): Effect.Effect<EventView> =>
+  decodeJson(envelope.data).pipe(
+    // Stores keep JSON payloads only: anything else is a store bug, not the client's problem.
+    Effect.orDie,
+    Effect.map((data) => ({
+      id: envelope.eventId,
+      aggregate_id: aggregateId,
+      type: envelope.type,
+      data,
+      version: envelope.streamVersion,
+      timestamp: epochSeconds(envelope.timestamp)
+    }))
+  )
+
+/** `"Account-acc-1"` → `"acc-1"`: the aggregate id a projection's envelope belongs to. */
+export const idOf = (prefix: string, envelope: EventEnvelope): string =>
+  envelope.streamId.startsWith(`${prefix}-`) ? envelope.streamId.slice(prefix.length + 1) : envelope.streamId
+
+/** A short random id with the seeds' look: `acc-1a2b3c4d`. */
+export const shortId = (prefix: string): string =>
+  `${prefix}-${crypto.randomUUID().replace(/-/g, "").slice(0, 8)}`

@@ -1,0 +1,137 @@
+/**
+ * The shop's write side (seed 003's `CreateOrderCommand`, `ShipOrderCommand`, `CancelOrderCommand`,
+ * plus what the placement saga's steps do): definitions and handlers on the `CommandBus`.
+ */
+import { Command, CommandBus } from "@cello/cqrs"
+import { Repository } from "@cello/eventsourcing"
+import { Effect, Layer, Schema } from "effect"
+import { Id, shortId } from "../schemas.js"
+import * as Inventory from "./inventory.js"
+import * as Order from "./order.js"
+import * as Payment from "./payment.js"
+import { round2 } from "./readModels.js"
+
+/** Printable text: it names streams and lands in jsonb, which refuses control characters. */
+const Text = Schema.String.check(Schema.isPattern(/^\P{Cc}{1,200}$/u))
+
+const withDefault = <S extends Schema.Top & { readonly DecodingServices: never }>(
+  schema: S,
+  value: S["Encoded"]
+) => schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
+
+/** The seed's defaults for a missing member: anonymous user, product "Unknown", 1 item, price 0. */
+export const OrderInput = {
+  user_id: withDefault(Text, "anonymous"),
+  product: withDefault(Text, "Unknown"),
+  quantity: withDefault(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 1_000_000 })), 1),
+  price: withDefault(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)), 0)
+}
+
+export const CreateOrder = Command.make("CreateOrder", {
+  payload: OrderInput,
+  success: Schema.Struct({
+    order_id: Schema.String,
+    status: Schema.String,
+    product: Schema.String,
+    quantity: Schema.Int,
+    total: Schema.Number
+  })
+})
+
+export const ShipOrder = Command.make("ShipOrder", {
+  payload: { order_id: Id },
+  success: Schema.Struct({ order_id: Schema.String, status: Schema.String, tracking_number: Schema.String }),
+  failure: Schema.Union([Order.OrderNotFound, Order.OrderRejected])
+})
+
+export const CancelOrder = Command.make("CancelOrder", {
+  payload: { order_id: Id, reason: withDefault(Text, "Cancelled by user") },
+  success: Schema.Struct({ order_id: Schema.String, status: Schema.String, reason: Schema.String }),
+  failure: Schema.Union([Order.OrderNotFound, Order.OrderRejected])
+})
+
+export const ConfirmOrder = Command.make("ConfirmOrder", {
+  payload: { order_id: Id, payment_id: Id },
+  success: Schema.Void,
+  failure: Schema.Union([Order.OrderNotFound, Order.OrderRejected])
+})
+
+export const ReserveStock = Command.make("ReserveStock", {
+  payload: { product: Text, quantity: Schema.Int, reservation: Id },
+  success: Schema.Void,
+  failure: Schema.Union([Inventory.ProductNotFound, Inventory.InsufficientStock])
+})
+
+export const ReleaseStock = Command.make("ReleaseStock", {
+  payload: { product: Text, quantity: Schema.Int, reservation: Id },
+  success: Schema.Void
+})
+
+export const ProcessPayment = Command.make("ProcessPayment", {
+  payload: { payment_id: Id, user_id: Text, amount: Schema.Finite },
+  success: Schema.Void
+})
+
+export const RefundPayment = Command.make("RefundPayment", {
+  payload: { payment_id: Id },
+  success: Schema.Void
+})
+
+export const definitions = [
+  CreateOrder,
+  ShipOrder,
+  CancelOrder,
+  ConfirmOrder,
+  ReserveStock,
+  ReleaseStock,
+  ProcessPayment,
+  RefundPayment
+] as const
+
+const trackingNumber = () => `TRK-${crypto.randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`
+
+export const handlers = Layer.mergeAll(
+  CommandBus.handler(CreateOrder, (order) =>
+    Effect.gen(function* () {
+      const id = shortId("order")
+      yield* Repository.handle(Order.Order, id, Order.create(order))
+      return {
+        order_id: id,
+        status: "created",
+        product: order.product,
+        quantity: order.quantity,
+        total: round2(order.price * order.quantity)
+      }
+    })
+  ),
+  CommandBus.handler(ShipOrder, ({ order_id }) =>
+    Effect.gen(function* () {
+      const saved = yield* Repository.handle(Order.Order, order_id, Order.ship(order_id, trackingNumber()))
+      return { order_id, status: "shipped", tracking_number: saved.state.tracking_number ?? "" }
+    })
+  ),
+  CommandBus.handler(CancelOrder, ({ order_id, reason }) =>
+    Effect.as(Repository.handle(Order.Order, order_id, Order.cancel(order_id, reason)), {
+      order_id,
+      status: "cancelled",
+      reason
+    })
+  ),
+  CommandBus.handler(ConfirmOrder, ({ order_id, payment_id }) =>
+    Effect.asVoid(Repository.handle(Order.Order, order_id, Order.confirm(order_id, payment_id)))
+  ),
+  CommandBus.handler(ReserveStock, ({ product, quantity, reservation }) =>
+    Effect.asVoid(
+      Repository.handle(Inventory.Product, product, Inventory.reserve(product, quantity, reservation))
+    )
+  ),
+  CommandBus.handler(ReleaseStock, ({ product, quantity, reservation }) =>
+    Effect.asVoid(Repository.handle(Inventory.Product, product, Inventory.release(quantity, reservation)))
+  ),
+  CommandBus.handler(ProcessPayment, ({ payment_id, user_id, amount }) =>
+    Effect.asVoid(Repository.handle(Payment.Payment, payment_id, Payment.charge(user_id, amount)))
+  ),
+  CommandBus.handler(RefundPayment, ({ payment_id }) =>
+    Effect.asVoid(Repository.handle(Payment.Payment, payment_id, Payment.refund))
+  )
+)

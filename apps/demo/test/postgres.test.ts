@@ -1,0 +1,134 @@
+/**
+ * Both examples end to end on PostgreSQL: the demo runs with `CELLO_DATABASE_URL` on a fresh schema
+ * (dropped afterwards), and keeps every account, order, saga and stock level across a restart.
+ * Where no PostgreSQL answers (or with CELLO_TEST_PGLITE=1), the demo runs on embedded PGlite in a
+ * temporary folder instead (`CELLO_DEMO_EMBEDDED`), and the run says so.
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { connect } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Client, client, type Demo, num, startDemo, text } from "./support/demo.js"
+import {
+  badInputSuite,
+  balanceOf,
+  bankSuite,
+  createOrder,
+  openAccount,
+  shopSuite
+} from "./support/scenarios.js"
+
+const configured = process.env.CELLO_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+
+const reachable = (url: string): Promise<boolean> =>
+  new Promise((resolve) => {
+    const { hostname, port } = new URL(url)
+    const socket = connect({ host: hostname, port: Number(port || 5432) })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(1000, () => done(false))
+    socket.once("connect", () => done(true))
+    socket.once("error", () => done(false))
+  })
+
+const mode: "postgres" | "pglite" =
+  process.env.CELLO_TEST_PGLITE !== "1" && (await reachable(configured)) ? "postgres" : "pglite"
+if (mode === "pglite")
+  console.warn(`demo tests: no PostgreSQL at ${new URL(configured).host}; using embedded PGlite`)
+
+const schema = `cello_demo_test_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`
+const dataDir = mode === "pglite" ? mkdtempSync(join(tmpdir(), "cello-demo-")) : ""
+const env: Record<string, string> =
+  mode === "postgres"
+    ? { CELLO_DATABASE_URL: configured, CELLO_DATABASE_SCHEMA: schema, CELLO_DEMO_EMBEDDED: "" }
+    : { CELLO_DATABASE_URL: "", CELLO_DEMO_EMBEDDED: dataDir }
+
+let demo: Demo
+let api: Client
+
+beforeAll(async () => {
+  demo = await startDemo(env)
+  api = client(demo.url)
+}, 120_000)
+
+afterAll(async () => {
+  await demo.stop()
+  if (mode === "pglite") rmSync(dataDir, { recursive: true, force: true })
+  else
+    await Effect.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+      ).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(configured) })))
+    )
+}, 60_000)
+
+describe(`the demo on ${mode === "postgres" ? "PostgreSQL" : "PGlite"}`, () => {
+  it("runs on the database store", async () => {
+    expect((await api.get("/events/stats")).body).toMatchObject({ store_type: mode })
+    expect((await api.get("/health")).body).toMatchObject({ status: "ok" })
+  })
+
+  bankSuite(() => api)
+  shopSuite(() => api)
+  badInputSuite(() => api)
+
+  it("keeps every account, order, saga and stock level across a restart", async () => {
+    const alice = await openAccount(api, "Alice", 1000)
+    const bob = await openAccount(api, "Bob", 500)
+    const transfer = await api.post("/api/commands/transfers", {
+      from_account: alice,
+      to_account: bob,
+      amount: 200
+    })
+    expect(transfer.status).toBe(200)
+    const order = await createOrder(api, { user_id: "user-1", product: "Widget", quantity: 3, price: 29.99 })
+    const placed = await api.post("/saga/place-order", {
+      user_id: "user-1",
+      product: "Gadget",
+      quantity: 1,
+      price: 99.99
+    })
+    expect(placed.status).toBe(201)
+    const before = {
+      accounts: (await api.get("/api/queries/accounts")).body,
+      orders: (await api.get("/orders")).body,
+      sagas: (await api.get("/api/queries/sagas")).body,
+      sagaStatus: (await api.get("/saga/status")).body,
+      inventory: (await api.get("/inventory")).body,
+      stats: (await api.get("/events/stats")).body,
+      history: (await api.get(`/api/queries/accounts/${alice}/history`)).body
+    }
+
+    await demo.stop()
+    demo = await startDemo(env)
+    api = client(demo.url)
+
+    expect((await api.get("/api/queries/accounts")).body).toEqual(before.accounts)
+    expect((await api.get("/orders")).body).toEqual(before.orders)
+    expect((await api.get("/api/queries/sagas")).body).toEqual(before.sagas)
+    expect((await api.get("/saga/status")).body).toEqual(before.sagaStatus)
+    // The seed stock is added once: a restart does not add it again.
+    expect((await api.get("/inventory")).body).toEqual(before.inventory)
+    expect((await api.get("/events/stats")).body).toEqual(before.stats)
+    expect((await api.get(`/api/queries/accounts/${alice}/history`)).body).toEqual(before.history)
+    expect(await balanceOf(api, alice)).toBe(800)
+    expect((await api.get(`/api/queries/sagas/${text(transfer.body, "id")}`)).body).toMatchObject({
+      status: "completed"
+    })
+    expect((await api.get(`/orders/${text(placed.body, "order_id")}`)).body).toMatchObject({
+      status: "confirmed"
+    })
+
+    // And it goes on from there.
+    const shipped = await api.post(`/orders/${order}/ship`)
+    expect(shipped.status).toBe(200)
+    const deposited = await api.post(`/api/commands/accounts/${alice}/deposit`, { amount: 1 })
+    expect(num(deposited.body, "new_balance")).toBe(801)
+  }, 120_000)
+})

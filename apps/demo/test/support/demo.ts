@@ -1,0 +1,113 @@
+/**
+ * Starts the demo as `pnpm demo` does (its `start` script), as a real process on a free port, and
+ * talks to it over HTTP.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { once } from "node:events"
+import { createServer } from "node:net"
+
+export interface Demo {
+  readonly url: string
+  readonly output: () => string
+  readonly stop: () => Promise<void>
+}
+
+const tsx = new URL("../../node_modules/.bin/tsx", import.meta.url).pathname
+const announced = /Cello demo on (http:\/\/\S+) \(store: (\w+)\)/
+
+/** A port free right now (the adapter's `PORT` refuses 0, so the test picks one). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+/** Spawns the demo with `env` over the test's environment; resolves once it listens. */
+export const startDemo = async (env: Readonly<Record<string, string>> = {}): Promise<Demo> => {
+  const child: ChildProcess = spawn(tsx, ["--conditions=@cello/source", "src/main.ts"], {
+    cwd: new URL("../..", import.meta.url),
+    env: { ...process.env, PORT: String(await freePort()), CELLO_LOG_LEVEL: "Warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  child.stdout?.on("data", (chunk) => {
+    output += String(chunk)
+  })
+  child.stderr?.on("data", (chunk) => {
+    output += String(chunk)
+  })
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = once(child, "exit")
+    child.kill("SIGTERM")
+    await exited
+  }
+  for (let i = 0; i < 600; i++) {
+    const match = announced.exec(output)
+    if (match?.[1] !== undefined) return { url: match[1], output: () => output, stop }
+    if (child.exitCode !== null) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  await stop()
+  throw new Error(`the demo did not start:\n${output}`)
+}
+
+export interface Answer {
+  readonly status: number
+  readonly contentType: string
+  readonly headers: Headers
+  readonly body: unknown
+}
+
+const answer = async (response: Response): Promise<Answer> => {
+  const text = await response.text()
+  const contentType = response.headers.get("content-type") ?? ""
+  return {
+    status: response.status,
+    contentType,
+    headers: response.headers,
+    body: contentType.includes("json") && text.length > 0 ? JSON.parse(text) : text
+  }
+}
+
+/** A tiny client: `post(path, body)` sends JSON (a string body is sent as is), `get(path)`. */
+export const client = (url: string) => ({
+  get: async (path: string) => answer(await fetch(`${url}${path}`)),
+  post: async (path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    answer(
+      await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
+      })
+    )
+})
+
+export type Client = ReturnType<typeof client>
+
+/** The value at a path of a JSON answer (`at(body, "data", "order_id")`), or `undefined`. */
+export const at = (value: unknown, ...path: ReadonlyArray<string | number>): unknown =>
+  path.reduce<unknown>(
+    (current, key) =>
+      typeof current === "object" && current !== null ? Reflect.get(current, key) : undefined,
+    value
+  )
+
+/** The string at a path; fails the test when there is none. */
+export const text = (value: unknown, ...path: ReadonlyArray<string | number>): string => {
+  const found = at(value, ...path)
+  if (typeof found !== "string") throw new Error(`no string at ${path.join(".")} in ${JSON.stringify(value)}`)
+  return found
+}
+
+/** The number at a path; fails the test when there is none. */
+export const num = (value: unknown, ...path: ReadonlyArray<string | number>): number => {
+  const found = at(value, ...path)
+  if (typeof found !== "number") throw new Error(`no number at ${path.join(".")} in ${JSON.stringify(value)}`)
+  return found
+}
