@@ -1,9 +1,10 @@
 /**
  * The EventStore port on PostgreSQL. Live subscriptions are woken by LISTEN/NOTIFY (one listening
- * connection per store) and poll as a fallback, so a lost notification only costs latency.
+ * connection per store) and poll as a fallback, so a lost notification only costs latency. With a
+ * `Wakeup` service in context (for instance Redis pub/sub), that wakes them instead of LISTEN/NOTIFY.
  */
-import { Append, Checkpoint, EventStore, Subscription } from "@cello/eventsourcing"
-import { Effect, Layer, Queue, Schedule, type Scope, Stream } from "effect"
+import { Append, Checkpoint, EventStore, Subscription, Wakeup } from "@cello/eventsourcing"
+import { Effect, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
 import { appendToStream } from "./appendToStream.js"
 import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
 import { PgDatabase, type PgDatabaseShape } from "./PgDatabase.js"
@@ -29,29 +30,37 @@ const listen = (database: PgDatabaseShape, signal: Subscription.Signal) =>
 export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase | Scope.Scope> = Effect.gen(
   function* () {
     const database = yield* PgDatabase
+    const wakeup = yield* Effect.serviceOption(Wakeup.Wakeup)
     const signal = yield* Subscription.makeSignal
     let listening = false
     // The listener starts with the first subscription, and lives as long as the store's layer.
     const scope = yield* Effect.scope
     const ensureListening = Effect.suspend(() => {
-      if (listening || !database.config.listen) return Effect.void
+      if (listening || (Option.isNone(wakeup) && !database.config.listen)) return Effect.void
       listening = true
-      return Effect.asVoid(Effect.forkIn(listen(database, signal), scope))
+      const follow = Option.isSome(wakeup)
+        ? Stream.runForEach(wakeup.value.hints, () => signal.notify)
+        : listen(database, signal)
+      return Effect.asVoid(Effect.forkIn(follow, scope))
     })
     const pollInterval = database.config.pollInterval
 
     // Other processes are woken by a NOTIFY sent after commit, coalesced: while one is in flight, any
     // number of appends add at most one more. Subscribers in this process are woken at once.
     const pending = yield* Queue.sliding<void>(1)
-    yield* Queue.take(pending).pipe(
-      Effect.andThen(database.pg.notify(database.channel, "")),
-      // At most one NOTIFY per 10 ms: each is a commit of its own, competing with appends for the WAL.
-      Effect.andThen(Effect.sleep("10 millis")),
-      Effect.catchCause((cause) => Effect.logDebug("cello: NOTIFY failed; subscribers will poll", cause)),
-      Effect.forever,
-      Effect.forkIn(scope)
+    if (Option.isNone(wakeup))
+      yield* Queue.take(pending).pipe(
+        Effect.andThen(database.pg.notify(database.channel, "")),
+        // At most one NOTIFY per 10 ms: each is a commit of its own, competing with appends for the WAL.
+        Effect.andThen(Effect.sleep("10 millis")),
+        Effect.catchCause((cause) => Effect.logDebug("cello: NOTIFY failed; subscribers will poll", cause)),
+        Effect.forever,
+        Effect.forkIn(scope)
+      )
+    const onCommit = Effect.andThen(
+      signal.notify,
+      Option.isSome(wakeup) ? wakeup.value.notify : Queue.offer(pending, undefined)
     )
-    const onCommit = Effect.andThen(signal.notify, Queue.offer(pending, undefined))
 
     return EventStore.make({
       append: appendToStream(database, onCommit),

@@ -1,0 +1,144 @@
+/**
+ * Read models on Redis: each collection is a hash of id → JSON text. Lists fetch the collection (or,
+ * for a number range on an indexed field, only the documents in range) and filter and sort here,
+ * with the rules every store shares (`internal/documentOrder.ts`). `ensureIndex` keeps a sorted set
+ * of a field's numbers, maintained atomically with every put and delete by Lua scripts.
+ */
+import { ReadModelStore, type StoreUnavailable } from "@cello/cqrs"
+import { Effect, Layer, Option } from "effect"
+import type { Redis as IORedis } from "ioredis"
+import { byOrder, type Document, matches } from "./internal/documentOrder.js"
+import * as Scripts from "./internal/readModelScripts.js"
+import { pairs, strings } from "./internal/reply.js"
+import { cqrsUnavailable } from "./internal/unavailable.js"
+import { RedisClient } from "./RedisClient.js"
+
+const isDocument = (value: unknown): value is Document =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+// Only `encodeDocument`'s JSON objects are stored, so parsing cannot fail or yield anything else.
+const parse = (text: string): Document => {
+  const value: unknown = JSON.parse(text)
+  return isDocument(value) ? value : {}
+}
+
+/** Field/score pairs of the document's top-level numbers: what the indexes of its fields hold. */
+const scores = (document: Document): ReadonlyArray<string> =>
+  Object.entries(document).flatMap(([field, value]) =>
+    typeof value === "number" ? [field, String(value)] : []
+  )
+
+/**
+ * The score range (ZRANGEBYSCORE syntax) that the number comparisons on one field imply, for the
+ * first field compared with a number: an index on that field answers it. All conditions are still
+ * checked on the documents it returns.
+ */
+const indexRange = (
+  where: ReadonlyArray<ReadModelStore.Condition>
+): readonly [field: string, min: string, max: string] => {
+  const field = where.find((c) => c.op !== "neq" && c.op !== "in" && typeof c.value === "number")?.field
+  if (field === undefined) return ["", "-inf", "+inf"]
+  let low = { value: Number.NEGATIVE_INFINITY, open: false }
+  let high = { value: Number.POSITIVE_INFINITY, open: false }
+  const raise = (value: number, open: boolean) => {
+    if (value > low.value || (value === low.value && open)) low = { value, open }
+  }
+  const lower = (value: number, open: boolean) => {
+    if (value < high.value || (value === high.value && open)) high = { value, open }
+  }
+  for (const c of where) {
+    if (c.field !== field || typeof c.value !== "number") continue
+    if (c.op === "eq" || c.op === "gt" || c.op === "gte") raise(c.value, c.op === "gt")
+    if (c.op === "eq" || c.op === "lt" || c.op === "lte") lower(c.value, c.op === "lt")
+  }
+  const bound = (b: typeof low, infinite: string) =>
+    Number.isFinite(b.value) ? `${b.open ? "(" : ""}${String(b.value)}` : infinite
+  return [field, bound(low, "-inf"), bound(high, "+inf")]
+}
+
+export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, RedisClient> = Effect.gen(
+  function* () {
+    const client = yield* RedisClient
+    const keys = (collection: string) => ({
+      hash: client.key("rm", "d", collection),
+      indexes: client.key("rm", "x", collection),
+      // + field name; fields are letters, digits and _, so no two (collection, field) pairs collide.
+      indexBase: `${client.key("rm", "i", collection)}:`
+    })
+    const run = <A>(operation: string, f: (redis: IORedis) => Promise<A>) =>
+      client.run(operation, f).pipe(Effect.mapError(cqrsUnavailable))
+
+    const matching = (
+      collection: string,
+      where: ReadonlyArray<ReadModelStore.Condition>
+    ): Effect.Effect<
+      ReadonlyArray<{ readonly id: string; readonly document: Document }>,
+      StoreUnavailable
+    > => {
+      const k = keys(collection)
+      const [field, min, max] = indexRange(where)
+      return run("listReadModels", (redis) =>
+        Scripts.candidates.run(redis, [k.hash, k.indexes], [field, k.indexBase, min, max])
+      ).pipe(
+        Effect.map((reply) =>
+          pairs(strings(reply))
+            .map(([id, text]) => ({ id, document: parse(text) }))
+            .filter((entry) => where.every((condition) => matches(entry.document, condition)))
+        )
+      )
+    }
+
+    return {
+      get: (collection, id) =>
+        run("getReadModel", (redis) => redis.hget(keys(collection).hash, id)).pipe(
+          Effect.map((text) => Option.map(Option.fromNullishOr(text), parse))
+        ),
+      put: (collection, id, document) =>
+        Effect.flatMap(ReadModelStore.encodeDocument(collection, id, document), (text) => {
+          const k = keys(collection)
+          return run("putReadModel", (redis) =>
+            Scripts.put.run(redis, [k.hash, k.indexes], [id, text, k.indexBase, ...scores(parse(text))])
+          ).pipe(Effect.asVoid)
+        }),
+      delete: (collection, id) => {
+        const k = keys(collection)
+        return run("deleteReadModel", (redis) =>
+          Scripts.remove.run(redis, [k.hash, k.indexes], [id, k.indexBase])
+        ).pipe(Effect.asVoid)
+      },
+      list: (collection, options = {}) =>
+        Effect.flatMap(ReadModelStore.checkListOptions(collection, options), () =>
+          Effect.map(matching(collection, options.where ?? []), (entries) => {
+            const offset = options.offset ?? 0
+            return [...entries]
+              .sort(byOrder(options.orderBy ?? []))
+              .slice(offset, options.limit === undefined ? undefined : offset + options.limit)
+          })
+        ),
+      count: (collection, where = []) =>
+        Effect.flatMap(ReadModelStore.checkListOptions(collection, { where }), () =>
+          where.length === 0
+            ? run("countReadModels", (redis) => redis.hlen(keys(collection).hash))
+            : Effect.map(matching(collection, where), (entries) => entries.length)
+        ),
+      clear: (collection) => {
+        const k = keys(collection)
+        return run("clearReadModels", (redis) =>
+          Scripts.clear.run(redis, [k.hash, k.indexes], [k.indexBase])
+        ).pipe(Effect.asVoid)
+      },
+      ensureIndex: (collection, field) =>
+        Effect.andThen(ReadModelStore.checkIndexField(collection, field), () => {
+          const k = keys(collection)
+          return run("ensureReadModelIndex", (redis) =>
+            Scripts.ensureIndex.run(redis, [k.hash, k.indexes], [field, k.indexBase])
+          ).pipe(Effect.asVoid)
+        })
+    }
+  }
+)
+
+export const layer: Layer.Layer<ReadModelStore.ReadModelStore, never, RedisClient> = Layer.effect(
+  ReadModelStore.ReadModelStore,
+  make
+)

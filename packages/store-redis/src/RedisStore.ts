@@ -1,0 +1,26 @@
+/**
+ * The read side on Redis from a URL: `RedisStore.layer({ url })`, or from the environment:
+ * `RedisStore.layerConfig()` (`CELLO_REDIS_URL`, `CELLO_REDIS_PREFIX`). Provides the read-model and
+ * idempotency stores and the `RedisClient` that the snapshot cache, wake-up and relay build on.
+ */
+import type { IdempotencyStore, ReadModelStore } from "@cello/cqrs"
+import { type Config, Layer } from "effect"
+import * as RedisClient from "./RedisClient.js"
+import type * as RedisConfig from "./RedisConfig.js"
+import * as RedisIdempotencyStore from "./RedisIdempotencyStore.js"
+import * as RedisReadModelStore from "./RedisReadModelStore.js"
+
+export type Services =
+  | ReadModelStore.ReadModelStore
+  | IdempotencyStore.IdempotencyStore
+  | RedisClient.RedisClient
+
+const ports = Layer.mergeAll(RedisReadModelStore.layer, RedisIdempotencyStore.layer)
+
+export const layer = (input: RedisConfig.Input = {}): Layer.Layer<Services> =>
+  ports.pipe(Layer.provideMerge(RedisClient.layer(input)))
+
+export const layerConfig = (
+  config?: Config.Config<RedisConfig.RedisConfig>
+): Layer.Layer<Services, Config.ConfigError> =>
+  ports.pipe(Layer.provideMerge(RedisClient.layerConfig(config)))

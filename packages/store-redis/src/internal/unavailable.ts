@@ -1,0 +1,19 @@
+import * as Cqrs from "@cello/cqrs"
+import * as EventSourcing from "@cello/eventsourcing"
+import type { RedisError } from "../RedisError.js"
+
+/** The `StoreUnavailable` of `@cello/cqrs` (read models, idempotency keys) for a Redis failure. */
+export const cqrsUnavailable = (error: RedisError): Cqrs.StoreUnavailable =>
+  new Cqrs.StoreUnavailable({
+    store: "redis",
+    operation: error.operation,
+    detail: `${error.target}: ${error.detail}`
+  })
+
+/** The `StoreUnavailable` of `@cello/eventsourcing` (snapshots, checkpoints) for a Redis failure. */
+export const eventSourcingUnavailable = (error: RedisError): EventSourcing.StoreUnavailable =>
+  new EventSourcing.StoreUnavailable({
+    store: "redis",
+    operation: error.operation,
+    detail: `${error.target}: ${error.detail}`
+  })
