@@ -39,19 +39,22 @@ export interface LiveOptions<A, C, E, R> {
 
 /** An endless stream of the items after `from`, following new ones as they are stored. */
 export const live = <A, C, E, R>(options: LiveOptions<A, C, E, R>): Stream.Stream<A, E, R> => {
-  const interval = Duration.fromInputUnsafe(options.pollInterval ?? "1 second")
-  return Stream.paginate(options.from, (cursor: C) =>
+  const interval = Duration.toMillis(Duration.fromInputUnsafe(options.pollInterval ?? "1 second"))
+  // `settle` > 0 after a wake-up found nothing: the append may not be visible yet (in PostgreSQL a
+  // reader cannot see past a transaction still running elsewhere), so look again a few times soon
+  // instead of sleeping until the next hint or poll.
+  return Stream.paginate({ cursor: options.from, settle: 0 }, ({ cursor, settle }) =>
     Effect.gen(function* () {
       // The ticket is taken before the read, so a write between the read and the wait still wakes us.
       const wake = yield* options.signal.ticket
       const page = yield* options.read(cursor)
       if (options.onPage !== undefined) yield* options.onPage(page)
       const last = page.at(-1)
-      if (last === undefined) {
-        yield* Effect.timeoutOption(wake, interval)
-        return [page, Option.some(cursor)] as const
-      }
-      return [page, Option.some(options.cursorOf(last))] as const
+      if (last !== undefined) return [page, Option.some({ cursor: options.cursorOf(last), settle: 0 })] as const
+      const woke = yield* Effect.timeoutOption(wake, settle > 0 ? settle : interval)
+      // After a hint: look again at 10, 40 and 160 ms, then go back to waiting for hints and polls.
+      const next = Option.isSome(woke) ? 10 : settle > 0 && settle * 4 <= 160 ? settle * 4 : 0
+      return [page, Option.some({ cursor, settle: next })] as const
     })
   )
 }
