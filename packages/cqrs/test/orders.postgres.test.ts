@@ -1,5 +1,6 @@
 /** The orders example on PostgreSQL: events, read model and checkpoint in one database. */
-import { Projection, ProjectionRunner } from "@cello/eventsourcing"
+import { EventStore, Projection, ProjectionRunner } from "@cello/eventsourcing"
+import { visible } from "@cello/eventsourcing/testing"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { storeLayer } from "../../store-postgres/test/testDatabase.js"
@@ -33,6 +34,9 @@ layer(Buses.pipe(Layer.provideMerge(storeLayer("orders_async"))), { excludeTestS
     it.effect("the projection catches up with read model and checkpoint in one transaction", () =>
       Effect.gen(function* () {
         yield* program
+        // The log shows an append to readers once no older transaction runs anywhere on the server.
+        const [last] = yield* EventStore.readStream("Order-o-1", { direction: "backwards", limit: 1 })
+        yield* visible(last?.checkpoint)
         yield* ProjectionRunner.catchUp(summaries)
         assert.deepStrictEqual(yield* QueryBus.dispatch(ListOrders, { status: "placed" }), expected.placed)
       })

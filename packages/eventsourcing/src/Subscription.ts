@@ -50,7 +50,8 @@ export const live = <A, C, E, R>(options: LiveOptions<A, C, E, R>): Stream.Strea
       const page = yield* options.read(cursor)
       if (options.onPage !== undefined) yield* options.onPage(page)
       const last = page.at(-1)
-      if (last !== undefined) return [page, Option.some({ cursor: options.cursorOf(last), settle: 0 })] as const
+      if (last !== undefined)
+        return [page, Option.some({ cursor: options.cursorOf(last), settle: 0 })] as const
       const woke = yield* Effect.timeoutOption(wake, settle > 0 ? settle : interval)
       // After a hint: look again at 10, 40 and 160 ms, then go back to waiting for hints and polls.
       const next = Option.isSome(woke) ? 10 : settle > 0 && settle * 4 <= 160 ? settle * 4 : 0

@@ -12,6 +12,7 @@ import { snapshotStoreSuite } from "./testing/snapshotStoreSuite.js"
 
 export { checkpointStoreSuite } from "./testing/checkpointStoreSuite.js"
 export { eventStoreSuite, type SuiteOptions } from "./testing/eventStoreSuite.js"
+export { visible } from "./testing/fixtures.js"
 export * from "./testing/givenWhenThen.js"
 export { snapshotStoreSuite } from "./testing/snapshotStoreSuite.js"
 

@@ -3,6 +3,7 @@
  * in one transaction, so a failure mid-page leaves neither half-applied, and nothing is applied twice.
  */
 import { CheckpointStore, EventStore, Projection, ProjectionRunner } from "@cello/eventsourcing"
+import { visible } from "@cello/eventsourcing/testing"
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
@@ -46,7 +47,7 @@ layer(storeLayer("projection"), { excludeTestServices: true })("PostgreSQL read 
         yield* sql.unsafe(`CREATE TABLE ${table} (account text primary key, balance int not null)`)
         const checkpoints = yield* CheckpointStore.CheckpointStore
         assert.isTrue(checkpoints.atomic)
-        yield* credits([1, 2, 4, 8])
+        yield* visible((yield* credits([1, 2, 4, 8])).checkpoint)
         const error = yield* Effect.flip(ProjectionRunner.catchUp(balances(table, 4)))
         assert.strictEqual(error._tag, "ProjectionError")
         // 1 and 2 applied exactly once (the page was undone, then its prefix re-committed); 4 was not.

@@ -9,7 +9,7 @@ import * as Checkpoint from "../Checkpoint.js"
 import type { EventEnvelope, NewEvent } from "../EventEnvelope.js"
 import { EventStore } from "../EventStore.js"
 import type { ExpectedVersion } from "../ExpectedVersion.js"
-import { flipToTag, freshStream, headNow, numbers, pings, seed } from "./fixtures.js"
+import { flipToTag, freshStream, headNow, logOf, numbers, pings, seed, visible } from "./fixtures.js"
 
 export interface SuiteOptions {
   /** Concurrent writers in the concurrency tests (default 8). */
@@ -178,7 +178,7 @@ export const eventStoreSuite = <E>(
               tags: ["a", "b"],
               nested: { x: 1.5, ok: true, none: null }
             })
-            assert.deepStrictEqual(yield* headNow, second.checkpoint)
+            assert.deepStrictEqual(yield* visible(second.checkpoint), second.checkpoint)
           })
         )
 
@@ -251,7 +251,7 @@ export const eventStoreSuite = <E>(
               assert.strictEqual(error._tag, "InvalidAppendError")
               assert.isAbove(error.message.length, 10)
               assert.strictEqual(yield* store.streamVersion(streamId), 0)
-              assert.deepStrictEqual(yield* headNow, before)
+              assert.deepStrictEqual(yield* logOf(before, (e) => e.streamId === streamId), [])
             })
           )
         }
@@ -323,7 +323,8 @@ export const eventStoreSuite = <E>(
             const start = yield* headNow
             yield* store.append(`${prefix}-a`, pings(2, 1))
             yield* store.append(`${prefix}-b`, pings(2, 3))
-            yield* store.append(`${prefix}-a`, pings(1, 5))
+            const last = yield* store.append(`${prefix}-a`, pings(1, 5))
+            yield* visible(last.checkpoint)
             const all = ofStreams(yield* store.readAll({ from: start }), prefix)
             assert.deepStrictEqual(numbers(all), [1, 2, 3, 4, 5])
             for (let i = 1; i < all.length; i++) {
@@ -334,7 +335,7 @@ export const eventStoreSuite = <E>(
             if (second === undefined) return assert.fail("missing event")
             const page = ofStreams(yield* store.readAll({ from: second.checkpoint, limit: 2 }), prefix)
             assert.deepStrictEqual(numbers(page), [3, 4])
-            assert.deepStrictEqual(yield* store.readAll({ from: yield* headNow }), [])
+            assert.deepStrictEqual(ofStreams(yield* store.readAll({ from: yield* headNow }), prefix), [])
           })
         )
       })
@@ -360,7 +361,10 @@ export const eventStoreSuite = <E>(
             assert.strictEqual(error, "projection exploded")
             assert.deepStrictEqual(seen, [2, 3, 4])
             assert.strictEqual(yield* store.streamVersion(streamId), 1)
-            assert.deepStrictEqual(yield* headNow, before)
+            assert.deepStrictEqual(
+              yield* logOf(before, (e) => e.streamId === streamId && e.streamVersion > 1),
+              []
+            )
             // The stream is still writable at its old version.
             const ok = yield* store.append(streamId, pings(1, 2), {
               expectedVersion: 1,

@@ -1,5 +1,6 @@
-import { Effect } from "effect"
-import type { NewEvent } from "../EventEnvelope.js"
+import { Effect, Schedule } from "effect"
+import * as Checkpoint from "../Checkpoint.js"
+import type { EventEnvelope, NewEvent } from "../EventEnvelope.js"
 import { EventStore } from "../EventStore.js"
 import { uuidv7 } from "../internal/uuid.js"
 
@@ -23,3 +24,22 @@ export const headNow = EventStore.use((store) => store.head)
 
 export const flipToTag = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.map(Effect.flip(effect), (e) => e._tag)
+
+/**
+ * Waits until readers of the global log can see `checkpoint`. A store may show an append to readers
+ * a little later than it returns (PostgreSQL: not past a transaction still running elsewhere), never
+ * out of order; tests that read the log right after writing wait for this first.
+ */
+export const visible = (checkpoint: Checkpoint.Checkpoint | undefined) =>
+  EventStore.use((store) => store.head).pipe(
+    Effect.repeat({
+      until: (head) => checkpoint === undefined || !Checkpoint.isAfter(checkpoint, head),
+      schedule: Schedule.spaced("20 millis")
+    }),
+    Effect.timeout("20 seconds"),
+    Effect.orDie
+  )
+
+/** Events of the log after `from` that satisfy `keep` (tests look only at their own streams). */
+export const logOf = (from: Checkpoint.Checkpoint, keep: (event: EventEnvelope) => boolean) =>
+  EventStore.use((store) => store.readAll({ from })).pipe(Effect.map((events) => events.filter(keep)))
