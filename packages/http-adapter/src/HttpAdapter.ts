@@ -36,6 +36,8 @@ export type { HealthCheck } from "./Health.js"
 export { healthCheck } from "./Health.js"
 export type { CommandOptions, PathParams, QueryOptions, Route } from "./Route.js"
 export { command, query } from "./Route.js"
+export type { SagaOptions, SagaStatusOptions } from "./SagaRoute.js"
+export { SagaResultBody, saga, sagaStatus } from "./SagaRoute.js"
 
 export interface Options<R> {
   readonly routes: ReadonlyArray<Route<NoInfer<R>>>
@@ -119,7 +121,12 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
       )
       if (yield* DevPages.enabled(options.devPages)) {
         const stores = { events: store, sagas: yield* Effect.serviceOption(SagaStore.SagaStore) }
-        for (const page of DevPages.routes(stores)) yield* add("GET", page.path, page.handler)
+        // The app's own routes win: `sagaStatus({ path: "/sagas/:id" })` replaces the dashboard's page
+        // there (the router refuses two GETs on one template, whatever their parameters are named).
+        const template = (path: string) => path.replace(/:[A-Za-z0-9_]+/g, ":")
+        const taken = new Set(options.routes.filter((r) => r.method === "GET").map((r) => template(r.path)))
+        for (const page of DevPages.routes(stores))
+          if (!taken.has(template(page.path))) yield* add("GET", page.path, page.handler)
       }
       yield* add(
         "*",

@@ -69,6 +69,13 @@ const propertiesOf = (schema: Json): ReadonlyArray<[string, Json]> => {
   return Object.entries(properties)
 }
 
+const tags: Record<Route<unknown>["kind"], string> = {
+  command: "commands",
+  query: "queries",
+  saga: "sagas",
+  "saga-status": "sagas"
+}
+
 export const document = (routes: ReadonlyArray<Route<unknown>>, info: Info): JsonObject => {
   const components: Record<string, Json> = { Problem: problemSchema }
   const jsonSchema = (schema: Schema.Top): Json => {
@@ -112,18 +119,22 @@ export const document = (routes: ReadonlyArray<Route<unknown>>, info: Info): Jso
       "503": problem("A store is unavailable"),
       "504": problem("Timed out")
     }
-    if (route.kind === "query") responses["404"] = problem("Not found")
-    else {
+    if (route.kind === "query" || route.kind === "saga-status") responses["404"] = problem("Not found")
+    if (route.kind === "command") {
       responses["409"] = problem("Rejected by the domain, or a concurrent change")
       responses["412"] = problem("If-Match does not match the current version")
-      if (route.readsBody) {
-        responses["400"] = problem("Malformed JSON")
-        responses["413"] = problem("Body too large")
-      }
+    }
+    if (route.kind === "saga")
+      responses["409"] = problem(
+        "The saga did not complete (compensated, failed or compensation_failed); the `saga` member is its result"
+      )
+    if (route.readsBody) {
+      responses["400"] = problem("Malformed JSON")
+      responses["413"] = problem("Body too large")
     }
     const operation: Record<string, Json> = {
       operationId: route.definition.name,
-      tags: [route.kind === "command" ? "commands" : "queries"],
+      tags: [tags[route.kind]],
       ...(route.summary === undefined ? {} : { summary: route.summary }),
       parameters,
       responses

@@ -36,11 +36,23 @@ export type RequestServices =
   | HttpServerRequest.ParsedSearchParams
   | HttpRouter.RouteContext
 
+/**
+ * What a route runs, as the OpenAPI document and the docs page describe it: a command or query
+ * definition, or for saga routes a description built from the saga (its context is the payload).
+ */
+export interface Operation {
+  readonly name: string
+  readonly payload: Schema.Top
+  readonly success: Schema.Top
+  /** Declared domain failures (answered 409); `Schema.Never` when none. */
+  readonly failure: Schema.Top
+}
+
 export interface Route<R> {
-  readonly kind: "command" | "query"
+  readonly kind: "command" | "query" | "saga" | "saga-status"
   readonly method: Method
   readonly path: `/${string}`
-  readonly definition: Message.Definition
+  readonly definition: Operation
   /** The status of a success (201, 200, or 204 for a success with no body). */
   readonly status: number
   readonly summary: string | undefined
@@ -88,7 +100,7 @@ export interface QueryOptions<Found, P extends `/${string}`> {
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
-const mergeInput = (base: unknown, params: Readonly<Record<string, string>>): unknown =>
+export const mergeInput = (base: unknown, params: Readonly<Record<string, string>>): unknown =>
   // A non-object body is passed as is, so the schema names it as the bad value.
   Object.keys(params).length === 0
     ? base
@@ -98,7 +110,7 @@ const mergeInput = (base: unknown, params: Readonly<Record<string, string>>): un
         ? params
         : base
 
-const notFound: Problem.Problem = {
+export const notFound: Problem.Problem = {
   status: 404,
   slug: "not-found",
   title: "Not found",
@@ -106,8 +118,8 @@ const notFound: Problem.Problem = {
 }
 
 /** Answers an error: 5xx are logged with their cause (the response never carries it). */
-const answerError =
-  (definition: Message.Definition, conditional: boolean) =>
+export const answerError =
+  (definition: Operation, conditional: boolean) =>
   (error: unknown): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
     const problem = toProblem(error, { isDeclaredFailure: Schema.is(definition.failure), conditional })
     const log =
@@ -122,7 +134,7 @@ const headersOf = (options: { readonly location?: string; readonly etag?: string
   ...(options.etag === undefined ? {} : { etag: options.etag })
 })
 
-const respond = (status: number, body: unknown, headers: Readonly<Record<string, string>>) =>
+export const respond = (status: number, body: unknown, headers: Readonly<Record<string, string>>) =>
   body === undefined
     ? Effect.succeed(HttpServerResponse.empty({ status: status === 200 ? 204 : status, headers }))
     : Effect.orDie(HttpServerResponse.json(body, { status, headers }))
@@ -141,7 +153,7 @@ const hasParams = <P extends string>(
   names: ReadonlyArray<string>
 ): params is Readonly<Record<string, string>> & PathParams<P> => names.every((name) => name in params)
 
-const readParts = <P extends string>(path: P, readsBody: boolean) =>
+export const readParts = <P extends string>(path: P, readsBody: boolean) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const settings = yield* HttpAdapterConfig

@@ -1,0 +1,168 @@
+/**
+ * Saga routes: `saga(TransferSaga, { path: "/transfers" })` decodes the body into the saga's context
+ * with its Schema and runs it to the end with `SagaOrchestrator.execute`; `sagaStatus({ path })`
+ * answers a stored saga's status. Both answer the same JSON shape, `SagaResultBody`.
+ */
+import { type Saga, SagaOrchestrator, type SagaRecord } from "@cello/saga"
+import { Effect, Schema } from "effect"
+import { HttpRouter } from "effect/http"
+import * as Problem from "./Problem.js"
+import { decodePayload, type RequestParts } from "./RequestParts.js"
+import {
+  answerError,
+  mergeInput,
+  type Operation,
+  type PathParams,
+  type Route,
+  readParts,
+  respond
+} from "./Route.js"
+
+const statuses: readonly [SagaRecord.Status, ...Array<SagaRecord.Status>] = [
+  "running",
+  "compensating",
+  "completed",
+  "compensated",
+  "compensation_failed",
+  "failed",
+  "dead_letter"
+]
+
+/**
+ * A saga as answered over HTTP: the `SagaResult`'s own field names, with `null` where a field is
+ * absent (JSON has no `undefined`, and an explicit `null` keeps the shape the same for every status).
+ * The context is left out: it is the saga's working state, not part of its outcome.
+ */
+export const SagaResultBody = Schema.Struct({
+  sagaId: Schema.String,
+  name: Schema.String,
+  status: Schema.Literals(statuses),
+  stepsCompleted: Schema.Array(Schema.String),
+  failedStep: Schema.NullOr(Schema.String),
+  error: Schema.NullOr(Schema.String),
+  compensatedSteps: Schema.Array(Schema.String),
+  compensationFailedStep: Schema.NullOr(Schema.String),
+  compensationError: Schema.NullOr(Schema.String)
+}).annotate({ identifier: "SagaResult" })
+
+export type SagaResultBody = typeof SagaResultBody.Type
+
+interface Outcome {
+  readonly name: string
+  readonly status: SagaRecord.Status
+  readonly stepsCompleted: ReadonlyArray<string>
+  readonly failedStep: string | undefined
+  readonly error: string | undefined
+  readonly compensatedSteps: ReadonlyArray<string>
+  readonly compensationFailedStep: string | undefined
+  readonly compensationError: string | undefined
+}
+
+export const bodyOf = (sagaId: string, outcome: Outcome): SagaResultBody => ({
+  sagaId,
+  name: outcome.name,
+  status: outcome.status,
+  stepsCompleted: outcome.stepsCompleted,
+  failedStep: outcome.failedStep ?? null,
+  error: outcome.error ?? null,
+  compensatedSteps: outcome.compensatedSteps,
+  compensationFailedStep: outcome.compensationFailedStep ?? null,
+  compensationError: outcome.compensationError ?? null
+})
+
+/** A saga that did not complete: the request was valid, but the work was refused and undone. */
+export const notCompleted = (body: SagaResultBody): Problem.Problem => ({
+  status: 409,
+  slug: `saga-${Problem.slugOf(body.status)}`,
+  title: `Saga ${body.status.replace(/_/g, " ")}`,
+  detail:
+    body.failedStep === null
+      ? `Saga "${body.name}" ended ${body.status}.`
+      : `Saga "${body.name}" ended ${body.status}: step "${body.failedStep}" failed.`,
+  extensions: { saga: body }
+})
+
+export interface SagaOptions<P extends `/${string}`> {
+  readonly path: P
+  /** Only `POST`: running a saga is neither safe nor idempotent. */
+  readonly method?: "POST"
+  /**
+   * Builds the context input (decoded with the saga's context Schema afterwards). Default: the JSON
+   * body's members with the path parameters over them.
+   */
+  readonly context?: (parts: RequestParts<PathParams<P>>) => unknown
+  readonly summary?: string
+}
+
+/**
+ * A route that runs a saga to the end: 201 with the result when it completed, 409 (a problem whose
+ * `saga` member is the result) when it ended compensated, failed or compensation_failed.
+ */
+export const saga = <C, R, const P extends `/${string}`>(
+  definition: Saga.Saga<C, R>,
+  options: SagaOptions<P>
+): Route<SagaOrchestrator.SagaOrchestrator | R> => {
+  const operation: Operation = {
+    name: definition.name,
+    payload: definition.context,
+    success: SagaResultBody,
+    failure: Schema.Never
+  }
+  const handler = Effect.gen(function* () {
+    const { parts } = yield* readParts(options.path, true)
+    const input =
+      options.context === undefined ? mergeInput(parts.body, parts.params) : options.context(parts)
+    const context = yield* decodePayload({ name: definition.name, payload: definition.context })(input)
+    const result = yield* SagaOrchestrator.execute(definition, context)
+    const body = bodyOf(result.sagaId, result)
+    return result.status === "completed"
+      ? yield* respond(201, body, {})
+      : Problem.toResponse(notCompleted(body))
+  }).pipe(Effect.catch(answerError(operation, false)))
+  return {
+    kind: "saga",
+    method: options.method ?? "POST",
+    path: options.path,
+    definition: operation,
+    status: 201,
+    summary: options.summary,
+    readsBody: true,
+    handler
+  }
+}
+
+export interface SagaStatusOptions<P extends `/${string}`> {
+  /** Must name the saga id as `:id`, e.g. `/sagas/:id`. */
+  readonly path: P
+  readonly summary?: string
+}
+
+const statusOperation: Operation = {
+  name: "SagaStatus",
+  payload: Schema.Struct({ id: Schema.String }),
+  success: SagaResultBody,
+  failure: Schema.Never
+}
+
+/** A `GET` route answering a stored saga's status (of any saga definition); 404 when unknown. */
+export const sagaStatus = <const P extends `/${string}:id` | `/${string}:id/${string}`>(
+  options: SagaStatusOptions<P>
+): Route<SagaOrchestrator.SagaOrchestrator> => {
+  const handler = Effect.gen(function* () {
+    const id = (yield* HttpRouter.params).id
+    // The path names `:id` (its type says so), so a match always has it; a miss is a router bug.
+    if (id === undefined) return yield* Effect.die(new Error(`route ${options.path} matched without :id`))
+    const execution = yield* SagaOrchestrator.status(id)
+    return yield* respond(200, bodyOf(execution.id, execution), {})
+  }).pipe(Effect.catch(answerError(statusOperation, false)))
+  return {
+    kind: "saga-status",
+    method: "GET",
+    path: options.path,
+    definition: statusOperation,
+    status: 200,
+    summary: options.summary,
+    readsBody: false,
+    handler
+  }
+}
