@@ -1,26 +1,25 @@
-import { ReadModelStore } from "@cello/cqrs"
+import { ReadModelQuery, ReadModelStore } from "@cello/cqrs"
 import { Effect, Layer, Option } from "effect"
-import { byOrder, type Document, matches } from "./internal/documentOrder.js"
 
 interface Entry {
   readonly id: string
   /** What was put, as JSON text: every read parses a fresh copy, so callers never share state. */
   readonly text: string
-  readonly document: Document
+  readonly document: ReadModelQuery.Document
 }
 
 // `encodeDocument` let only JSON objects through.
-const parse = (text: string): Document => JSON.parse(text)
+const parse = (text: string): ReadModelQuery.Document => JSON.parse(text)
 
 /**
  * Read models in maps, one per collection. Lists scan the collection, so `ensureIndex` only checks
- * the field name; filters and order follow the SQL stores (see `internal/documentOrder.ts`).
+ * the field name; filters and order follow the SQL stores (`ReadModelQuery` in `@cello/cqrs`).
  */
 export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape> = Effect.sync(() => {
   const collections = new Map<string, Map<string, Entry>>()
   const entries = (collection: string, where: ReadonlyArray<ReadModelStore.Condition> = []) =>
     Array.from(collections.get(collection)?.values() ?? []).filter((entry) =>
-      where.every((condition) => matches(entry.document, condition))
+      where.every((condition) => ReadModelQuery.matches(entry.document, condition))
     )
   return {
     get: (collection, id) =>
@@ -43,7 +42,7 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape> = Effect.sy
       Effect.map(ReadModelStore.checkListOptions(collection, options), () => {
         const offset = options.offset ?? 0
         return entries(collection, options.where)
-          .sort(byOrder(options.orderBy ?? []))
+          .sort(ReadModelQuery.byOrder(options.orderBy ?? []))
           .slice(offset, options.limit === undefined ? undefined : offset + options.limit)
           .map((entry) => ({ id: entry.id, document: parse(entry.text) }))
       }),

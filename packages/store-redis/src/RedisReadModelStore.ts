@@ -1,29 +1,28 @@
 /**
  * Read models on Redis: each collection is a hash of id → JSON text. Lists fetch the collection (or,
  * for a number range on an indexed field, only the documents in range) and filter and sort here,
- * with the rules every store shares (`internal/documentOrder.ts`). `ensureIndex` keeps a sorted set
+ * with the rules every store shares (`ReadModelQuery` in `@cello/cqrs`). `ensureIndex` keeps a sorted set
  * of a field's numbers, maintained atomically with every put and delete by Lua scripts.
  */
-import { ReadModelStore, type StoreUnavailable } from "@cello/cqrs"
+import { ReadModelQuery, ReadModelStore, type StoreUnavailable } from "@cello/cqrs"
 import { Effect, Layer, Option } from "effect"
 import type { Redis as IORedis } from "ioredis"
-import { byOrder, type Document, matches } from "./internal/documentOrder.js"
 import * as Scripts from "./internal/readModelScripts.js"
 import { pairs, strings } from "./internal/reply.js"
 import { cqrsUnavailable } from "./internal/unavailable.js"
 import { RedisClient } from "./RedisClient.js"
 
-const isDocument = (value: unknown): value is Document =>
+const isDocument = (value: unknown): value is ReadModelQuery.Document =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
 // Only `encodeDocument`'s JSON objects are stored, so parsing cannot fail or yield anything else.
-const parse = (text: string): Document => {
+const parse = (text: string): ReadModelQuery.Document => {
   const value: unknown = JSON.parse(text)
   return isDocument(value) ? value : {}
 }
 
 /** Field/score pairs of the document's top-level numbers: what the indexes of its fields hold. */
-const scores = (document: Document): ReadonlyArray<string> =>
+const scores = (document: ReadModelQuery.Document): ReadonlyArray<string> =>
   Object.entries(document).flatMap(([field, value]) =>
     typeof value === "number" ? [field, String(value)] : []
   )
@@ -72,7 +71,7 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
       collection: string,
       where: ReadonlyArray<ReadModelStore.Condition>
     ): Effect.Effect<
-      ReadonlyArray<{ readonly id: string; readonly document: Document }>,
+      ReadonlyArray<{ readonly id: string; readonly document: ReadModelQuery.Document }>,
       StoreUnavailable
     > => {
       const k = keys(collection)
@@ -83,7 +82,7 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
         Effect.map((reply) =>
           pairs(strings(reply))
             .map(([id, text]) => ({ id, document: parse(text) }))
-            .filter((entry) => where.every((condition) => matches(entry.document, condition)))
+            .filter((entry) => where.every((condition) => ReadModelQuery.matches(entry.document, condition)))
         )
       )
     }
@@ -111,7 +110,7 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
           Effect.map(matching(collection, options.where ?? []), (entries) => {
             const offset = options.offset ?? 0
             return [...entries]
-              .sort(byOrder(options.orderBy ?? []))
+              .sort(ReadModelQuery.byOrder(options.orderBy ?? []))
               .slice(offset, options.limit === undefined ? undefined : offset + options.limit)
           })
         ),

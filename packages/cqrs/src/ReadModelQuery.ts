@@ -1,12 +1,12 @@
 /**
- * How read-model documents are filtered and sorted: the rules of `@cello/store-memory` and the SQL
- * stores (stores never import each other, so the rules are written out here too; the shared
- * conformance suite keeps them equal). A field the document lacks matches no condition and sorts
- * last; comparisons hold only between values of one JSON type (10 > 9, "b" > "a", never 10 against
- * "9"); strings compare by code point; a field holding values of several types sorts by type first,
- * in PostgreSQL's jsonb order; ties go by id.
+ * The reference semantics of `ListOptions`, for stores that filter and sort documents
+ * in the application (memory, Redis); the SQL stores implement the same rules in SQL, and the shared
+ * conformance suite keeps them all equal. A field the document lacks matches no condition
+ * and sorts last; comparisons hold only between values of one JSON type (10 > 9, "b" > "a", never
+ * 10 against "9"); strings compare by code point, as a binary collation does; a field holding values
+ * of several types sorts by type first, in PostgreSQL's jsonb order.
  */
-import type { ReadModelStore } from "@cello/cqrs"
+import type { Condition, ListOptions } from "./ReadModelStore.js"
 
 export type Document = Readonly<Record<string, unknown>>
 
@@ -45,6 +45,7 @@ export const compareStrings = (a: string, b: string): number => {
 
 const sign = (a: number | boolean, b: number | boolean): number => (a < b ? -1 : a > b ? 1 : 0)
 
+/** Orders two JSON values: by type, then strings, numbers and booleans by value (arrays and objects tie). */
 const compareValues = (a: unknown, b: unknown): number => {
   const byType = typeRank(a) - typeRank(b)
   if (byType !== 0) return byType
@@ -54,7 +55,7 @@ const compareValues = (a: unknown, b: unknown): number => {
   return 0
 }
 
-export const matches = (document: Document, condition: ReadModelStore.Condition): boolean => {
+export const matches = (document: Document, condition: Condition): boolean => {
   const value = fieldOf(document, condition.field)
   if (value === undefined) return false
   switch (condition.op) {
@@ -80,7 +81,7 @@ export const matches = (document: Document, condition: ReadModelStore.Condition)
 
 /** A comparator for `orderBy`: each key in turn, a missing field last in either direction, then the id. */
 export const byOrder =
-  (orderBy: NonNullable<ReadModelStore.ListOptions["orderBy"]>) =>
+  (orderBy: NonNullable<ListOptions["orderBy"]>) =>
   (a: { readonly id: string; readonly document: Document }, b: typeof a): number => {
     for (const key of orderBy) {
       const x = fieldOf(a.document, key.field)
