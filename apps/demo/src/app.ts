@@ -23,7 +23,8 @@ import { ordersProjection, stockProjection } from "./shop/readModels.js"
 import * as ShopRoutes from "./shop/routes.js"
 import * as Store from "./store.js"
 
-// Read models change in the same append as the events (one transaction on PostgreSQL).
+// Read models change in the same append as the events (one transaction on PostgreSQL; with
+// `CELLO_REDIS_URL`, written to Redis after it, at least once).
 const Projections = Projection.layerInline([
   accountsProjection,
   transactionsProjection,

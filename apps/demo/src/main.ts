@@ -1,6 +1,7 @@
 /**
  * The Cello demo: both seed examples from one process on `HOST`:`PORT` (default 127.0.0.1:8000),
  * in memory, or on PostgreSQL with `CELLO_DATABASE_URL`, or on PGlite with `CELLO_DEMO_EMBEDDED`.
+ * `CELLO_REDIS_URL` puts the read models in Redis.
  * `CELLO_LOG_LEVEL` (default Info) silences the request log, e.g. for benchmarks.
  */
 import { HttpAdapter } from "@cello/http-adapter"
