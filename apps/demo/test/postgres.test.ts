@@ -4,10 +4,11 @@
  * Where no PostgreSQL answers (or with CELLO_TEST_PGLITE=1), the demo runs on embedded PGlite in a
  * temporary folder instead (`CELLO_DEMO_EMBEDDED`), and the run says so.
  */
+
 import { mkdtempSync, rmSync } from "node:fs"
-import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { reachable } from "@cello/tooling/net"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
@@ -24,21 +25,8 @@ import {
 
 const configured = process.env.CELLO_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 
-const reachable = (url: string): Promise<boolean> =>
-  new Promise((resolve) => {
-    const { hostname, port } = new URL(url)
-    const socket = connect({ host: hostname, port: Number(port || 5432) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1000, () => done(false))
-    socket.once("connect", () => done(true))
-    socket.once("error", () => done(false))
-  })
-
 const mode: "postgres" | "pglite" =
-  process.env.CELLO_TEST_PGLITE !== "1" && (await reachable(configured)) ? "postgres" : "pglite"
+  process.env.CELLO_TEST_PGLITE !== "1" && (await reachable(configured, 5432)) ? "postgres" : "pglite"
 if (mode === "pglite")
   console.warn(`demo tests: no PostgreSQL at ${new URL(configured).host}; using embedded PGlite`)
 

@@ -3,7 +3,7 @@
  * or the developer default), dropped after the tests. Where no server answers (or with
  * CELLO_TEST_PGLITE=1), an embedded PGlite database instead, and the run says so.
  */
-import { connect } from "node:net"
+import { reachable } from "@cello/tooling/net"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll } from "vitest"
@@ -11,22 +11,9 @@ import { PgEmbedded, PgStore, type PgStoreConfig } from "../src/index.js"
 
 const configured = process.env.CELLO_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 
-const reachable = (url: string): Promise<boolean> =>
-  new Promise((resolve) => {
-    const { hostname, port } = new URL(url)
-    const socket = connect({ host: hostname, port: Number(port || 5432) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1000, () => done(false))
-    socket.once("connect", () => done(true))
-    socket.once("error", () => done(false))
-  })
-
 /** "postgres" when the tests talk to a real server, "pglite" when they fell back to the embedded one. */
 export const mode: "postgres" | "pglite" =
-  process.env.CELLO_TEST_PGLITE !== "1" && (await reachable(configured)) ? "postgres" : "pglite"
+  process.env.CELLO_TEST_PGLITE !== "1" && (await reachable(configured, 5432)) ? "postgres" : "pglite"
 
 const pgliteScope = await Effect.runPromise(Scope.make())
 export const url: string =

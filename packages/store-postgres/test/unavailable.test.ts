@@ -3,8 +3,8 @@
  * database (never the password), nothing is half-written, and the pool recovers. A TCP proxy we
  * control stands between the store and PostgreSQL, so "the server is down" is real, not mocked.
  */
-import { connect, createServer, type Server, type Socket } from "node:net"
 import { EventStore } from "@cello/eventsourcing"
+import { startTcpProxy } from "@cello/tooling/net"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
@@ -15,33 +15,7 @@ const target = new URL(url)
 
 /** A proxy to PostgreSQL that can be cut (closing every connection) and restored on the same port. */
 const makeProxy = Effect.acquireRelease(
-  Effect.promise(async () => {
-    const sockets = new Set<Socket>()
-    let server: Server | undefined
-    const open = (port: number) =>
-      new Promise<number>((resolve) => {
-        server = createServer((client) => {
-          const upstream = connect(Number(target.port || 5432), target.hostname)
-          for (const s of [client, upstream]) {
-            sockets.add(s)
-            s.on("close", () => sockets.delete(s))
-            s.on("error", () => s.destroy())
-          }
-          client.pipe(upstream).pipe(client)
-        })
-        server.listen(port, "127.0.0.1", () => {
-          const address = server?.address()
-          resolve(typeof address === "object" && address !== null ? address.port : port)
-        })
-      })
-    const port = await open(0)
-    const cut = () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server?.close(() => resolve())
-      })
-    return { port, cut, restore: () => open(port).then(() => undefined) }
-  }),
+  Effect.promise(() => startTcpProxy(target.hostname, Number(target.port || 5432))),
   (proxy) => Effect.promise(() => proxy.cut())
 )
 

@@ -4,10 +4,10 @@
  * control stands between the client and Redis, so "Redis is down" is real, not mocked, and the
  * shared Redis other tests use is never stopped.
  */
-import { connect, createServer, type Server, type Socket } from "node:net"
 import { IdempotencyStore, ReadModelStore } from "@cello/cqrs"
 import { SnapshotStore } from "@cello/eventsourcing"
 import { MemorySnapshotStore } from "@cello/store-memory"
+import { startTcpProxy } from "@cello/tooling/net"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option, Schedule } from "effect"
 import { RedisClient, RedisIdempotencyStore, RedisReadModelStore, RedisSnapshotCache } from "../src/index.js"
@@ -17,33 +17,7 @@ const target = new URL(url)
 
 /** A proxy to Redis that can be cut (closing every connection and refusing new ones) and restored. */
 const makeProxy = Effect.acquireRelease(
-  Effect.promise(async () => {
-    const sockets = new Set<Socket>()
-    let server: Server | undefined
-    const open = (port: number) =>
-      new Promise<number>((resolve) => {
-        server = createServer((client) => {
-          const upstream = connect(Number(target.port || 6379), target.hostname)
-          for (const s of [client, upstream]) {
-            sockets.add(s)
-            s.on("close", () => sockets.delete(s))
-            s.on("error", () => s.destroy())
-          }
-          client.pipe(upstream).pipe(client)
-        })
-        server.listen(port, "127.0.0.1", () => {
-          const address = server?.address()
-          resolve(typeof address === "object" && address !== null ? address.port : port)
-        })
-      })
-    const port = await open(0)
-    const cut = () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server?.close(() => resolve())
-      })
-    return { port, cut, restore: () => open(port).then(() => undefined) }
-  }),
+  Effect.promise(() => startTcpProxy(target.hostname, Number(target.port || 6379))),
   (proxy) => Effect.promise(() => proxy.cut())
 )
 
