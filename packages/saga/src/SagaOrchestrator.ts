@@ -4,9 +4,9 @@
  * leases: sagas it runs are leased to it, and another instance takes one over only after its lease
  * expired (or, with the same `owner` name, at once: a restarted instance resuming its own work).
  */
-import { Clock, Context, Effect, Layer, Option, Scope } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, Scope } from "effect"
 import type { SagaAlreadyExists, SagaConflict, SagaContextError, StoreUnavailable } from "./Errors.js"
-import { SagaNotFound } from "./Errors.js"
+import { InvalidSagaConfig, SagaNotFound } from "./Errors.js"
 import * as CircuitBreakers from "./internal/circuitBreaker.js"
 import * as Engine from "./internal/engine.js"
 import { uuidv7 } from "./internal/uuid.js"
@@ -60,17 +60,41 @@ export interface Options<Rs extends ReadonlyArray<unknown>> {
   readonly owner?: string
   /** Run `recover` in the background when the layer starts (default false). */
   readonly recoverOnStart?: boolean
+  /**
+   * Run `recover` in the background this often while the layer lives (default: never), so sagas of an
+   * instance that died are taken over once their lease expires. The first pass runs after one interval.
+   */
+  readonly recoverEvery?: Duration.Input
   /** Sagas recovered at once (default 8). */
   readonly recoveryConcurrency?: number
 }
 
 type Resumer = (record: SagaRecord) => Effect.Effect<SagaResult<unknown>, StoreUnavailable | SagaConflict>
 
+// Same rule and error as SagaConfig's durations: a zero interval would spin on the store.
+const recoveryInterval = (input: Duration.Input | undefined) =>
+  Effect.gen(function* () {
+    if (input === undefined) return undefined
+    const every = Duration.fromInput(input)
+    if (Option.isNone(every))
+      return yield* new InvalidSagaConfig({
+        setting: "recoverEvery",
+        detail: `${typeof input === "object" ? JSON.stringify(input) : String(input)} is not a duration`
+      })
+    if (!Duration.isGreaterThan(every.value, Duration.zero))
+      return yield* new InvalidSagaConfig({
+        setting: "recoverEvery",
+        detail: `${Duration.format(every.value)} is not positive`
+      })
+    return every.value
+  })
+
 /** The orchestrator over the `SagaStore` in context, with settings from `SagaConfig`. */
 export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
   options: Options<Rs> = {}
-): Effect.Effect<SagaOrchestratorShape, never, SagaStore | Scope.Scope | Rs[number]> =>
+): Effect.Effect<SagaOrchestratorShape, InvalidSagaConfig, SagaStore | Scope.Scope | Rs[number]> =>
   Effect.gen(function* () {
+    const recoverEvery = yield* recoveryInterval(options.recoverEvery)
     const store = yield* SagaStore
     const config = yield* SagaConfig
     const scope = yield* Scope.Scope
@@ -198,25 +222,31 @@ export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
       register,
       recover
     }
-    if (options.recoverOnStart === true)
-      yield* Effect.forkIn(
-        recover.pipe(
-          Effect.tap((report) =>
-            report.recovered.length > 0
-              ? Effect.logInfo(`recovered ${report.recovered.length} saga(s)`)
-              : Effect.void
-          ),
-          Effect.catch((error) => Effect.logWarning(`saga recovery at start-up failed: ${error.message}`))
+    const recoverPass = (label: string) =>
+      recover.pipe(
+        Effect.tap((report) =>
+          report.recovered.length > 0
+            ? Effect.logInfo(`recovered ${report.recovered.length} saga(s)`)
+            : Effect.void
         ),
-        scope
+        // A store outage must not end the background recovery: the next pass tries again.
+        Effect.catchTag("StoreUnavailable", (error) => Effect.logWarning(`${label} failed: ${error.message}`))
       )
+    const atStart = options.recoverOnStart === true ? recoverPass("saga recovery at start-up") : Effect.void
+    // Sleep first, so the pass at start-up (if any) is not repeated, and passes never overlap.
+    const periodic =
+      recoverEvery === undefined
+        ? Effect.void
+        : Effect.forever(Effect.andThen(Effect.sleep(recoverEvery), recoverPass("periodic saga recovery")))
+    if (options.recoverOnStart === true || recoverEvery !== undefined)
+      yield* Effect.forkIn(Effect.andThen(atStart, periodic), scope)
     return shape
   })
 
 /** The orchestrator as a layer; its background runs stop when the layer is released. */
 export const layer = <const Rs extends ReadonlyArray<unknown> = readonly []>(
   options: Options<Rs> = {}
-): Layer.Layer<SagaOrchestrator, never, SagaStore | Rs[number]> =>
+): Layer.Layer<SagaOrchestrator, InvalidSagaConfig, SagaStore | Rs[number]> =>
   Layer.effect(SagaOrchestrator, make(options))
 
 // Accessors, so programs can write `SagaOrchestrator.execute(saga, context)`.

@@ -4,9 +4,16 @@
  */
 import { MemorySagaStore } from "@cello/store-memory"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer, Option } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Logger, Option, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { SagaConfig, SagaOrchestrator, type SagaRecord, SagaStore } from "../src/index.js"
+import {
+  InvalidSagaConfig,
+  SagaConfig,
+  SagaOrchestrator,
+  SagaRecord,
+  SagaStore,
+  StoreUnavailable
+} from "../src/index.js"
 import { fourSteps, makeWorld, type World } from "./fixtures.js"
 
 const act = (index: number, status: SagaRecord.StepStatus, attempt = 1): SagaRecord.NewLogEntry => ({
@@ -333,5 +340,169 @@ describe("recovery at start-up", () => {
       assert.strictEqual(execution.status, "completed")
       assert.deepStrictEqual(world.calls, ["act:s2", "act:s3", "act:s4"])
     }).pipe(Effect.provide(Layer.mergeAll(store, config)))
+  )
+})
+
+/** The memory store, with `recoverable` counted and failing with StoreUnavailable while `down`. */
+const flakyStore = () => {
+  const state = { down: false, recoverableCalls: 0 }
+  const layer = Layer.effect(
+    SagaStore.SagaStore,
+    Effect.map(MemorySagaStore.make, (inner) =>
+      SagaStore.SagaStore.of({
+        ...inner,
+        recoverable: (owner, limit) =>
+          Effect.suspend(() => {
+            state.recoverableCalls++
+            return state.down
+              ? Effect.fail(
+                  new StoreUnavailable({ store: "flaky", operation: "recoverable", detail: "down" })
+                )
+              : inner.recoverable(owner, limit)
+          })
+      })
+    )
+  )
+  return { state, layer }
+}
+
+/** Collects warnings, to see a failed pass reported. */
+const warnings = () => {
+  const lines: Array<string> = []
+  const layer = Logger.layer([
+    Logger.make(({ logLevel, message }) => {
+      if (logLevel === "Warn") lines.push(Array.isArray(message) ? message.join(" ") : String(message))
+    })
+  ])
+  return { lines, layer }
+}
+
+/** Polls the saga's status until it is terminal (bounded, so a regression fails instead of hanging). */
+const settled = (orchestrator: SagaOrchestrator.SagaOrchestratorShape, id: string) =>
+  orchestrator.status(id).pipe(
+    Effect.tap(() => Effect.yieldNow),
+    Effect.repeat({ until: (e) => SagaRecord.isTerminal(e.status), times: 200 })
+  )
+
+/** Lets background fibers run for a while without moving the clock. */
+const settle = Effect.repeat(Effect.yieldNow, { times: 200 })
+
+describe("periodic recovery (recoverEvery)", () => {
+  const shortLease = SagaConfig.layer({ maxRetries: 0, leaseDuration: "1 second" })
+
+  it.effect("a survivor finishes the saga of an instance that died, once its lease expired, unasked", () =>
+    Effect.gen(function* () {
+      const world = makeWorld()
+      const saga = fourSteps(world)
+      const blocked = yield* Deferred.make<void>()
+      // In instance "a", s3 hangs until "a" dies.
+      const hanging = {
+        ...saga,
+        steps: saga.steps.map((s) =>
+          s.name === "s3"
+            ? { ...s, action: () => Deferred.succeed(blocked, undefined).pipe(Effect.andThen(Effect.never)) }
+            : s
+        )
+      }
+      const aScope = yield* Scope.make()
+      const a = yield* Scope.provide(aScope)(SagaOrchestrator.make({ owner: "a" }))
+      const id = yield* a.start(hanging, { done: [], failAt: 0 }, { id: "orphaned" })
+      yield* Deferred.await(blocked)
+      yield* Scope.close(aScope, Exit.void)
+
+      const b = yield* SagaOrchestrator.make({ owner: "b", sagas: [saga], recoverEvery: "5 seconds" })
+      // The lease has expired, but b's first pass comes only after one interval.
+      yield* TestClock.adjust("2 seconds")
+      yield* settle
+      const before = yield* b.status(id)
+      assert.strictEqual(before.status, "running")
+      assert.strictEqual(before.owner, "a")
+
+      yield* TestClock.adjust("5 seconds")
+      const after = yield* settled(b, id)
+      assert.strictEqual(after.status, "completed")
+      assert.strictEqual(after.owner, undefined)
+      assert.strictEqual(after.recoveryAttempts, 1)
+      // s1 and s2 ran in "a" and were not run again; s3 (never completed there) and s4 ran in "b".
+      assert.deepStrictEqual(world.calls, ["act:s1", "act:s2", "act:s3", "act:s4"])
+      assert.deepStrictEqual(after.context, { done: ["s1", "s2", "s3", "s4"], failAt: 0 })
+    }).pipe(Effect.provide(Layer.mergeAll(store, shortLease)))
+  )
+
+  it.effect("a pass that finds the store down is logged and the next pass recovers", () => {
+    const flaky = flakyStore()
+    const logs = warnings()
+    return Effect.gen(function* () {
+      const world = makeWorld()
+      yield* crashed("c1", { status: "running", done: 1, log: [act(0, "completed"), act(1, "started")] })
+      flaky.state.down = true
+      const b = yield* SagaOrchestrator.make({
+        owner: "b",
+        sagas: [fourSteps(world)],
+        recoverEvery: "5 seconds"
+      })
+      yield* TestClock.adjust("5 seconds")
+      yield* settle
+      assert.strictEqual(flaky.state.recoverableCalls, 1)
+      assert.strictEqual((yield* b.status("c1")).status, "running")
+      assert.deepStrictEqual(logs.lines, [
+        "periodic saga recovery failed: flaky unavailable during recoverable: down"
+      ])
+
+      flaky.state.down = false
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual((yield* settled(b, "c1")).status, "completed")
+      assert.deepStrictEqual(world.calls, ["act:s2", "act:s3", "act:s4"])
+    }).pipe(Effect.provide(Layer.mergeAll(flaky.layer, shortLease, logs.layer)))
+  })
+
+  it.effect("with recoverOnStart, the first pass runs at start and the next one an interval later", () => {
+    const counted = flakyStore()
+    return Effect.gen(function* () {
+      yield* SagaOrchestrator.make({ owner: "b", recoverOnStart: true, recoverEvery: "5 seconds" })
+      yield* settle
+      assert.strictEqual(counted.state.recoverableCalls, 1)
+      yield* TestClock.adjust("4 seconds")
+      yield* settle
+      assert.strictEqual(counted.state.recoverableCalls, 1)
+      yield* TestClock.adjust("1 second")
+      yield* settle
+      assert.strictEqual(counted.state.recoverableCalls, 2)
+    }).pipe(Effect.provide(Layer.mergeAll(counted.layer, shortLease)))
+  })
+
+  it.effect("the passes stop when the orchestrator's layer is released", () => {
+    const counted = flakyStore()
+    return Effect.gen(function* () {
+      const world = makeWorld()
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(
+        SagaOrchestrator.layer({ owner: "b", sagas: [fourSteps(world)], recoverEvery: "5 seconds" }),
+        scope
+      )
+      yield* TestClock.adjust("5 seconds")
+      yield* settle
+      assert.strictEqual(counted.state.recoverableCalls, 1)
+      yield* Scope.close(scope, Exit.void)
+      yield* crashed("late", { status: "running", done: 0, log: [act(0, "started")] })
+      yield* TestClock.adjust("1 minute")
+      yield* settle
+      assert.strictEqual(counted.state.recoverableCalls, 1)
+      assert.strictEqual(
+        Option.map(yield* SagaStore.get("late"), (r) => r.status).pipe(Option.getOrUndefined),
+        "running"
+      )
+      assert.deepStrictEqual(world.calls, [])
+    }).pipe(Effect.provide(Layer.mergeAll(counted.layer, shortLease)))
+  })
+
+  it.effect("a recoverEvery that is not positive is refused with InvalidSagaConfig", () =>
+    Effect.gen(function* () {
+      for (const recoverEvery of ["0 millis", "-1 seconds"] as const) {
+        const error = yield* Effect.flip(SagaOrchestrator.make({ recoverEvery }))
+        assert.instanceOf(error, InvalidSagaConfig)
+        assert.strictEqual(error.setting, "recoverEvery")
+      }
+    }).pipe(Effect.provide(Layer.mergeAll(store, shortLease)))
   )
 })
