@@ -3,14 +3,20 @@
  * for a number range on an indexed field, only the documents in range) and filter and sort here,
  * with the rules every store shares (`ReadModelQuery` in `@cello/cqrs`). `ensureIndex` keeps a sorted set
  * of a field's numbers, maintained atomically with every put and delete by Lua scripts.
+ *
+ * Inside `RedisCheckpointStore`'s `atomically` (an async projection's page), writes are buffered and
+ * committed with the checkpoint in one script; reads see the pending writes.
  */
 import { ReadModelQuery, ReadModelStore, type StoreUnavailable } from "@cello/cqrs"
 import { Effect, Layer, Option } from "effect"
 import type { Redis as IORedis } from "ioredis"
+import type { LeaseLost } from "./internal/leaseLost.js"
 import * as Scripts from "./internal/readModelScripts.js"
 import { pairs, strings } from "./internal/reply.js"
 import { cqrsUnavailable } from "./internal/unavailable.js"
+import * as UnitOfWork from "./internal/unitOfWork.js"
 import { RedisClient } from "./RedisClient.js"
+import type { RedisError } from "./RedisError.js"
 
 const isDocument = (value: unknown): value is ReadModelQuery.Document =>
   typeof value === "object" && value !== null && !Array.isArray(value)
@@ -58,7 +64,7 @@ const indexRange = (
 export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, RedisClient> = Effect.gen(
   function* () {
     const client = yield* RedisClient
-    const keys = (collection: string) => ({
+    const keys = (collection: string): UnitOfWork.CollectionKeys => ({
       hash: client.key("rm", "d", collection),
       indexes: client.key("rm", "x", collection),
       // + field name; fields are letters, digits and _, so no two (collection, field) pairs collide.
@@ -66,6 +72,13 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
     })
     const run = <A>(operation: string, f: (redis: IORedis) => Promise<A>) =>
       client.run(operation, f).pipe(Effect.mapError(cqrsUnavailable))
+    // Only checkpoint writes carry a lease fence, so a read-model write never meets LeaseLost.
+    const unavailable = (error: RedisError | LeaseLost): StoreUnavailable =>
+      error._tag === "RedisError"
+        ? cqrsUnavailable(error)
+        : cqrsUnavailable({ target: client.target, operation: "write", detail: `lease ${error.lease} lost` })
+    const write = (operation: string, change: UnitOfWork.Write) =>
+      UnitOfWork.write(client, operation, change).pipe(Effect.mapError(unavailable))
 
     const matching = (
       collection: string,
@@ -73,38 +86,46 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
     ): Effect.Effect<
       ReadonlyArray<{ readonly id: string; readonly document: ReadModelQuery.Document }>,
       StoreUnavailable
-    > => {
-      const k = keys(collection)
-      const [field, min, max] = indexRange(where)
-      return run("listReadModels", (redis) =>
-        Scripts.candidates.run(redis, [k.hash, k.indexes], [field, k.indexBase, min, max])
-      ).pipe(
-        Effect.map((reply) =>
-          pairs(strings(reply))
-            .map(([id, text]) => ({ id, document: parse(text) }))
-            .filter((entry) => where.every((condition) => ReadModelQuery.matches(entry.document, condition)))
+    > =>
+      Effect.gen(function* () {
+        const k = keys(collection)
+        const unit = yield* UnitOfWork.Current
+        // Pending writes may move documents in or out of an index range: then read the whole hash.
+        const pending = Option.filter(unit, (u) => UnitOfWork.touches(u, k.hash))
+        const [field, min, max] = Option.isSome(pending) ? ["", "", ""] : indexRange(where)
+        const reply = yield* run("listReadModels", (redis) =>
+          Scripts.candidates.run(redis, [k.hash, k.indexes], [field, k.indexBase, min, max])
         )
-      )
-    }
+        const stored = pairs(strings(reply))
+        const entries = Option.isSome(pending) ? UnitOfWork.overlay(pending.value, k.hash, stored) : stored
+        return entries
+          .map(([id, text]) => ({ id, document: parse(text) }))
+          .filter((entry) => where.every((condition) => ReadModelQuery.matches(entry.document, condition)))
+      })
 
     return {
       get: (collection, id) =>
-        run("getReadModel", (redis) => redis.hget(keys(collection).hash, id)).pipe(
-          Effect.map((text) => Option.map(Option.fromNullishOr(text), parse))
-        ),
-      put: (collection, id, document) =>
-        Effect.flatMap(ReadModelStore.encodeDocument(collection, id, document), (text) => {
-          const k = keys(collection)
-          return run("putReadModel", (redis) =>
-            Scripts.put.run(redis, [k.hash, k.indexes], [id, text, k.indexBase, ...scores(parse(text))])
-          ).pipe(Effect.asVoid)
+        Effect.gen(function* () {
+          const unit = yield* UnitOfWork.Current
+          const hash = keys(collection).hash
+          const pending = Option.map(unit, (u) => UnitOfWork.pendingDocument(u, hash, id))
+          const text =
+            Option.isSome(pending) && pending.value.known
+              ? pending.value.text
+              : yield* run("getReadModel", (redis) => redis.hget(hash, id))
+          return Option.map(Option.fromNullishOr(text), parse)
         }),
-      delete: (collection, id) => {
-        const k = keys(collection)
-        return run("deleteReadModel", (redis) =>
-          Scripts.remove.run(redis, [k.hash, k.indexes], [id, k.indexBase])
-        ).pipe(Effect.asVoid)
-      },
+      put: (collection, id, document) =>
+        Effect.flatMap(ReadModelStore.encodeDocument(collection, id, document), (text) =>
+          write("putReadModel", {
+            _tag: "Put",
+            keys: keys(collection),
+            id,
+            text,
+            scores: scores(parse(text))
+          })
+        ),
+      delete: (collection, id) => write("deleteReadModel", { _tag: "Delete", keys: keys(collection), id }),
       list: (collection, options = {}) =>
         Effect.flatMap(ReadModelStore.checkListOptions(collection, options), () =>
           Effect.map(matching(collection, options.where ?? []), (entries) => {
@@ -116,16 +137,15 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
         ),
       count: (collection, where = []) =>
         Effect.flatMap(ReadModelStore.checkListOptions(collection, { where }), () =>
-          where.length === 0
-            ? run("countReadModels", (redis) => redis.hlen(keys(collection).hash))
-            : Effect.map(matching(collection, where), (entries) => entries.length)
+          Effect.gen(function* () {
+            const unit = yield* UnitOfWork.Current
+            const hash = keys(collection).hash
+            if (where.length === 0 && !Option.exists(unit, (u) => UnitOfWork.touches(u, hash)))
+              return yield* run("countReadModels", (redis) => redis.hlen(hash))
+            return (yield* matching(collection, where)).length
+          })
         ),
-      clear: (collection) => {
-        const k = keys(collection)
-        return run("clearReadModels", (redis) =>
-          Scripts.clear.run(redis, [k.hash, k.indexes], [k.indexBase])
-        ).pipe(Effect.asVoid)
-      },
+      clear: (collection) => write("clearReadModels", { _tag: "Clear", keys: keys(collection) }),
       ensureIndex: (collection, field) =>
         Effect.andThen(ReadModelStore.checkIndexField(collection, field), () => {
           const k = keys(collection)

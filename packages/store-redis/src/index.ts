@@ -1,3 +1,4 @@
+export * as RedisCheckpointStore from "./RedisCheckpointStore.js"
 export * as RedisClient from "./RedisClient.js"
 export * as RedisConfig from "./RedisConfig.js"
 export * from "./RedisError.js"

@@ -1,33 +1,9 @@
 /**
- * The read-model store's Lua scripts. A collection is a hash (id → JSON text); each indexed field of
+ * The read-model store's Lua scripts (its writes go through the unit of work's commit script). A collection is a hash (id → JSON text); each indexed field of
  * it is a sorted set (id scored by the field's number) whose key is a base plus the field name. The
  * scripts build those keys themselves, so the store needs one Redis (or a primary), not a Cluster.
  */
 import * as Script from "./script.js"
-
-/** KEYS: hash, index set. ARGV: id, JSON, sorted-set key base, then field/score pairs of the document. */
-export const put = Script.make(`
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-local scores = {}
-for i = 4, #ARGV, 2 do scores[ARGV[i]] = ARGV[i + 1] end
-for _, field in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local score = scores[field]
-  if score then redis.call('ZADD', ARGV[3] .. field, score, ARGV[1])
-  else redis.call('ZREM', ARGV[3] .. field, ARGV[1]) end
-end
-return 1`)
-
-/** KEYS: hash, index set. ARGV: id, sorted-set key base. */
-export const remove = Script.make(`
-redis.call('HDEL', KEYS[1], ARGV[1])
-for _, field in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('ZREM', ARGV[2] .. field, ARGV[1]) end
-return 1`)
-
-/** KEYS: hash, index set. ARGV: sorted-set key base. The index declarations stay (rebuilds reuse them). */
-export const clear = Script.make(`
-redis.call('DEL', KEYS[1])
-for _, field in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', ARGV[1] .. field) end
-return 1`)
 
 /**
  * KEYS: hash, index set. ARGV: field, sorted-set key base. Declares the index and, the first time,

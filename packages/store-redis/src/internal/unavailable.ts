@@ -3,7 +3,9 @@ import * as EventSourcing from "@cello/eventsourcing"
 import type { RedisError } from "../RedisError.js"
 
 /** The `StoreUnavailable` of `@cello/cqrs` (read models, idempotency keys) for a Redis failure. */
-export const cqrsUnavailable = (error: RedisError): Cqrs.StoreUnavailable =>
+export const cqrsUnavailable = (
+  error: Pick<RedisError, "target" | "operation" | "detail">
+): Cqrs.StoreUnavailable =>
   new Cqrs.StoreUnavailable({
     store: "redis",
     operation: error.operation,
@@ -11,7 +13,9 @@ export const cqrsUnavailable = (error: RedisError): Cqrs.StoreUnavailable =>
   })
 
 /** The `StoreUnavailable` of `@cello/eventsourcing` (snapshots, checkpoints) for a Redis failure. */
-export const eventSourcingUnavailable = (error: RedisError): EventSourcing.StoreUnavailable =>
+export const eventSourcingUnavailable = (
+  error: Pick<RedisError, "target" | "operation" | "detail">
+): EventSourcing.StoreUnavailable =>
   new EventSourcing.StoreUnavailable({
     store: "redis",
     operation: error.operation,

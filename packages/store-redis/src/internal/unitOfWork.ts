@@ -1,0 +1,259 @@
+/**
+ * Writes that commit together: read-model puts, deletes and clears and checkpoint saves, buffered
+ * while a projection handles a page of events and then applied by one Lua script, which Redis runs
+ * atomically. Reads inside the unit see its own pending writes first. Outside a unit every write is
+ * a unit of one, so there is a single write path.
+ */
+import { Context, Effect, Option } from "effect"
+import type { Redis as IORedis } from "ioredis"
+import type { RedisClientShape } from "../RedisClient.js"
+import type { RedisError } from "../RedisError.js"
+import { LeaseLost } from "./leaseLost.js"
+import * as Script from "./script.js"
+
+/** The keys of one read-model collection: its hash, its set of indexed fields, its index key base. */
+export interface CollectionKeys {
+  readonly hash: string
+  readonly indexes: string
+  readonly indexBase: string
+}
+
+export type Write =
+  | {
+      readonly _tag: "Put"
+      readonly keys: CollectionKeys
+      readonly id: string
+      readonly text: string
+      /** Field/score pairs of the document's top-level numbers. */
+      readonly scores: ReadonlyArray<string>
+    }
+  | { readonly _tag: "Delete"; readonly keys: CollectionKeys; readonly id: string }
+  | { readonly _tag: "Clear"; readonly keys: CollectionKeys }
+  /** `value` undefined: the checkpoint is reset. `fence`: the lease that must still be held. */
+  | {
+      readonly _tag: "Checkpoint"
+      readonly key: string
+      readonly value: string | undefined
+      readonly fence: Option.Option<{ readonly key: string; readonly owner: string }>
+    }
+
+export interface UnitOfWork {
+  readonly parent: Option.Option<UnitOfWork>
+  readonly writes: Array<Write>
+  /** Per hash: id → pending JSON text, or null when deleted. */
+  readonly documents: Map<string, Map<string, string | null>>
+  /** Hashes cleared in this unit: what is stored in Redis no longer counts. */
+  readonly cleared: Set<string>
+  /** Per checkpoint key: the pending value, or null when reset. */
+  readonly checkpoints: Map<string, string | null>
+}
+
+export const Current = Context.Reference<Option.Option<UnitOfWork>>("@cello/store-redis/UnitOfWork", {
+  defaultValue: () => Option.none()
+})
+
+const make = (parent: Option.Option<UnitOfWork>): UnitOfWork => ({
+  parent,
+  writes: [],
+  documents: new Map(),
+  cleared: new Set(),
+  checkpoints: new Map()
+})
+
+const record = (unit: UnitOfWork, write: Write): void => {
+  unit.writes.push(write)
+  switch (write._tag) {
+    case "Put":
+    case "Delete": {
+      const documents = unit.documents.get(write.keys.hash) ?? new Map<string, string | null>()
+      documents.set(write.id, write._tag === "Put" ? write.text : null)
+      unit.documents.set(write.keys.hash, documents)
+      return
+    }
+    case "Clear":
+      unit.documents.delete(write.keys.hash)
+      unit.cleared.add(write.keys.hash)
+      return
+    case "Checkpoint":
+      unit.checkpoints.set(write.key, write.value ?? null)
+  }
+}
+
+/** What the unit (or one it is nested in) says of a document: pending text, null if gone, or unknown. */
+export const pendingDocument = (
+  unit: UnitOfWork,
+  hash: string,
+  id: string
+): { readonly known: false } | { readonly known: true; readonly text: string | null } => {
+  const documents = unit.documents.get(hash)
+  if (documents?.has(id) === true) return { known: true, text: documents.get(id) ?? null }
+  if (unit.cleared.has(hash)) return { known: true, text: null }
+  return Option.match(unit.parent, {
+    onNone: () => ({ known: false }),
+    onSome: (parent) => pendingDocument(parent, hash, id)
+  })
+}
+
+/** True when the unit (or one it is nested in) changed the collection: lists must merge. */
+export const touches = (unit: UnitOfWork, hash: string): boolean =>
+  unit.documents.has(hash) ||
+  unit.cleared.has(hash) ||
+  Option.match(unit.parent, { onNone: () => false, onSome: (parent) => touches(parent, hash) })
+
+/** The stored entries of a collection with the unit's pending writes applied, outermost first. */
+export const overlay = (
+  unit: UnitOfWork,
+  hash: string,
+  stored: ReadonlyArray<readonly [string, string]>
+): ReadonlyArray<readonly [string, string]> => {
+  const base = Option.match(unit.parent, {
+    onNone: () => stored,
+    onSome: (parent) => overlay(parent, hash, stored)
+  })
+  const entries = new Map(unit.cleared.has(hash) ? [] : base)
+  for (const [id, text] of unit.documents.get(hash) ?? []) {
+    if (text === null) entries.delete(id)
+    else entries.set(id, text)
+  }
+  return [...entries]
+}
+
+export const pendingCheckpoint = (
+  unit: UnitOfWork,
+  key: string
+): { readonly known: false } | { readonly known: true; readonly value: string | null } =>
+  unit.checkpoints.has(key)
+    ? { known: true, value: unit.checkpoints.get(key) ?? null }
+    : Option.match(unit.parent, {
+        onNone: () => ({ known: false }),
+        onSome: (parent) => pendingCheckpoint(parent, key)
+      })
+
+/**
+ * ARGV: the number of fences, each fence's lease key and owner, then the writes, each a tag and its
+ * arguments (P hash indexes base id text n field score...; D hash indexes base id; C hash indexes
+ * base; K key value; R key). Every fence is checked before anything is written: a runner whose lease
+ * another owner took writes nothing. Returns {1} or {0, the lease key that failed}.
+ */
+const commitScript = Script.make(`
+local fences = tonumber(ARGV[1])
+local i = 2
+for _ = 1, fences do
+  if redis.call('GET', ARGV[i]) ~= ARGV[i + 1] then return {0, ARGV[i]} end
+  i = i + 2
+end
+while i <= #ARGV do
+  local tag = ARGV[i]
+  if tag == 'P' then
+    local hash, indexes, base, id, count = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 6])
+    redis.call('HSET', hash, id, ARGV[i + 5])
+    local scores = {}
+    for j = 0, count - 1 do scores[ARGV[i + 7 + 2 * j]] = ARGV[i + 8 + 2 * j] end
+    for _, field in ipairs(redis.call('SMEMBERS', indexes)) do
+      local score = scores[field]
+      if score then redis.call('ZADD', base .. field, score, id) else redis.call('ZREM', base .. field, id) end
+    end
+    i = i + 7 + 2 * count
+  elseif tag == 'D' then
+    redis.call('HDEL', ARGV[i + 1], ARGV[i + 4])
+    for _, field in ipairs(redis.call('SMEMBERS', ARGV[i + 2])) do redis.call('ZREM', ARGV[i + 3] .. field, ARGV[i + 4]) end
+    i = i + 5
+  elseif tag == 'C' then
+    redis.call('DEL', ARGV[i + 1])
+    for _, field in ipairs(redis.call('SMEMBERS', ARGV[i + 2])) do redis.call('DEL', ARGV[i + 3] .. field) end
+    i = i + 4
+  elseif tag == 'K' then
+    redis.call('SET', ARGV[i + 1], ARGV[i + 2])
+    i = i + 3
+  elseif tag == 'R' then
+    redis.call('DEL', ARGV[i + 1])
+    i = i + 2
+  else
+    return redis.error_reply('unknown write ' .. tostring(tag))
+  end
+end
+return {1}`)
+
+const encode = (writes: ReadonlyArray<Write>): ReadonlyArray<string> => {
+  const fences = new Map<string, string>()
+  const args: Array<string> = []
+  for (const write of writes) {
+    switch (write._tag) {
+      case "Put":
+        args.push(
+          "P",
+          write.keys.hash,
+          write.keys.indexes,
+          write.keys.indexBase,
+          write.id,
+          write.text,
+          String(write.scores.length / 2),
+          ...write.scores
+        )
+        break
+      case "Delete":
+        args.push("D", write.keys.hash, write.keys.indexes, write.keys.indexBase, write.id)
+        break
+      case "Clear":
+        args.push("C", write.keys.hash, write.keys.indexes, write.keys.indexBase)
+        break
+      case "Checkpoint":
+        if (Option.isSome(write.fence)) fences.set(write.fence.value.key, write.fence.value.owner)
+        if (write.value === undefined) args.push("R", write.key)
+        else args.push("K", write.key, write.value)
+    }
+  }
+  return [String(fences.size), ...[...fences].flat(), ...args]
+}
+
+const applied = (reply: unknown): Option.Option<string> =>
+  Array.isArray(reply) && reply[0] === 0 ? Option.some(String(reply[1])) : Option.none()
+
+/** Applies the writes in one atomic step; fails with `LeaseLost` (nothing written) when a fence fails. */
+const apply = (
+  client: RedisClientShape,
+  operation: string,
+  writes: ReadonlyArray<Write>
+): Effect.Effect<void, RedisError | LeaseLost> =>
+  writes.length === 0
+    ? Effect.void
+    : client
+        .run(operation, (redis: IORedis) => commitScript.run(redis, [], encode(writes)))
+        .pipe(
+          Effect.flatMap((reply) =>
+            Option.match(applied(reply), {
+              onNone: () => Effect.void,
+              onSome: (lease) => Effect.fail(new LeaseLost({ lease }))
+            })
+          )
+        )
+
+/** Buffers the write in the current unit, or applies it at once when there is none. */
+export const write = (
+  client: RedisClientShape,
+  operation: string,
+  change: Write
+): Effect.Effect<void, RedisError | LeaseLost> =>
+  Effect.gen(function* () {
+    const current = yield* Current
+    if (Option.isNone(current)) return yield* apply(client, operation, [change])
+    record(current.value, change)
+  })
+
+/**
+ * Runs the effect in a unit of work and applies its writes together when it succeeds; nothing when it
+ * fails. Nested in another unit, its writes join the outer one (kept only if the inner effect succeeds).
+ */
+export const atomically = <A, E, R, X>(
+  client: RedisClientShape,
+  effect: Effect.Effect<A, E, R>,
+  commitError: (error: RedisError | LeaseLost) => X
+): Effect.Effect<A, E | X, R> =>
+  Effect.gen(function* () {
+    const parent = yield* Current
+    const unit = make(parent)
+    const result = yield* Effect.provideService(effect, Current, Option.some(unit))
+    if (Option.isSome(parent)) for (const change of unit.writes) record(parent.value, change)
+    else yield* Effect.mapError(apply(client, "commitUnitOfWork", unit.writes), commitError)
+    return result
+  })
