@@ -23,23 +23,25 @@ export const checkpointStoreSuite = <E>(name: string, storeLayer: Layer.Layer<Ch
       })
     )
 
-    it.effect("atomically: saves inside it are seen inside it, and an atomic store keeps none after a failure", () =>
-      Effect.gen(function* () {
-        const store = yield* CheckpointStore
-        const name = freshStream("cp-atomic")
-        const seen = yield* store.atomically(
-          Effect.andThen(store.save(name, Checkpoint.make(1n, 5n)), store.load(name))
-        )
-        assert.deepStrictEqual(seen, Option.some(Checkpoint.make(1n, 5n)))
-        assert.deepStrictEqual(yield* store.load(name), Option.some(Checkpoint.make(1n, 5n)))
-        const failed = yield* Effect.flip(
-          store.atomically(Effect.andThen(store.save(name, Checkpoint.make(2n, 9n)), Effect.fail("boom")))
-        )
-        assert.strictEqual(failed, "boom")
-        // An atomic store undid the save with the failure; any other store kept it.
-        const expected = store.atomic ? Checkpoint.make(1n, 5n) : Checkpoint.make(2n, 9n)
-        assert.deepStrictEqual(yield* store.load(name), Option.some(expected))
-      })
+    it.effect(
+      "atomically: saves inside it are seen inside it, and an atomic store keeps none after a failure",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* CheckpointStore
+          const name = freshStream("cp-atomic")
+          const seen = yield* store.atomically(
+            Effect.andThen(store.save(name, Checkpoint.make(1n, 5n)), store.load(name))
+          )
+          assert.deepStrictEqual(seen, Option.some(Checkpoint.make(1n, 5n)))
+          assert.deepStrictEqual(yield* store.load(name), Option.some(Checkpoint.make(1n, 5n)))
+          const failed = yield* Effect.flip(
+            store.atomically(Effect.andThen(store.save(name, Checkpoint.make(2n, 9n)), Effect.fail("boom")))
+          )
+          assert.strictEqual(failed, "boom")
+          // An atomic store undid the save with the failure; any other store kept it.
+          const expected = store.atomic ? Checkpoint.make(1n, 5n) : Checkpoint.make(2n, 9n)
+          assert.deepStrictEqual(yield* store.load(name), Option.some(expected))
+        })
     )
 
     it.effect("a lease has one owner at a time, is renewed, released and taken over after expiry", () =>
