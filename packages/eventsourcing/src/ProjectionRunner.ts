@@ -3,9 +3,10 @@
  * appends, storing the checkpoint as it goes. A lease in the `CheckpointStore` lets only one process
  * run a projection at a time; another takes over when the holder's lease expires. Delivery is at
  * least once: a crash between applying an event and storing its checkpoint applies it again, so
- * handlers must be idempotent unless the store commits both together.
+ * handlers must be idempotent unless the store commits both together. `run` outlives store outages:
+ * it backs off and resumes from the stored checkpoint.
  */
-import { Data, Duration, Effect, Option, Schedule, Stream } from "effect"
+import { Clock, Data, Duration, Effect, Option, Schedule, Stream } from "effect"
 import * as Checkpoint from "./Checkpoint.js"
 import { CheckpointStore } from "./CheckpointStore.js"
 import { type ProjectionError, ReplayDisabled, type StoreUnavailable } from "./Errors.js"
@@ -36,6 +37,16 @@ export interface RunOptions extends Options {
   readonly leaseDuration?: Duration.Input
   /** This runner's name in the lease (default: a fresh UUID). */
   readonly owner?: string
+  /**
+   * The wait after a store outage (`StoreUnavailable`) before trying again (default 100 ms). It
+   * doubles with each outage in a row, up to `maxRetryDelay`.
+   */
+  readonly retryDelay?: Duration.Input
+  /**
+   * The longest wait between tries during an outage (default 5 seconds). After running this long
+   * without an outage, the wait starts again from `retryDelay`.
+   */
+  readonly maxRetryDelay?: Duration.Input
 }
 
 type Needs<R> = R | EventStore | CheckpointStore
@@ -171,14 +182,38 @@ export const rebuild = <R>(
 class LeaseLost extends Data.TaggedError("LeaseLost")<{}> {}
 
 /**
+ * The wait before the next try after store outages: doubling from `base` with each outage in a row,
+ * capped at `max`, and back to `base` once a try has run `max` without one.
+ */
+const makeBackoff = (base: Duration.Duration, max: Duration.Duration) => {
+  let inARow = 0
+  let triedAt = 0
+  return {
+    /** Marks the start of a try. */
+    started: Effect.map(Clock.currentTimeMillis, (now) => {
+      triedAt = now
+    }),
+    /** The wait after a failed try. */
+    next: Effect.map(Clock.currentTimeMillis, (now) => {
+      inARow = now - triedAt >= Duration.toMillis(max) ? 1 : inARow + 1
+      // The exponent is capped so the multiplier stays finite however long the outage lasts.
+      return Duration.min(Duration.times(base, 2 ** Math.min(inARow - 1, 30)), max)
+    })
+  }
+}
+
+/**
  * Runs a projection for as long as the effect runs: waits for the lease, catches up, follows live
- * appends. If the lease is lost (this process stalled past its expiry), it stops and waits again.
- * Fails only on a projection error, which leaves the checkpoint before the failing event.
+ * appends. If the lease is lost (this process stalled past its expiry), it stops and waits again. If
+ * a store is unavailable (`StoreUnavailable` from the event or checkpoint store), it logs a warning,
+ * gives up its lease, waits (`retryDelay`, doubling up to `maxRetryDelay`) and starts again from
+ * the stored checkpoint. Fails only on a projection error, which leaves the checkpoint before the
+ * failing event.
  */
 export const run = <R>(
   projection: Projection<R>,
   options: RunOptions = {}
-): Effect.Effect<never, ProjectionError | StoreUnavailable, Needs<R>> =>
+): Effect.Effect<never, ProjectionError, Needs<R>> =>
   Effect.gen(function* () {
     const store = yield* EventStore
     const checkpoints = yield* CheckpointStore
@@ -186,6 +221,10 @@ export const run = <R>(
     const leaseDuration = Duration.fromInputUnsafe(options.leaseDuration ?? "30 seconds")
     const renewEvery = Duration.divideUnsafe(leaseDuration, 3)
     const acquire = checkpoints.acquireLease(projection.name, owner, leaseDuration)
+    const backoff = makeBackoff(
+      Duration.fromInputUnsafe(options.retryDelay ?? "100 millis"),
+      Duration.fromInputUnsafe(options.maxRetryDelay ?? "5 seconds")
+    )
 
     const holdLease = Effect.gen(function* () {
       yield* Effect.sleep(renewEvery)
@@ -216,15 +255,28 @@ export const run = <R>(
     })
 
     const whileLeased = Effect.gen(function* () {
+      yield* backoff.started
       yield* acquire.pipe(Effect.repeat({ until: (held) => held, schedule: Schedule.spaced(renewEvery) }))
-      yield* Effect.raceFirst(follow, holdLease).pipe(
-        Effect.ensuring(Effect.ignore(checkpoints.releaseLease(projection.name, owner)))
-      )
-    })
+      yield* Effect.raceFirst(follow, holdLease)
+    }).pipe(
+      // Also after a failed acquire: the store may have granted the lease before the reply was lost.
+      Effect.ensuring(Effect.ignore(checkpoints.releaseLease(projection.name, owner)))
+    )
 
     return yield* whileLeased.pipe(
       Effect.catchTag("LeaseLost", () =>
-        Effect.logWarning("projection lease lost; waiting to take it again")
+        Effect.logWarning("projection lease lost; waiting to take it again", { projection: projection.name })
+      ),
+      Effect.catchTag("StoreUnavailable", (error) =>
+        Effect.gen(function* () {
+          const wait = yield* backoff.next
+          yield* Effect.logWarning("projection store unavailable; retrying from the checkpoint", {
+            projection: projection.name,
+            error: error.message,
+            retryIn: Duration.format(wait)
+          })
+          yield* Effect.sleep(wait)
+        })
       ),
       Effect.forever
     )

@@ -7,52 +7,10 @@ import {
   ProjectionRunner,
   Repository
 } from "@cello/eventsourcing"
-import { MemoryStore } from "@cello/store-memory"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Fiber, Layer, Metric, Option, Ref, Schema, Stream } from "effect"
-import { create, Order, OrderCancelled, OrderCreated, OrderShipped, ship } from "../examples/order.js"
-
-/** A read model: order id → status, plus how many times each event was applied. */
-class Summaries extends Context.Service<
-  Summaries,
-  { readonly rows: Ref.Ref<ReadonlyMap<string, string>>; readonly applied: Ref.Ref<number> }
->()("test/Summaries") {
-  static readonly layer = Layer.effect(
-    Summaries,
-    Effect.all({ rows: Ref.make<ReadonlyMap<string, string>>(new Map()), applied: Ref.make(0) })
-  )
-}
-
-class Boom extends Schema.TaggedError<Boom>()("Boom", { orderId: Schema.String }) {}
-
-const setStatus = (orderId: string, status: string) =>
-  Effect.gen(function* () {
-    const { rows, applied } = yield* Summaries
-    yield* Ref.update(rows, (m) => new Map(m).set(orderId, status))
-    yield* Ref.update(applied, (n) => n + 1)
-  })
-
-const summaries = (options: { readonly failOn?: string } = {}) =>
-  Projection.make({
-    name: "order-summaries",
-    events: [OrderCreated, OrderShipped, OrderCancelled],
-    handlers: {
-      OrderCreated: (e) =>
-        Effect.gen(function* () {
-          if (e.orderId === options.failOn) return yield* new Boom({ orderId: e.orderId })
-          yield* setStatus(e.orderId, "created")
-        }),
-      OrderShipped: (e) => setStatus(e.orderId, "shipped"),
-      OrderCancelled: (e) => setStatus(e.orderId, "cancelled")
-    },
-    reset: Summaries.use(({ rows }) => Ref.set(rows, new Map()))
-  })
-
-const rows = Summaries.use(({ rows }) => Ref.get(rows))
-const applied = Summaries.use(({ applied }) => Ref.get(applied))
-const Base = Layer.mergeAll(MemoryStore.layer, Summaries.layer)
-const placeOrders = (ids: ReadonlyArray<string>) =>
-  Effect.forEach(ids, (id) => Repository.handle(Order, id, create(id, "c", ["Widget"])), { discard: true })
+import { Effect, Fiber, Layer, Metric, Option, Ref, Stream } from "effect"
+import { Order, ship } from "../examples/order.js"
+import { applied, Base, placeOrders, rows, Summaries, summaries } from "./summaries.js"
 
 describe("inline projections", () => {
   it.effect("update the read model inside the append", () =>
