@@ -3,6 +3,7 @@ import type { Checkpoint } from "./Checkpoint.js"
 import type { ConcurrencyError, InvalidAppendError, StoreUnavailable, StreamNotFound } from "./Errors.js"
 import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from "./EventEnvelope.js"
 import type { ExpectedVersion } from "./ExpectedVersion.js"
+import * as AppendTracker from "./internal/appendTracker.js"
 import * as Metrics from "./Metrics.js"
 
 export interface AppendOptions<E = never, R = never> {
@@ -76,14 +77,16 @@ export class EventStore extends Context.Service<EventStore, EventStoreShape>()(
 ) {}
 
 /**
- * Wraps a store implementation with the spans and metrics every store reports, so implementations
- * only write storage code. Stores build their service with this.
+ * Wraps a store implementation with the spans and metrics every store reports, and records appends
+ * for `Consistency.track`, so implementations only write storage code. Stores build their service
+ * with this.
  */
 export const make = (store: EventStoreShape): EventStoreShape => ({
   ...store,
   append: (streamId, events, options) =>
     store.append(streamId, events, options).pipe(
       Effect.tap((result) => Metric.update(Metrics.eventsAppended, result.events.length)),
+      Effect.tap((result) => AppendTracker.record(result.checkpoint)),
       Effect.trackDuration(Metrics.appendDuration),
       Effect.withSpan("EventStore.append", {
         attributes: { "cello.stream_id": streamId, "cello.events": events.length }
