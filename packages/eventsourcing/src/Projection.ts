@@ -4,7 +4,7 @@
  * commit together in SQL stores — or asynchronously with `ProjectionRunner`, from a checkpoint.
  */
 import { Context, Effect, Layer, Metric } from "effect"
-import { ProjectionError } from "./Errors.js"
+import { ProjectionError, StoreUnavailable } from "./Errors.js"
 import * as EventCatalog from "./EventCatalog.js"
 import type { EventEnvelope } from "./EventEnvelope.js"
 import type * as EventType from "./EventType.js"
@@ -23,10 +23,14 @@ export interface Projection<R = never> {
   readonly name: string
   /** True when the projection reads events of this stored type. */
   readonly handles: (type: string) => boolean
-  /** Applies one stored event; events of other types are not this projection's and pass by. */
-  readonly apply: (envelope: EventEnvelope) => Effect.Effect<void, ProjectionError, R>
+  /**
+   * Applies one stored event; events of other types are not this projection's and pass by. A handler
+   * failing with a `StoreUnavailable` (of any Cello package: its read-model store is down) fails with
+   * this package's `StoreUnavailable`, which runners wait out; any other failure is a `ProjectionError`.
+   */
+  readonly apply: (envelope: EventEnvelope) => Effect.Effect<void, ProjectionError | StoreUnavailable, R>
   /** Clears the read model before a rebuild. */
-  readonly reset: Effect.Effect<void, ProjectionError, R>
+  readonly reset: Effect.Effect<void, ProjectionError | StoreUnavailable, R>
 }
 
 const handleOne = <Ev extends Tagged, E, R, K extends Ev["_tag"]>(
@@ -35,6 +39,21 @@ const handleOne = <Ev extends Tagged, E, R, K extends Ev["_tag"]>(
   event: Extract<Ev, { readonly _tag: K }>,
   envelope: EventEnvelope
 ): Effect.Effect<void, E, R> => handlers[tag](event, envelope)
+
+const text = (e: object, field: string): string => {
+  const value: unknown = Reflect.get(e, field)
+  return typeof value === "string" ? value : ""
+}
+
+/** A store outage, whichever package's error reports it: the read side is down, not the event wrong. */
+const asUnavailable = (e: unknown): StoreUnavailable | undefined =>
+  typeof e === "object" && e !== null && "_tag" in e && e._tag === "StoreUnavailable"
+    ? new StoreUnavailable({
+        store: text(e, "store"),
+        operation: text(e, "operation"),
+        detail: text(e, "detail")
+      })
+    : undefined
 
 const describe = (e: unknown): string =>
   typeof e === "object" &&
@@ -76,14 +95,17 @@ export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, 
 }): Projection<R> {
   const catalog = EventCatalog.make(options.events)
   const counter = Metric.withAttributes(Metrics.projectionEvents, { projection: options.name })
-  const fail = (envelope: EventEnvelope) => (cause: unknown) =>
-    new ProjectionError({
-      projection: options.name,
-      streamId: envelope.streamId,
-      version: envelope.streamVersion,
-      type: envelope.type,
-      cause: describe(cause)
-    })
+  const fail =
+    (envelope: EventEnvelope) =>
+    (cause: unknown): ProjectionError | StoreUnavailable =>
+      asUnavailable(cause) ??
+      new ProjectionError({
+        projection: options.name,
+        streamId: envelope.streamId,
+        version: envelope.streamVersion,
+        type: envelope.type,
+        cause: describe(cause)
+      })
   return {
     name: options.name,
     handles: catalog.has,
@@ -101,6 +123,7 @@ export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, 
         : Effect.mapError(
             options.reset,
             (cause) =>
+              asUnavailable(cause) ??
               new ProjectionError({
                 projection: options.name,
                 streamId: "",
@@ -116,7 +139,7 @@ export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, 
 export const applyAll = <R>(
   projections: ReadonlyArray<Projection<R>>,
   events: ReadonlyArray<EventEnvelope>
-): Effect.Effect<void, ProjectionError, R> =>
+): Effect.Effect<void, ProjectionError | StoreUnavailable, R> =>
   Effect.forEach(projections, (p) => Effect.forEach(events, p.apply, { discard: true }), { discard: true })
 
 /** The projections `Repository` runs inside every append. Empty unless `layerInline` provides some. */

@@ -68,7 +68,7 @@ export const status = (
 const applyEach = <R>(
   projection: Projection<R>,
   events: ReadonlyArray<EventEnvelope>
-): Effect.Effect<Option.Option<readonly [number, ProjectionError]>, never, R> =>
+): Effect.Effect<Option.Option<readonly [number, ProjectionError | StoreUnavailable]>, never, R> =>
   Effect.gen(function* () {
     for (const [i, envelope] of events.entries()) {
       const applied = yield* Effect.result(projection.apply(envelope))
