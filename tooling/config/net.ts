@@ -58,3 +58,15 @@ export const startTcpProxy = async (host: string, port: number): Promise<TcpProx
     restore: () => open(proxyPort).then(() => undefined)
   }
 }
+
+/** A TCP port free on 127.0.0.1 right now (for servers that refuse port 0, or must keep theirs). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })

@@ -5,15 +5,16 @@
  * across crashes, Redis restarts and takeovers. Checkpoint and read model also survive (or are lost)
  * together: a Redis emptied by a restart without persistence rebuilds its read models from the start.
  *
- * Leases live in Redis with Redis's own expiry, so every instance shares one clock. A checkpoint
- * saved by a runner that holds the lease is fenced by it: when another owner took the lease over (this
- * process stalled past its expiry), the commit writes nothing and fails, instead of applying a page
- * the new holder applies too.
+ * Leases live in Redis with Redis's own expiry, so every instance shares one clock. A commit is fenced
+ * twice: by the lease this process holds, and by the checkpoint it last read or wrote, which must still
+ * be the stored one. So a runner that stalled past its lease while another took over, or that kept
+ * following while Redis restarted empty, writes nothing and fails (`StoreUnavailable`); the runner then
+ * resumes from what is stored, instead of applying a page twice or on top of a lost read model.
  */
 import { Checkpoint, CheckpointStore, StoreUnavailable } from "@cello/eventsourcing"
 import { Duration, Effect, Layer, Option } from "effect"
 import type { Redis as IORedis } from "ioredis"
-import type { LeaseLost } from "./internal/leaseLost.js"
+import type { Fenced } from "./internal/fenced.js"
 import * as Script from "./internal/script.js"
 import { eventSourcingUnavailable } from "./internal/unavailable.js"
 import * as UnitOfWork from "./internal/unitOfWork.js"
@@ -40,26 +41,37 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, Re
     // Distinct second segments, so no projection name makes a checkpoint key look like a lease key.
     const checkpointKey = (name: string) => client.key("cp", "at", name)
     const leaseKey = (name: string) => client.key("cp", "lease", name)
-    // The leases this process holds, by projection: its checkpoint saves are fenced by them.
+    // The leases this process holds, and the checkpoints it last read or wrote (null: none stored),
+    // by projection: its commits are conditional on both.
     const held = new Map<string, string>()
+    const seen = new Map<string, string | null>()
 
-    const unavailable = (error: RedisError | LeaseLost): StoreUnavailable =>
+    const unavailable = (error: RedisError | Fenced): StoreUnavailable =>
       error._tag === "RedisError"
         ? eventSourcingUnavailable(error)
         : new StoreUnavailable({
             store: "redis",
             operation: "saveCheckpoint",
-            detail: `${client.target}: the lease ${error.lease} is no longer this process's (another owner took it over); nothing was written`
+            detail: error.key.startsWith(client.key("cp", "lease"))
+              ? `${client.target}: the lease ${error.key} is no longer this process's (another owner took it over); nothing was written`
+              : `${client.target}: the checkpoint ${error.key} is no longer where this process saw it (another runner moved it, or Redis lost it); nothing was written`
           })
     const run = <A>(operation: string, f: (redis: IORedis) => Promise<A>) =>
       client.run(operation, f).pipe(Effect.mapError(eventSourcingUnavailable))
     const write = (name: string, value: string | undefined) => {
       const owner = held.get(name)
+      const last = seen.get(name)
+      const conditions: Array<UnitOfWork.Condition> = []
+      if (owner !== undefined) conditions.push({ key: leaseKey(name), value: owner })
+      if (last !== undefined) conditions.push({ key: checkpointKey(name), value: last })
       return UnitOfWork.write(client, value === undefined ? "resetCheckpoint" : "saveCheckpoint", {
         _tag: "Checkpoint",
         key: checkpointKey(name),
         value,
-        fence: owner === undefined ? Option.none() : Option.some({ key: leaseKey(name), owner })
+        conditions,
+        committed: () => seen.set(name, value ?? null)
+        // After a failure `seen` stays as it was: until a load reads the checkpoint again, every
+        // commit of this name fails rather than writing blind.
       }).pipe(Effect.mapError(unavailable))
     }
 
@@ -82,10 +94,12 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, Re
           const unit = yield* UnitOfWork.Current
           const key = checkpointKey(name)
           const pending = Option.map(unit, (u) => UnitOfWork.pendingCheckpoint(u, key))
-          const text =
-            Option.isSome(pending) && pending.value.known
-              ? pending.value.value
-              : yield* run("loadCheckpoint", (redis) => redis.get(key))
+          if (Option.isSome(pending) && pending.value.known) {
+            const text = pending.value.value
+            return text === null ? Option.none() : Option.some(yield* decode(name, text))
+          }
+          const text = yield* run("loadCheckpoint", (redis) => redis.get(key))
+          seen.set(name, text)
           return text === null ? Option.none() : Option.some(yield* decode(name, text))
         }),
       save: (name, checkpoint) => write(name, Checkpoint.encode(checkpoint)),

@@ -10,7 +10,7 @@
 import { ReadModelQuery, ReadModelStore, type StoreUnavailable } from "@cello/cqrs"
 import { Effect, Layer, Option } from "effect"
 import type { Redis as IORedis } from "ioredis"
-import type { LeaseLost } from "./internal/leaseLost.js"
+import type { Fenced } from "./internal/fenced.js"
 import * as Scripts from "./internal/readModelScripts.js"
 import { pairs, strings } from "./internal/reply.js"
 import { cqrsUnavailable } from "./internal/unavailable.js"
@@ -72,11 +72,11 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
     })
     const run = <A>(operation: string, f: (redis: IORedis) => Promise<A>) =>
       client.run(operation, f).pipe(Effect.mapError(cqrsUnavailable))
-    // Only checkpoint writes carry a lease fence, so a read-model write never meets LeaseLost.
-    const unavailable = (error: RedisError | LeaseLost): StoreUnavailable =>
+    // Only checkpoint writes carry conditions, so a read-model write alone is never Fenced.
+    const unavailable = (error: RedisError | Fenced): StoreUnavailable =>
       error._tag === "RedisError"
         ? cqrsUnavailable(error)
-        : cqrsUnavailable({ target: client.target, operation: "write", detail: `lease ${error.lease} lost` })
+        : cqrsUnavailable({ target: client.target, operation: "write", detail: `${error.key} moved` })
     const write = (operation: string, change: UnitOfWork.Write) =>
       UnitOfWork.write(client, operation, change).pipe(Effect.mapError(unavailable))
 

@@ -9,7 +9,7 @@ import { Checkpoint, CheckpointStore, EventStore, Projection, ProjectionRunner }
 import { MemoryStore } from "@cello/store-memory"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Schedule, Schema } from "effect"
-import { RedisCheckpointStore, RedisReadModelStore } from "../src/index.js"
+import { RedisCheckpointStore, RedisClient, RedisReadModelStore } from "../src/index.js"
 import { clientLayer } from "./testRedis.js"
 
 class Credited extends Schema.TaggedClass<Credited>()("Credited", {
@@ -144,6 +144,25 @@ describe("RedisCheckpointStore with Redis read models", () => {
       assert.isTrue(Option.isNone(yield* store.get("fenced", "doc")))
       assert.deepStrictEqual(yield* current.load("fenced"), Option.some(Checkpoint.make(5n, 5n)))
     }).pipe(Effect.provide(redisPorts("fence")))
+  )
+
+  it.live("a checkpoint that moved since this process read it (or vanished) is not written over", () =>
+    Effect.gen(function* () {
+      const mine = yield* RedisCheckpointStore.make
+      const other = yield* RedisCheckpointStore.make
+      const client = yield* RedisClient.RedisClient
+      yield* other.save("moved", Checkpoint.make(1n, 1n))
+      assert.deepStrictEqual(yield* mine.load("moved"), Option.some(Checkpoint.make(1n, 1n)))
+      yield* other.save("moved", Checkpoint.make(2n, 2n))
+      const refused = yield* Effect.flip(mine.save("moved", Checkpoint.make(3n, 3n)))
+      assert.include(refused.message, "no longer where this process saw it")
+      // Read again, it writes; then Redis loses the key (a restart without persistence): refused again.
+      assert.deepStrictEqual(yield* mine.load("moved"), Option.some(Checkpoint.make(2n, 2n)))
+      yield* mine.save("moved", Checkpoint.make(3n, 3n))
+      yield* client.run("lose", (redis) => redis.del(client.key("cp", "at", "moved")))
+      yield* Effect.flip(mine.save("moved", Checkpoint.make(4n, 4n)))
+      assert.isTrue(Option.isNone(yield* other.load("moved")))
+    }).pipe(Effect.provide(redisPorts("moved")))
   )
 
   it.live("two runners, concurrent writers: every event applied exactly once", () =>

@@ -1,4 +1,4 @@
 import { Data } from "effect"
 
-/** A commit found that a lease it was fenced by is no longer held by its owner: nothing was written. */
-export class LeaseLost extends Data.TaggedError("LeaseLost")<{ readonly lease: string }> {}
+/** A commit's condition on a key no longer held (a lease taken over, a checkpoint moved): nothing was written. */
+export class Fenced extends Data.TaggedError("Fenced")<{ readonly key: string }> {}

@@ -8,7 +8,7 @@ import { Context, Effect, Option } from "effect"
 import type { Redis as IORedis } from "ioredis"
 import type { RedisClientShape } from "../RedisClient.js"
 import type { RedisError } from "../RedisError.js"
-import { LeaseLost } from "./leaseLost.js"
+import { Fenced } from "./fenced.js"
 import * as Script from "./script.js"
 
 /** The keys of one read-model collection: its hash, its set of indexed fields, its index key base. */
@@ -29,13 +29,24 @@ export type Write =
     }
   | { readonly _tag: "Delete"; readonly keys: CollectionKeys; readonly id: string }
   | { readonly _tag: "Clear"; readonly keys: CollectionKeys }
-  /** `value` undefined: the checkpoint is reset. `fence`: the lease that must still be held. */
+  /**
+   * `value` undefined: the checkpoint is reset. `conditions`: what must still hold when the unit
+   * commits (the lease is this owner's, the checkpoint is where this process last saw it);
+   * `committed`: told once the write is in Redis.
+   */
   | {
       readonly _tag: "Checkpoint"
       readonly key: string
       readonly value: string | undefined
-      readonly fence: Option.Option<{ readonly key: string; readonly owner: string }>
+      readonly conditions: ReadonlyArray<Condition>
+      readonly committed: () => void
     }
+
+/** The key must hold `value` (`null`: must not exist) for the unit to commit. */
+export interface Condition {
+  readonly key: string
+  readonly value: string | null
+}
 
 export interface UnitOfWork {
   readonly parent: Option.Option<UnitOfWork>
@@ -130,17 +141,21 @@ export const pendingCheckpoint = (
       })
 
 /**
- * ARGV: the number of fences, each fence's lease key and owner, then the writes, each a tag and its
- * arguments (P hash indexes base id text n field score...; D hash indexes base id; C hash indexes
- * base; K key value; R key). Every fence is checked before anything is written: a runner whose lease
- * another owner took writes nothing. Returns {1} or {0, the lease key that failed}.
+ * ARGV: the number of conditions, each a key, "=" and the value it must hold or "-" and "" when it
+ * must not exist, then the writes, each a tag and its arguments (P hash indexes base id text n field
+ * score...; D hash indexes base id; C hash indexes base; K key value; R key). Every condition is
+ * checked before anything is written: a runner whose lease another owner took, or whose checkpoint
+ * moved under it, writes nothing. Returns {1}, or {0, the key whose condition failed}.
  */
 const commitScript = Script.make(`
-local fences = tonumber(ARGV[1])
+local conditions = tonumber(ARGV[1])
 local i = 2
-for _ = 1, fences do
-  if redis.call('GET', ARGV[i]) ~= ARGV[i + 1] then return {0, ARGV[i]} end
-  i = i + 2
+for _ = 1, conditions do
+  local held = redis.call('GET', ARGV[i])
+  if (ARGV[i + 1] == '=' and held ~= ARGV[i + 2]) or (ARGV[i + 1] == '-' and held ~= false) then
+    return {0, ARGV[i]}
+  end
+  i = i + 3
 end
 while i <= #ARGV do
   local tag = ARGV[i]
@@ -175,7 +190,7 @@ end
 return {1}`)
 
 const encode = (writes: ReadonlyArray<Write>): ReadonlyArray<string> => {
-  const fences = new Map<string, string>()
+  const conditions = new Map<string, string | null>()
   const args: Array<string> = []
   for (const write of writes) {
     switch (write._tag) {
@@ -198,23 +213,27 @@ const encode = (writes: ReadonlyArray<Write>): ReadonlyArray<string> => {
         args.push("C", write.keys.hash, write.keys.indexes, write.keys.indexBase)
         break
       case "Checkpoint":
-        if (Option.isSome(write.fence)) fences.set(write.fence.value.key, write.fence.value.owner)
+        // A key saved twice in one unit keeps the condition of its first save: what Redis holds now.
+        for (const c of write.conditions) if (!conditions.has(c.key)) conditions.set(c.key, c.value)
         if (write.value === undefined) args.push("R", write.key)
         else args.push("K", write.key, write.value)
     }
   }
-  return [String(fences.size), ...[...fences].flat(), ...args]
+  const checks = [...conditions].flatMap(([key, value]) =>
+    value === null ? [key, "-", ""] : [key, "=", value]
+  )
+  return [String(conditions.size), ...checks, ...args]
 }
 
 const applied = (reply: unknown): Option.Option<string> =>
   Array.isArray(reply) && reply[0] === 0 ? Option.some(String(reply[1])) : Option.none()
 
-/** Applies the writes in one atomic step; fails with `LeaseLost` (nothing written) when a fence fails. */
+/** Applies the writes in one atomic step; fails with `Fenced` (nothing written) when a condition fails. */
 const apply = (
   client: RedisClientShape,
   operation: string,
   writes: ReadonlyArray<Write>
-): Effect.Effect<void, RedisError | LeaseLost> =>
+): Effect.Effect<void, RedisError | Fenced> =>
   writes.length === 0
     ? Effect.void
     : client
@@ -222,8 +241,11 @@ const apply = (
         .pipe(
           Effect.flatMap((reply) =>
             Option.match(applied(reply), {
-              onNone: () => Effect.void,
-              onSome: (lease) => Effect.fail(new LeaseLost({ lease }))
+              onNone: () =>
+                Effect.sync(() => {
+                  for (const w of writes) if (w._tag === "Checkpoint") w.committed()
+                }),
+              onSome: (key) => Effect.fail(new Fenced({ key }))
             })
           )
         )
@@ -233,7 +255,7 @@ export const write = (
   client: RedisClientShape,
   operation: string,
   change: Write
-): Effect.Effect<void, RedisError | LeaseLost> =>
+): Effect.Effect<void, RedisError | Fenced> =>
   Effect.gen(function* () {
     const current = yield* Current
     if (Option.isNone(current)) return yield* apply(client, operation, [change])
@@ -247,7 +269,7 @@ export const write = (
 export const atomically = <A, E, R, X>(
   client: RedisClientShape,
   effect: Effect.Effect<A, E, R>,
-  commitError: (error: RedisError | LeaseLost) => X
+  commitError: (error: RedisError | Fenced) => X
 ): Effect.Effect<A, E | X, R> =>
   Effect.gen(function* () {
     const parent = yield* Current
