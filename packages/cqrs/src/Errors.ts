@@ -90,7 +90,9 @@ export class NoHandlerAccepted extends Schema.TaggedError<NoHandlerAccepted>()("
 export class HandlerFailed extends Schema.TaggedError<HandlerFailed>()("HandlerFailed", {
   name: Schema.String,
   errorTag: Schema.String,
-  detail: Schema.String
+  detail: Schema.String,
+  /** For a `StoreUnavailable`: which store (e.g. "redis"), a name safe to show a client, unlike `detail`. */
+  store: Schema.optionalKey(Schema.String)
 }) {
   override get message(): string {
     return `the handler of "${this.name}" failed with ${this.errorTag}: ${this.detail}`

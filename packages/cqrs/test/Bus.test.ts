@@ -9,7 +9,8 @@ import {
   Metrics,
   type Middleware,
   QueryBus,
-  Result
+  Result,
+  StoreUnavailable
 } from "../src/index.js"
 import { GetOrder, OrderRejected, Ping, PlaceOrder } from "./fixtures.js"
 
@@ -87,6 +88,22 @@ describe("CommandBus", () => {
       const error = yield* Effect.flip(CommandBus.dispatch(Boom, {}).pipe(Effect.provide(layer)))
       assert.strictEqual(error._tag, "HandlerFailed")
       assert.match(error.message, /disk on fire/)
+    })
+  )
+
+  it.effect("a store outage in a handler becomes HandlerFailed naming the store", () =>
+    Effect.gen(function* () {
+      const Read = Command.make("Read", { payload: {}, success: Schema.Void })
+      const down = new StoreUnavailable({ store: "redis", operation: "get", detail: "10.0.0.1:6379 refused" })
+      const layer = CommandBus.handler(Read, () => Effect.fail(down)).pipe(
+        Layer.provideMerge(CommandBus.layer())
+      )
+      const error = yield* Effect.flip(CommandBus.dispatch(Read, {}).pipe(Effect.provide(layer)))
+      assert.strictEqual(error._tag, "HandlerFailed")
+      if (error._tag === "HandlerFailed") {
+        assert.strictEqual(error.errorTag, "StoreUnavailable")
+        assert.strictEqual(error.store, "redis")
+      }
     })
   )
 

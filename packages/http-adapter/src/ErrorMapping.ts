@@ -56,17 +56,22 @@ const conflict = (context: MappingContext): Problem =>
         detail: "The resource was changed by another request at the same time; retry."
       }
 
-const storeUnavailable: Problem = {
+/** Names the store (its kind, such as "redis"), never its detail, which may name hosts. */
+const storeUnavailable = (store: string | undefined): Problem => ({
   status: 503,
   slug: "store-unavailable",
   title: "Service unavailable",
-  detail: "A store is unavailable; try again later."
-}
+  detail:
+    store === undefined || store.length === 0
+      ? "A store is unavailable; try again later."
+      : `The ${store} store is unavailable; try again later.`,
+  ...(store === undefined || store.length === 0 ? {} : { extensions: { store } })
+})
 
 /** Errors reached through `HandlerFailed` are judged by the tag the handler failed with. */
-const byInfrastructureTag = (tag: string, context: MappingContext): Problem | undefined => {
+const byInfrastructureTag = (tag: string, context: MappingContext, error: unknown): Problem | undefined => {
   if (tag === "ConcurrencyError") return conflict(context)
-  if (tag === "StoreUnavailable") return storeUnavailable
+  if (tag === "StoreUnavailable") return storeUnavailable(stringField(error, "store"))
   if (tag !== "HandlerNotFound" && tag.endsWith("NotFound"))
     return { status: 404, slug: "not-found", title: "Not found", detail: "The resource does not exist." }
   return undefined
@@ -138,8 +143,8 @@ export const toProblem = (error: unknown, context: MappingContext): Problem => {
         detail: "No handler accepted the request."
       }
     case "HandlerFailed":
-      return byInfrastructureTag(stringField(error, "errorTag") ?? "", context) ?? internal
+      return byInfrastructureTag(stringField(error, "errorTag") ?? "", context, error) ?? internal
     default:
-      return byInfrastructureTag(tag, context) ?? internal
+      return byInfrastructureTag(tag, context, error) ?? internal
   }
 }

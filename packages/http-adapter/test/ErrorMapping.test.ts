@@ -100,6 +100,22 @@ describe("ErrorMapping.toProblem", () => {
     assert.include(String(json.detail), "a, b.0")
   })
 
+  it.each([
+    ["directly", new StoreUnavailable({ store: "redis", operation: "get", detail: "redis://secret@cache" })],
+    [
+      "through the bus",
+      new HandlerFailed({ name: "Q", errorTag: "StoreUnavailable", detail: "secret", store: "redis" })
+    ]
+  ] as const)("StoreUnavailable %s names the store, and nothing of its detail", (_, error) => {
+    const json = Problem.toJson(
+      ErrorMapping.toProblem(error, { isDeclaredFailure: () => false, conditional: false })
+    )
+    assert.strictEqual(json.status, 503)
+    assert.strictEqual(json.detail, "The redis store is unavailable; try again later.")
+    assert.strictEqual(json.store, "redis")
+    assert.notInclude(JSON.stringify(json), "secret")
+  })
+
   it("a declared failure's fields become extension members, never overwriting standard ones", () => {
     class Odd extends Schema.TaggedError<Odd>()("Odd", { status: Schema.String, reason: Schema.String }) {}
     const json = Problem.toJson(

@@ -72,6 +72,9 @@ export const isDispatchError = (e: unknown): e is DispatchError =>
 const tagOf = (e: unknown): string =>
   typeof e === "object" && e !== null && "_tag" in e && typeof e._tag === "string" ? e._tag : "unknown"
 
+const storeOf = (e: unknown): string | undefined =>
+  typeof e === "object" && e !== null && "store" in e && typeof e.store === "string" ? e.store : undefined
+
 const describe = (e: unknown): string =>
   typeof e === "object" && e !== null && "message" in e && typeof e.message === "string"
     ? e.message
@@ -82,7 +85,14 @@ const narrowFailure =
   <D extends Definition>(definition: D) =>
   (error: unknown): Failure<D> | DispatchError => {
     if (Schema.is(definition.failure)(error) || isDispatchError(error)) return error
-    return new HandlerFailed({ name: definition.name, errorTag: tagOf(error), detail: describe(error) })
+    const tag = tagOf(error)
+    const store = tag === "StoreUnavailable" ? storeOf(error) : undefined
+    return new HandlerFailed({
+      name: definition.name,
+      errorTag: tag,
+      detail: describe(error),
+      ...(store === undefined ? {} : { store })
+    })
   }
 
 const checkSuccess =
