@@ -7,8 +7,8 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
 import { writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { cpus } from "node:os"
+import { freePort } from "@cello/tooling/net"
 import autocannon from "autocannon"
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? "16")
@@ -16,17 +16,6 @@ const seconds = Number(process.env.BENCH_SECONDS ?? "5")
 const rounds = Number(process.env.BENCH_ROUNDS ?? "3")
 const root = new URL("..", import.meta.url)
 const tsx = new URL("../node_modules/.bin/tsx", import.meta.url).pathname
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 const start = async (script: string, ready: string, env: Record<string, string>) => {
   const port = await freePort()

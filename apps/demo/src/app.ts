@@ -1,47 +1,54 @@
 /**
- * The demo assembled from Layers: a store (memory, PostgreSQL or PGlite), inline projections,
+ * The demo assembled from Layers: a store (memory, PostgreSQL or PGlite), its read side (`readSide.ts`),
  * the command and query buses with both examples' handlers, the saga orchestrator, and the routes
  * (the adapter's and the demo's own) for `HttpRouter`.
  */
 import { CommandBus, QueryBus } from "@cello/cqrs"
-import { Projection } from "@cello/eventsourcing"
 import { HttpAdapter } from "@cello/http-adapter"
 import { SagaConfig, SagaOrchestrator, SagaStore } from "@cello/saga"
-import { Effect, Layer } from "effect"
+import { Config, Duration, Effect, Layer } from "effect"
 import * as BankCommands from "./bank/commands.js"
 import * as BankQueries from "./bank/queries.js"
-import { accountsProjection, transactionsProjection } from "./bank/readModels.js"
 import * as BankRoutes from "./bank/routes.js"
 import * as Transfer from "./bank/transferSaga.js"
 import * as Discovery from "./discovery.js"
 import * as Routes from "./http/routes.js"
+import { instance } from "./instance.js"
+import * as ReadSide from "./readSide.js"
 import * as ShopCommands from "./shop/commands.js"
 import * as Inventory from "./shop/inventory.js"
 import * as Placement from "./shop/placeOrderSaga.js"
 import * as ShopQueries from "./shop/queries.js"
-import { ordersProjection, stockProjection } from "./shop/readModels.js"
 import * as ShopRoutes from "./shop/routes.js"
 import * as Store from "./store.js"
-
-// Read models change in the same append as the events (one transaction on PostgreSQL; with
-// `CELLO_REDIS_URL`, written to Redis after it, at least once).
-const Projections = Projection.layerInline([
-  accountsProjection,
-  transactionsProjection,
-  ordersProjection,
-  stockProjection
-])
 
 const Buses = Layer.mergeAll(CommandBus.layer(), QueryBus.layer())
 
 // A compensation that fails for a passing reason is retried soon: requests wait for the saga.
-const SagaSettings = SagaConfig.layer({ retryDelay: "100 millis" })
+const SagaSettings = SagaConfig.layerConfig(
+  Config.all({
+    retryDelay: Config.Duration("CELLO_SAGA_RETRY_DELAY").pipe(Config.withDefault(Duration.millis(100))),
+    leaseDuration: Config.Duration("CELLO_SAGA_LEASE_DURATION").pipe(
+      Config.withDefault(SagaConfig.defaults.leaseDuration)
+    )
+  })
+)
 
-// A fixed owner: a restarted demo resumes its own unfinished sagas at once.
-const Orchestrator = SagaOrchestrator.layer({
-  sagas: [Transfer.TransferSaga, Placement.PlaceOrderSaga],
-  owner: "cello-demo"
-})
+// The instance's name owns its sagas: a restarted instance resumes its own at once, and every
+// instance looks for sagas whose owner died (their lease expired) every `CELLO_SAGA_RECOVER_EVERY`.
+const Orchestrator = Layer.unwrap(
+  Effect.gen(function* () {
+    const owner = yield* instance
+    const recoverEvery = yield* Config.Duration("CELLO_SAGA_RECOVER_EVERY").pipe(
+      Config.withDefault(Duration.seconds(10))
+    )
+    return SagaOrchestrator.layer({
+      sagas: [Transfer.TransferSaga, Placement.PlaceOrderSaga],
+      owner,
+      recoverEvery
+    })
+  })
+)
 
 const Handlers = Layer.mergeAll(
   BankCommands.handlers,
@@ -66,7 +73,7 @@ const Domain = Startup.pipe(
   Layer.provideMerge(Orchestrator),
   Layer.provideMerge(Buses),
   Layer.provide(SagaSettings),
-  Layer.provideMerge(Projections)
+  Layer.provideMerge(ReadSide.projectionsLayer)
 )
 
 const AdapterRoutes = HttpAdapter.make<CommandBus.CommandBus | QueryBus.QueryBus | SagaStore.SagaStore>({
@@ -80,6 +87,9 @@ const DemoRoutes = Routes.layer([...BankRoutes.demoRoutes, ...ShopRoutes.demoRou
 
 /** Every route, over the domain, over a store layer (`Store.layer` picks one from the environment). */
 export const makeApp = <E>(store: Layer.Layer<Store.Ports | Store.StoreKind, E>) =>
-  Layer.mergeAll(AdapterRoutes, DemoRoutes).pipe(Layer.provide(Domain), Layer.provideMerge(store))
+  Layer.mergeAll(AdapterRoutes, DemoRoutes, ReadSide.middleware).pipe(
+    Layer.provide(Domain),
+    Layer.provideMerge(store)
+  )
 
 export const App = makeApp(Store.layer)

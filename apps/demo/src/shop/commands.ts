@@ -4,7 +4,7 @@
  */
 import { Command, CommandBus } from "@cello/cqrs"
 import { Repository } from "@cello/eventsourcing"
-import { Effect, Layer, Schema } from "effect"
+import { Config, Duration, Effect, Layer, Schema } from "effect"
 import { Id, shortId } from "../schemas.js"
 import * as Inventory from "./inventory.js"
 import * as Order from "./order.js"
@@ -88,6 +88,12 @@ export const definitions = [
   RefundPayment
 ] as const
 
+/**
+ * How long the (mock) payment gateway takes to answer, `CELLO_DEMO_PAYMENT_LATENCY` (default none):
+ * a real gateway's seconds make sagas that a crash leaves in flight, as the multi-instance tests need.
+ */
+const gatewayLatency = Config.Duration("CELLO_DEMO_PAYMENT_LATENCY").pipe(Config.withDefault(Duration.zero))
+
 const trackingNumber = () => `TRK-${crypto.randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`
 
 export const handlers = Layer.mergeAll(
@@ -125,11 +131,18 @@ export const handlers = Layer.mergeAll(
       Repository.handle(Inventory.Product, product, Inventory.reserve(product, quantity, reservation))
     )
   ),
-  CommandBus.handler(ReleaseStock, ({ product, quantity, reservation }) =>
-    Effect.asVoid(Repository.handle(Inventory.Product, product, Inventory.release(quantity, reservation)))
+  CommandBus.handler(ReleaseStock, ({ product, reservation }) =>
+    Effect.asVoid(Repository.handle(Inventory.Product, product, Inventory.release(reservation)))
   ),
-  CommandBus.handler(ProcessPayment, ({ payment_id, user_id, amount }) =>
-    Effect.asVoid(Repository.handle(Payment.Payment, payment_id, Payment.charge(user_id, amount)))
+  Layer.unwrap(
+    Effect.map(gatewayLatency, (latency) =>
+      CommandBus.handler(ProcessPayment, ({ payment_id, user_id, amount }) =>
+        Effect.andThen(
+          Effect.sleep(latency),
+          Effect.asVoid(Repository.handle(Payment.Payment, payment_id, Payment.charge(user_id, amount)))
+        )
+      )
+    )
   ),
   CommandBus.handler(RefundPayment, ({ payment_id }) =>
     Effect.asVoid(Repository.handle(Payment.Payment, payment_id, Payment.refund))

@@ -4,35 +4,28 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
-import { createServer } from "node:net"
+import { freePort } from "@cello/tooling/net"
 
 export interface Demo {
   readonly url: string
   readonly output: () => string
+  /** SIGTERM: a graceful shutdown. */
   readonly stop: () => Promise<void>
+  /** SIGKILL: a crash, with nothing cleaned up. */
+  readonly kill: () => Promise<void>
 }
 
 const tsx = new URL("../../node_modules/.bin/tsx", import.meta.url).pathname
 const announced = /Cello demo on (http:\/\/\S+) \(store: (\w+)\)/
-
-/** A port free right now (the adapter's `PORT` refuses 0, so the test picks one). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 /** Spawns the demo with `env` over the test's environment; resolves once it listens. */
 export const startDemo = async (env: Readonly<Record<string, string>> = {}): Promise<Demo> => {
   const child: ChildProcess = spawn(tsx, ["--conditions=@cello/source", "src/main.ts"], {
     cwd: new URL("../..", import.meta.url),
     env: { ...process.env, PORT: String(await freePort()), CELLO_LOG_LEVEL: "Warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: tsx runs the demo in a child process, and a SIGKILL must reach both.
+    detached: true
   })
   let output = ""
   child.stdout?.on("data", (chunk) => {
@@ -41,15 +34,19 @@ export const startDemo = async (env: Readonly<Record<string, string>> = {}): Pro
   child.stderr?.on("data", (chunk) => {
     output += String(chunk)
   })
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return
+  const signal = (name: NodeJS.Signals, group: boolean) => async () => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
     const exited = once(child, "exit")
-    child.kill("SIGTERM")
+    // SIGTERM to tsx, which passes it on (a graceful stop); SIGKILL to the group (a crash of both).
+    if (group) process.kill(-child.pid, name)
+    else child.kill(name)
     await exited
   }
+  const stop = signal("SIGTERM", false)
+  const kill = signal("SIGKILL", true)
   for (let i = 0; i < 600; i++) {
     const match = announced.exec(output)
-    if (match?.[1] !== undefined) return { url: match[1], output: () => output, stop }
+    if (match?.[1] !== undefined) return { url: match[1], output: () => output, stop, kill }
     if (child.exitCode !== null) break
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
