@@ -45,6 +45,19 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, Re
     // by projection: its commits are conditional on both.
     const held = new Map<string, string>()
     const seen = new Map<string, string | null>()
+    // Loads and commits of a name may finish in another order than Redis ran them (other fibers poll
+    // the checkpoint while the runner commits): each takes a ticket as it is sent, on the one
+    // connection that runs commands in that order, and only a newer ticket updates `seen`.
+    let tickets = 0
+    const newest = new Map<string, number>()
+    const issue = (name: string) => {
+      const ticket = ++tickets
+      return (value: string | null) => {
+        if (ticket <= (newest.get(name) ?? 0)) return
+        newest.set(name, ticket)
+        seen.set(name, value)
+      }
+    }
 
     const unavailable = (error: RedisError | Fenced): StoreUnavailable =>
       error._tag === "RedisError"
@@ -69,7 +82,10 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, Re
         key: checkpointKey(name),
         value,
         conditions,
-        committed: () => seen.set(name, value ?? null)
+        issued: () => {
+          const saw = issue(name)
+          return () => saw(value ?? null)
+        }
         // After a failure `seen` stays as it was: until a load reads the checkpoint again, every
         // commit of this name fails rather than writing blind.
       }).pipe(Effect.mapError(unavailable))
@@ -98,8 +114,11 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, Re
             const text = pending.value.value
             return text === null ? Option.none() : Option.some(yield* decode(name, text))
           }
-          const text = yield* run("loadCheckpoint", (redis) => redis.get(key))
-          seen.set(name, text)
+          const [text, saw] = yield* run("loadCheckpoint", (redis) => {
+            const saw = issue(name)
+            return redis.get(key).then((found) => [found, saw] as const)
+          })
+          saw(text)
           return text === null ? Option.none() : Option.some(yield* decode(name, text))
         }),
       save: (name, checkpoint) => write(name, Checkpoint.encode(checkpoint)),

@@ -32,14 +32,14 @@ export type Write =
   /**
    * `value` undefined: the checkpoint is reset. `conditions`: what must still hold when the unit
    * commits (the lease is this owner's, the checkpoint is where this process last saw it);
-   * `committed`: told once the write is in Redis.
+   * `issued`: called as the commit is sent to Redis; the function it returns, once it is applied.
    */
   | {
       readonly _tag: "Checkpoint"
       readonly key: string
       readonly value: string | undefined
       readonly conditions: ReadonlyArray<Condition>
-      readonly committed: () => void
+      readonly issued: () => () => void
     }
 
 /** The key must hold `value` (`null`: must not exist) for the unit to commit. */
@@ -237,13 +237,17 @@ const apply = (
   writes.length === 0
     ? Effect.void
     : client
-        .run(operation, (redis: IORedis) => commitScript.run(redis, [], encode(writes)))
+        .run(operation, (redis: IORedis) => {
+          // Told in the same tick the command is queued: one connection runs commands in that order.
+          const done = writes.flatMap((w) => (w._tag === "Checkpoint" ? [w.issued()] : []))
+          return commitScript.run(redis, [], encode(writes)).then((reply) => ({ reply, done }))
+        })
         .pipe(
-          Effect.flatMap((reply) =>
+          Effect.flatMap(({ reply, done }) =>
             Option.match(applied(reply), {
               onNone: () =>
                 Effect.sync(() => {
-                  for (const w of writes) if (w._tag === "Checkpoint") w.committed()
+                  for (const f of done) f()
                 }),
               onSome: (key) => Effect.fail(new Fenced({ key }))
             })
