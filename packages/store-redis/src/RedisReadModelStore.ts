@@ -1,8 +1,9 @@
 /**
  * Read models on Redis: each collection is a hash of id → JSON text. Lists fetch the collection (or,
- * for a number range on an indexed field, only the documents in range) and filter and sort here,
- * with the rules every store shares (`ReadModelQuery` in `@cello/cqrs`). `ensureIndex` keeps a sorted set
- * of a field's numbers, maintained atomically with every put and delete by Lua scripts.
+ * for a string equality or a number range on an indexed field, only the documents that can match) and
+ * filter and sort here, with the rules every store shares (`ReadModelQuery` in `@cello/cqrs`).
+ * `ensureIndex` keeps sorted sets of a field's numbers and strings, maintained atomically with every
+ * put and delete by Lua scripts.
  *
  * Inside `RedisCheckpointStore`'s `atomically` (an async projection's page), writes are buffered and
  * committed with the checkpoint in one script; reads see the pending writes.
@@ -26,12 +27,6 @@ const parse = (text: string): ReadModelQuery.Document => {
   const value: unknown = JSON.parse(text)
   return isDocument(value) ? value : {}
 }
-
-/** Field/score pairs of the document's top-level numbers: what the indexes of its fields hold. */
-const scores = (document: ReadModelQuery.Document): ReadonlyArray<string> =>
-  Object.entries(document).flatMap(([field, value]) =>
-    typeof value === "number" ? [field, String(value)] : []
-  )
 
 /**
  * The score range (ZRANGEBYSCORE syntax) that the number comparisons on one field imply, for the
@@ -61,6 +56,16 @@ const indexRange = (
   return [field, bound(low, "-inf"), bound(high, "+inf")]
 }
 
+/** The first field compared for equality with a string, and the string: an index on it answers it. */
+const stringEquality = (
+  where: ReadonlyArray<ReadModelStore.Condition>
+): readonly [field: string, value: string] => {
+  const condition = where.find((c) => c.op === "eq" && typeof c.value === "string")
+  return condition !== undefined && typeof condition.value === "string"
+    ? [condition.field, condition.value]
+    : ["", ""]
+}
+
 export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, RedisClient> = Effect.gen(
   function* () {
     const client = yield* RedisClient
@@ -68,7 +73,8 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
       hash: client.key("rm", "d", collection),
       indexes: client.key("rm", "x", collection),
       // + field name; fields are letters, digits and _, so no two (collection, field) pairs collide.
-      indexBase: `${client.key("rm", "i", collection)}:`
+      indexBase: `${client.key("rm", "i", collection)}:`,
+      stringIndexBase: `${client.key("rm", "s", collection)}:`
     })
     const run = <A>(operation: string, f: (redis: IORedis) => Promise<A>) =>
       client.run(operation, f).pipe(Effect.mapError(cqrsUnavailable))
@@ -93,8 +99,13 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
         // Pending writes may move documents in or out of an index range: then read the whole hash.
         const pending = Option.filter(unit, (u) => UnitOfWork.touches(u, k.hash))
         const [field, min, max] = Option.isSome(pending) ? ["", "", ""] : indexRange(where)
+        const [text, value] = Option.isSome(pending) ? ["", ""] : stringEquality(where)
         const reply = yield* run("listReadModels", (redis) =>
-          Scripts.candidates.run(redis, [k.hash, k.indexes], [field, k.indexBase, min, max])
+          Scripts.candidates.run(
+            redis,
+            [k.hash, k.indexes],
+            [text, value, field, min, max, k.indexBase, k.stringIndexBase]
+          )
         )
         const stored = pairs(strings(reply))
         const entries = Option.isSome(pending) ? UnitOfWork.overlay(pending.value, k.hash, stored) : stored
@@ -117,13 +128,7 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
         }),
       put: (collection, id, document) =>
         Effect.flatMap(ReadModelStore.encodeDocument(collection, id, document), (text) =>
-          write("putReadModel", {
-            _tag: "Put",
-            keys: keys(collection),
-            id,
-            text,
-            scores: scores(parse(text))
-          })
+          write("putReadModel", { _tag: "Put", keys: keys(collection), id, text })
         ),
       delete: (collection, id) => write("deleteReadModel", { _tag: "Delete", keys: keys(collection), id }),
       list: (collection, options = {}) =>
@@ -150,7 +155,7 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
         Effect.andThen(ReadModelStore.checkIndexField(collection, field), () => {
           const k = keys(collection)
           return run("ensureReadModelIndex", (redis) =>
-            Scripts.ensureIndex.run(redis, [k.hash, k.indexes], [field, k.indexBase])
+            Scripts.ensureIndex.run(redis, [k.hash, k.indexes], [field, k.indexBase, k.stringIndexBase])
           ).pipe(Effect.asVoid)
         })
     }

@@ -1,6 +1,7 @@
 /**
- * `ensureIndex` keeps a sorted set of a field's numbers, in step with every put, delete and clear,
- * and range lists on the field read only the documents in range: the results equal an unindexed scan.
+ * `ensureIndex` keeps sorted sets of a field's numbers and strings, in step with every put, delete and
+ * clear; range lists and string equalities on the field read only the documents that can match, and
+ * the results equal an unindexed scan.
  */
 import { ReadModelStore } from "@cello/cqrs"
 import { assert, describe, it } from "@effect/vitest"
@@ -67,5 +68,62 @@ describe("RedisReadModelStore indexes", () => {
       yield* store.put("orders", "o9", { total: 9 })
       assert.deepStrictEqual(yield* indexOf("orders", "total"), ["o9", "9"])
     }).pipe(Effect.provide(RedisReadModelStore.layer.pipe(Layer.provideMerge(clientLayer("index")))))
+  )
+
+  it.effect(
+    "string equality through the index agrees with a scan, whatever was put, replaced or deleted",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* ReadModelStore.ReadModelStore
+        const client = yield* RedisClient.RedisClient
+        yield* store.ensureIndex("indexed", "status")
+        // The same writes to an indexed and a plain collection, in an order that replaces and deletes.
+        const statuses = ["open", "shipped", "open:late", "", "Open", "shipped~", 7]
+        for (let n = 0; n < 60; n++) {
+          const status = statuses[(n * 5) % statuses.length]
+          for (const collection of ["indexed", "plain"]) {
+            yield* store.put(collection, `o${n % 23}`, { status, n })
+            if (n % 9 === 0) yield* store.delete(collection, `o${(n * 7) % 23}`)
+          }
+        }
+        const conditions: ReadonlyArray<ReadonlyArray<ReadModelStore.Condition>> = [
+          ...statuses.map(
+            (value): ReadonlyArray<ReadModelStore.Condition> => [{ field: "status", op: "eq", value }]
+          ),
+          [{ field: "status", op: "eq", value: "missing" }],
+          [
+            { field: "status", op: "eq", value: "open" },
+            { field: "n", op: "gt", value: 30 }
+          ]
+        ]
+        for (const where of conditions) {
+          const options = { where, orderBy: [{ field: "n", direction: "asc" as const }] }
+          assert.deepStrictEqual(
+            ids(yield* store.list("indexed", options)),
+            ids(yield* store.list("plain", options)),
+            JSON.stringify(where)
+          )
+        }
+        // Each stored string has one entry, for its document's current value only.
+        const members = yield* client
+          .run("readIndex", (redis) => redis.zrange(client.key("rm", "s", "indexed", "status"), "0", "-1"))
+          .pipe(Effect.orDie)
+        const stored = yield* store.list("indexed")
+        const expected = stored.flatMap((d) => {
+          const status =
+            typeof d.document === "object" && d.document !== null
+              ? Reflect.get(d.document, "status")
+              : undefined
+          return typeof status === "string" ? [`${status}\u0000${d.id}`] : []
+        })
+        assert.deepStrictEqual([...members].sort(), [...expected].sort())
+        yield* store.clear("indexed")
+        assert.strictEqual(
+          yield* client
+            .run("exists", (redis) => redis.exists(client.key("rm", "s", "indexed", "status")))
+            .pipe(Effect.orDie),
+          0
+        )
+      }).pipe(Effect.provide(RedisReadModelStore.layer.pipe(Layer.provideMerge(clientLayer("string-index")))))
   )
 })

@@ -1,42 +1,53 @@
 /**
- * The read-model store's Lua scripts (its writes go through the unit of work's commit script). A collection is a hash (id → JSON text); each indexed field of
- * it is a sorted set (id scored by the field's number) whose key is a base plus the field name. The
- * scripts build those keys themselves, so the store needs one Redis (or a primary), not a Cluster.
+ * The read-model store's Lua scripts for indexes (its writes go through the unit of work's commit
+ * script). A collection is a hash (id → JSON text); each indexed field has two sorted sets, whose keys
+ * are a base plus the field name: the documents' numbers (id scored by the number) and their strings
+ * (`value\0id` members, for lexicographic lookups). The scripts build those keys themselves, so the
+ * store needs one Redis (or a primary), not a Cluster.
  */
 import * as Script from "./script.js"
 
 /**
- * KEYS: hash, index set. ARGV: field, sorted-set key base. Declares the index and, the first time,
- * fills it from the stored documents in one atomic step (so no concurrent put is missed).
+ * KEYS: hash, index set. ARGV: field, number-index base, string-index base. Declares the index and,
+ * the first time, fills it from the stored documents in one atomic step (so no concurrent put is missed).
  */
 export const ensureIndex = Script.make(`
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
 local entries = redis.call('HGETALL', KEYS[1])
 for i = 1, #entries, 2 do
   local ok, document = pcall(cjson.decode, entries[i + 1])
-  if ok and type(document) == 'table' and type(document[ARGV[1]]) == 'number' then
-    redis.call('ZADD', ARGV[2] .. ARGV[1], document[ARGV[1]], entries[i])
+  if ok and type(document) == 'table' then
+    local value = document[ARGV[1]]
+    if type(value) == 'number' then redis.call('ZADD', ARGV[2] .. ARGV[1], value, entries[i])
+    elseif type(value) == 'string' then redis.call('ZADD', ARGV[3] .. ARGV[1], 0, value .. '\\0' .. entries[i]) end
   end
 end
 return 1`)
 
 /**
- * KEYS: hash, index set. ARGV: field ("" for none), sorted-set key base, min, max. When the field is
- * indexed, only documents whose number lies in [min, max] (ZRANGEBYSCORE syntax); otherwise all.
- * Returns a flat id/JSON list.
+ * KEYS: hash, index set. ARGV: a field compared for equality with a string and that string, a field
+ * compared with numbers and its range (ZRANGEBYSCORE syntax), the number- and string-index bases
+ * ("" for a field not compared). Reads through the first of the two fields that is indexed: only the
+ * documents holding the string, or whose number is in range; the whole hash when neither is. Returns a
+ * flat id/JSON list (the caller still checks every condition).
  */
 export const candidates = Script.make(`
+local ids = nil
 if ARGV[1] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
-  local ids = redis.call('ZRANGEBYSCORE', ARGV[2] .. ARGV[1], ARGV[3], ARGV[4])
-  local out = {}
-  for start = 1, #ids, 1000 do
-    local chunk = {}
-    for i = start, math.min(start + 999, #ids) do chunk[#chunk + 1] = ids[i] end
-    local documents = redis.call('HMGET', KEYS[1], unpack(chunk))
-    for i, id in ipairs(chunk) do
-      if documents[i] then out[#out + 1] = id; out[#out + 1] = documents[i] end
-    end
-  end
-  return out
+  local prefix = ARGV[2] .. '\\0'
+  ids = redis.call('ZRANGEBYLEX', ARGV[7] .. ARGV[1], '[' .. prefix, '(' .. ARGV[2] .. '\\1')
+  for i, member in ipairs(ids) do ids[i] = string.sub(member, #prefix + 1) end
+elseif ARGV[3] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then
+  ids = redis.call('ZRANGEBYSCORE', ARGV[6] .. ARGV[3], ARGV[4], ARGV[5])
 end
-return redis.call('HGETALL', KEYS[1])`)
+if not ids then return redis.call('HGETALL', KEYS[1]) end
+local out = {}
+for start = 1, #ids, 1000 do
+  local chunk = {}
+  for i = start, math.min(start + 999, #ids) do chunk[#chunk + 1] = ids[i] end
+  local documents = redis.call('HMGET', KEYS[1], unpack(chunk))
+  for i, id in ipairs(chunk) do
+    if documents[i] then out[#out + 1] = id; out[#out + 1] = documents[i] end
+  end
+end
+return out`)

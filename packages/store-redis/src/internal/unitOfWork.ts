@@ -11,11 +11,16 @@ import type { RedisError } from "../RedisError.js"
 import { Fenced } from "./fenced.js"
 import * as Script from "./script.js"
 
-/** The keys of one read-model collection: its hash, its set of indexed fields, its index key base. */
+/**
+ * The keys of one read-model collection: its hash, its set of indexed fields, and the bases of each
+ * indexed field's sorted sets (+ the field name): numbers scored by value, strings as `value\0id`
+ * members for lexicographic lookups.
+ */
 export interface CollectionKeys {
   readonly hash: string
   readonly indexes: string
   readonly indexBase: string
+  readonly stringIndexBase: string
 }
 
 export type Write =
@@ -24,8 +29,6 @@ export type Write =
       readonly keys: CollectionKeys
       readonly id: string
       readonly text: string
-      /** Field/score pairs of the document's top-level numbers. */
-      readonly scores: ReadonlyArray<string>
     }
   | { readonly _tag: "Delete"; readonly keys: CollectionKeys; readonly id: string }
   | { readonly _tag: "Clear"; readonly keys: CollectionKeys }
@@ -142,12 +145,29 @@ export const pendingCheckpoint = (
 
 /**
  * ARGV: the number of conditions, each a key, "=" and the value it must hold or "-" and "" when it
- * must not exist, then the writes, each a tag and its arguments (P hash indexes base id text n field
- * score...; D hash indexes base id; C hash indexes base; K key value; R key). Every condition is
+ * must not exist, then the writes, each a tag and its arguments (P hash indexes base sbase id text;
+ * D hash indexes base sbase id; C hash indexes base sbase; K key value; R key). Every condition is
  * checked before anything is written: a runner whose lease another owner took, or whose checkpoint
  * moved under it, writes nothing. Returns {1}, or {0, the key whose condition failed}.
+ * Index entries follow the stored documents' top-level numbers and strings (decoded here, so the old
+ * entries of a replaced document are found too).
  */
 const commitScript = Script.make(`
+local function decoded(text)
+  if not text then return {} end
+  local ok, document = pcall(cjson.decode, text)
+  if ok and type(document) == 'table' then return document end
+  return {}
+end
+local function unindex(base, sbase, field, id, document)
+  redis.call('ZREM', base .. field, id)
+  if type(document[field]) == 'string' then redis.call('ZREM', sbase .. field, document[field] .. '\\0' .. id) end
+end
+local function index(base, sbase, field, id, document)
+  local value = document[field]
+  if type(value) == 'number' then redis.call('ZADD', base .. field, value, id)
+  elseif type(value) == 'string' then redis.call('ZADD', sbase .. field, 0, value .. '\\0' .. id) end
+end
 local conditions = tonumber(ARGV[1])
 local i = 2
 for _ = 1, conditions do
@@ -160,23 +180,32 @@ end
 while i <= #ARGV do
   local tag = ARGV[i]
   if tag == 'P' then
-    local hash, indexes, base, id, count = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 6])
-    redis.call('HSET', hash, id, ARGV[i + 5])
-    local scores = {}
-    for j = 0, count - 1 do scores[ARGV[i + 7 + 2 * j]] = ARGV[i + 8 + 2 * j] end
-    for _, field in ipairs(redis.call('SMEMBERS', indexes)) do
-      local score = scores[field]
-      if score then redis.call('ZADD', base .. field, score, id) else redis.call('ZREM', base .. field, id) end
+    local hash, base, sbase, id, text = ARGV[i + 1], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
+    local fields = redis.call('SMEMBERS', ARGV[i + 2])
+    if #fields > 0 then
+      local before, after = decoded(redis.call('HGET', hash, id)), decoded(text)
+      for _, field in ipairs(fields) do
+        unindex(base, sbase, field, id, before)
+        index(base, sbase, field, id, after)
+      end
     end
-    i = i + 7 + 2 * count
+    redis.call('HSET', hash, id, text)
+    i = i + 7
   elseif tag == 'D' then
-    redis.call('HDEL', ARGV[i + 1], ARGV[i + 4])
-    for _, field in ipairs(redis.call('SMEMBERS', ARGV[i + 2])) do redis.call('ZREM', ARGV[i + 3] .. field, ARGV[i + 4]) end
-    i = i + 5
+    local hash, base, sbase, id = ARGV[i + 1], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+    local fields = redis.call('SMEMBERS', ARGV[i + 2])
+    if #fields > 0 then
+      local before = decoded(redis.call('HGET', hash, id))
+      for _, field in ipairs(fields) do unindex(base, sbase, field, id, before) end
+    end
+    redis.call('HDEL', hash, id)
+    i = i + 6
   elseif tag == 'C' then
     redis.call('DEL', ARGV[i + 1])
-    for _, field in ipairs(redis.call('SMEMBERS', ARGV[i + 2])) do redis.call('DEL', ARGV[i + 3] .. field) end
-    i = i + 4
+    for _, field in ipairs(redis.call('SMEMBERS', ARGV[i + 2])) do
+      redis.call('DEL', ARGV[i + 3] .. field, ARGV[i + 4] .. field)
+    end
+    i = i + 5
   elseif tag == 'K' then
     redis.call('SET', ARGV[i + 1], ARGV[i + 2])
     i = i + 3
@@ -189,28 +218,26 @@ while i <= #ARGV do
 end
 return {1}`)
 
+const collection = (keys: CollectionKeys): ReadonlyArray<string> => [
+  keys.hash,
+  keys.indexes,
+  keys.indexBase,
+  keys.stringIndexBase
+]
+
 const encode = (writes: ReadonlyArray<Write>): ReadonlyArray<string> => {
   const conditions = new Map<string, string | null>()
   const args: Array<string> = []
   for (const write of writes) {
     switch (write._tag) {
       case "Put":
-        args.push(
-          "P",
-          write.keys.hash,
-          write.keys.indexes,
-          write.keys.indexBase,
-          write.id,
-          write.text,
-          String(write.scores.length / 2),
-          ...write.scores
-        )
+        args.push("P", ...collection(write.keys), write.id, write.text)
         break
       case "Delete":
-        args.push("D", write.keys.hash, write.keys.indexes, write.keys.indexBase, write.id)
+        args.push("D", ...collection(write.keys), write.id)
         break
       case "Clear":
-        args.push("C", write.keys.hash, write.keys.indexes, write.keys.indexBase)
+        args.push("C", ...collection(write.keys))
         break
       case "Checkpoint":
         // A key saved twice in one unit keeps the condition of its first save: what Redis holds now.
