@@ -1,6 +1,8 @@
 /**
  * The account aggregate and its decisions: plain functions from state to events, or a rejection
- * with the seed's words ("Insufficient funds", "Account is not active", ...).
+ * with the seed's words ("Insufficient funds", "Account is not active", ...). A deposit or withdrawal
+ * may name its `operation`: the transfer saga's steps do, since recovery runs a step again when its
+ * effect was committed but its completion not yet logged, and the money must still move once.
  */
 import { Aggregate } from "@cello/eventsourcing"
 import { Effect, Schema } from "effect"
@@ -17,23 +19,41 @@ import {
 const AccountState = Schema.Struct({
   status: Schema.Literals(["unknown", "active", "closed"]),
   owner: Schema.String,
-  balance: Schema.Number
+  balance: Schema.Number,
+  /** Operation ids applied (kept for good: a step may be run again any time before its saga ends). */
+  operations: Schema.Record(Schema.String, Schema.Literal(true)),
+  /** How each transfer was recorded here, so a `complete` step run again records it once. */
+  transfers: Schema.Record(Schema.String, Schema.Literals(["completed", "failed"]))
 })
 export type AccountState = typeof AccountState.Type
 
+const remember = (
+  operations: AccountState["operations"],
+  operation: string | undefined
+): AccountState["operations"] => (operation === undefined ? operations : { ...operations, [operation]: true })
+
 export const Account = Aggregate.make<AccountState>()({
   name: "Account",
-  initialState: { status: "unknown", owner: "", balance: 0 },
+  initialState: { status: "unknown", owner: "", balance: 0, operations: {}, transfers: {} },
   events,
   evolve: {
-    AccountOpened: (_, e) => ({ status: "active", owner: e.owner, balance: e.initial_balance }),
-    MoneyDeposited: (s, e) => ({ ...s, balance: s.balance + e.amount }),
-    MoneyWithdrawn: (s, e) => ({ ...s, balance: s.balance - e.amount }),
+    AccountOpened: (s, e) => ({ ...s, status: "active", owner: e.owner, balance: e.initial_balance }),
+    MoneyDeposited: (s, e) => ({
+      ...s,
+      balance: s.balance + e.amount,
+      operations: remember(s.operations, e.operation)
+    }),
+    MoneyWithdrawn: (s, e) => ({
+      ...s,
+      balance: s.balance - e.amount,
+      operations: remember(s.operations, e.operation)
+    }),
     AccountClosed: (s) => ({ ...s, status: "closed" }),
-    TransferCompleted: (s) => s,
-    TransferFailed: (s) => s
+    TransferCompleted: (s, e) => ({ ...s, transfers: { ...s.transfers, [e.transfer_id]: "completed" } }),
+    TransferFailed: (s, e) => ({ ...s, transfers: { ...s.transfers, [e.transfer_id]: "failed" } })
   },
-  snapshot: { schema: AccountState, version: 1 }
+  // Version 2 added `operations` and `transfers`: older snapshots are ignored and the stream replayed.
+  snapshot: { schema: AccountState, version: 2 }
 })
 
 export type AccountEvent = Aggregate.EventOf<typeof Account>
@@ -62,22 +82,41 @@ export const open = (owner: string, initialBalance: number) => (state: AccountSt
     ? Effect.succeed([new AccountOpened({ owner, initial_balance: initialBalance })])
     : reject("Account already exists")
 
-const withReason = (reason: string | undefined) => (reason === undefined ? {} : { reason })
+/** What a deposit or withdrawal says besides its amount. */
+export interface Move {
+  /** Shown in the history. */
+  readonly reason?: string | undefined
+  /** Applied once: when the account has applied this id already, the move decides nothing. */
+  readonly operation?: string | undefined
+}
+
+const fields = ({ reason, operation }: Move) => ({
+  ...(reason === undefined ? {} : { reason }),
+  ...(operation === undefined ? {} : { operation })
+})
+
+// Checked before the rules: a repeated withdrawal must succeed even if the balance is now too low.
+const applied = (state: AccountState, { operation }: Move) =>
+  operation !== undefined && state.operations[operation] === true
 
 export const deposit =
-  (amount: number, reason?: string): Decision =>
+  (amount: number, move: Move = {}): Decision =>
   (state) =>
-    Effect.as(Effect.andThen(positive(amount), active(state)), [
-      new MoneyDeposited({ amount, ...withReason(reason) })
-    ])
+    applied(state, move)
+      ? Effect.succeed([])
+      : Effect.as(Effect.andThen(positive(amount), active(state)), [
+          new MoneyDeposited({ amount, ...fields(move) })
+        ])
 
 export const withdraw =
-  (amount: number, reason?: string): Decision =>
+  (amount: number, move: Move = {}): Decision =>
   (state) =>
-    Effect.andThen(positive(amount), active(state)).pipe(
-      Effect.andThen(state.balance < amount ? reject("Insufficient funds") : Effect.void),
-      Effect.as([new MoneyWithdrawn({ amount, ...withReason(reason) })])
-    )
+    applied(state, move)
+      ? Effect.succeed([])
+      : Effect.andThen(positive(amount), active(state)).pipe(
+          Effect.andThen(state.balance < amount ? reject("Insufficient funds") : Effect.void),
+          Effect.as([new MoneyWithdrawn({ amount, ...fields(move) })])
+        )
 
 export const close: Decision = (state) =>
   Effect.andThen(
@@ -86,8 +125,12 @@ export const close: Decision = (state) =>
   ).pipe(Effect.as([new AccountClosed({})]))
 
 export const completeTransfer = (transferId: string) => (state: AccountState) =>
-  state.status === "unknown" ? [] : [new TransferCompleted({ transfer_id: transferId })]
+  state.status === "unknown" || state.transfers[transferId] === "completed"
+    ? []
+    : [new TransferCompleted({ transfer_id: transferId })]
 
 /** Recorded on the source account of a transfer that did not complete (when that account exists). */
 export const failTransfer = (transferId: string, error: string) => (state: AccountState) =>
-  state.status === "unknown" ? [] : [new TransferFailed({ transfer_id: transferId, error })]
+  state.status === "unknown" || state.transfers[transferId] === "failed"
+    ? []
+    : [new TransferFailed({ transfer_id: transferId, error })]

@@ -1,6 +1,8 @@
 /**
  * The bank's write side: command definitions (their schemas decode the HTTP bodies) and their
- * handlers on the `CommandBus`, each a load → decide → save of the account aggregate.
+ * handlers on the `CommandBus`, each a load → decide → save of the account aggregate. `DepositOnce`
+ * and `WithdrawOnce` are the transfer saga's own: no route sends them, so the HTTP bodies of a
+ * deposit or withdrawal cannot name an operation.
  */
 import { Command, CommandBus } from "@cello/cqrs"
 import { type EventEnvelope, Repository } from "@cello/eventsourcing"
@@ -34,6 +36,29 @@ export const Withdraw = Command.make("Withdraw", {
   failure: Account.AccountRejected
 })
 
+/** What a move applied once answers: `applied` is false when the operation had been applied before. */
+const MovedOnce = Schema.Struct({ applied: Schema.Boolean, new_balance: Schema.Number })
+
+const once = {
+  account_id: Id,
+  amount: Amount,
+  reason: Schema.optionalKey(Schema.String),
+  /** The move's id on the account: the same id is applied once, however often it is sent. */
+  operation: Schema.String
+}
+
+export const DepositOnce = Command.make("DepositOnce", {
+  payload: once,
+  success: MovedOnce,
+  failure: Account.AccountRejected
+})
+
+export const WithdrawOnce = Command.make("WithdrawOnce", {
+  payload: once,
+  success: MovedOnce,
+  failure: Account.AccountRejected
+})
+
 export const CloseAccount = Command.make("CloseAccount", {
   payload: { account_id: Id },
   success: Schema.Struct({ event: EventView }),
@@ -50,7 +75,15 @@ export const RecordTransfer = Command.make("RecordTransfer", {
   success: Schema.Void
 })
 
-export const definitions = [OpenAccount, Deposit, Withdraw, CloseAccount, RecordTransfer] as const
+export const definitions = [
+  OpenAccount,
+  Deposit,
+  Withdraw,
+  DepositOnce,
+  WithdrawOnce,
+  CloseAccount,
+  RecordTransfer
+] as const
 
 /** The single event a decision appended, as the seed shows it. */
 const firstEvent = (id: string, saved: { readonly envelopes: ReadonlyArray<EventEnvelope> }) => {
@@ -66,6 +99,12 @@ const moved = (id: string, decide: Account.Decision) =>
     return { event: yield* firstEvent(id, saved), new_balance: saved.state.balance }
   })
 
+const movedOnce = (id: string, decide: Account.Decision) =>
+  Effect.map(Repository.handle(Account.Account, id, decide), (saved) => ({
+    applied: saved.events.length > 0,
+    new_balance: saved.state.balance
+  }))
+
 export const handlers = Layer.mergeAll(
   CommandBus.handler(OpenAccount, ({ owner, initial_balance }) =>
     Effect.gen(function* () {
@@ -75,10 +114,16 @@ export const handlers = Layer.mergeAll(
     })
   ),
   CommandBus.handler(Deposit, ({ account_id, amount, reason }) =>
-    moved(account_id, Account.deposit(amount, reason))
+    moved(account_id, Account.deposit(amount, { reason }))
   ),
   CommandBus.handler(Withdraw, ({ account_id, amount, reason }) =>
-    moved(account_id, Account.withdraw(amount, reason))
+    moved(account_id, Account.withdraw(amount, { reason }))
+  ),
+  CommandBus.handler(DepositOnce, ({ account_id, amount, reason, operation }) =>
+    movedOnce(account_id, Account.deposit(amount, { reason, operation }))
+  ),
+  CommandBus.handler(WithdrawOnce, ({ account_id, amount, reason, operation }) =>
+    movedOnce(account_id, Account.withdraw(amount, { reason, operation }))
   ),
   CommandBus.handler(CloseAccount, ({ account_id }) =>
     Effect.gen(function* () {

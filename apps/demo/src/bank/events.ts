@@ -9,14 +9,23 @@ export class AccountOpened extends Schema.TaggedClass<AccountOpened>()("AccountO
   initial_balance: Schema.Number
 }) {}
 
+/**
+ * `operation` names a move that must happen once (a transfer saga's step, which recovery may run
+ * again): the account refuses to apply the same operation twice. Optional, so events stored before it
+ * still decode, and deposits made over HTTP have none.
+ */
+const operation = Schema.optionalKey(Schema.String)
+
 export class MoneyDeposited extends Schema.TaggedClass<MoneyDeposited>()("MoneyDeposited", {
   amount: Schema.Number,
-  reason: Schema.optionalKey(Schema.String)
+  reason: Schema.optionalKey(Schema.String),
+  operation
 }) {}
 
 export class MoneyWithdrawn extends Schema.TaggedClass<MoneyWithdrawn>()("MoneyWithdrawn", {
   amount: Schema.Number,
-  reason: Schema.optionalKey(Schema.String)
+  reason: Schema.optionalKey(Schema.String),
+  operation
 }) {}
 
 export class AccountClosed extends Schema.TaggedClass<AccountClosed>()("AccountClosed", {}) {}

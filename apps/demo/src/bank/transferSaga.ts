@@ -2,12 +2,16 @@
  * The seed's money transfer as a saga: withdraw from the source, deposit to the destination, record
  * the transfer on both. When the deposit fails (a closed or unknown destination), the withdrawal is
  * compensated by a re-deposit; the saga store keeps every run and its step log.
+ *
+ * Recovery runs a step again when its effect was committed but its completion not yet logged, and a
+ * compensation again when it was cut short: every move names its operation (the step's idempotency
+ * key, and that key plus `:compensation` for its undoing), which the account applies once.
  */
 import { Command, CommandBus } from "@cello/cqrs"
 import { Saga, SagaOrchestrator, type SagaResult } from "@cello/saga"
 import { Effect, Layer, Option, Schema } from "effect"
 import { epochSeconds, Id, shortId } from "../schemas.js"
-import { Deposit, RecordTransfer, Withdraw } from "./commands.js"
+import { DepositOnce, RecordTransfer, WithdrawOnce } from "./commands.js"
 
 export const TransferContext = Schema.Struct({
   from_account: Id,
@@ -19,6 +23,9 @@ export type TransferContext = typeof TransferContext.Type
 // A rejected withdrawal or deposit does not change by retrying: business steps run once.
 const once = { maxRetries: 0 }
 
+/** The operation that undoes a step's: distinct from the step's own on the same account. */
+const undoing = (info: Saga.StepInfo) => `${info.idempotencyKey}:compensation`
+
 export const TransferSaga = Saga.make({
   name: "MoneyTransfer",
   context: TransferContext,
@@ -26,42 +33,47 @@ export const TransferSaga = Saga.make({
     {
       name: "withdraw",
       retry: once,
-      action: (t, { sagaId }) =>
+      action: (t, info) =>
         Effect.as(
-          CommandBus.dispatch(Withdraw, {
+          CommandBus.dispatch(WithdrawOnce, {
             account_id: t.from_account,
             amount: t.amount,
-            reason: `Transfer ${sagaId}`
+            reason: `Transfer ${info.sagaId}`,
+            operation: info.idempotencyKey
           }),
           t
         ),
-      compensate: (t, { sagaId }) =>
-        CommandBus.dispatch(Deposit, {
+      compensate: (t, info) =>
+        CommandBus.dispatch(DepositOnce, {
           account_id: t.from_account,
           amount: t.amount,
-          reason: `Compensation for ${sagaId}`
+          reason: `Compensation for ${info.sagaId}`,
+          operation: undoing(info)
         })
     },
     {
       name: "deposit",
       retry: once,
-      action: (t, { sagaId }) =>
+      action: (t, info) =>
         Effect.as(
-          CommandBus.dispatch(Deposit, {
+          CommandBus.dispatch(DepositOnce, {
             account_id: t.to_account,
             amount: t.amount,
-            reason: `Transfer ${sagaId}`
+            reason: `Transfer ${info.sagaId}`,
+            operation: info.idempotencyKey
           }),
           t
         ),
-      compensate: (t, { sagaId }) =>
-        CommandBus.dispatch(Withdraw, {
+      compensate: (t, info) =>
+        CommandBus.dispatch(WithdrawOnce, {
           account_id: t.to_account,
           amount: t.amount,
-          reason: `Compensation for ${sagaId}`
+          reason: `Compensation for ${info.sagaId}`,
+          operation: undoing(info)
         })
     },
     {
+      // Recorded once per account and transfer (see `Account.completeTransfer`).
       name: "complete",
       action: (t, { sagaId }) =>
         Effect.as(
