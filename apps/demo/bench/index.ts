@@ -15,11 +15,13 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? "16")
 const seconds = Number(process.env.BENCH_SECONDS ?? "5")
 const rounds = Number(process.env.BENCH_ROUNDS ?? "3")
 const root = new URL("..", import.meta.url)
-const tsx = new URL("../node_modules/.bin/tsx", import.meta.url).pathname
+// tsx's own entry under this Node, not the `.bin` shell shim: a signal to the shim stops the shim alone
+// and leaves the demo running.
+const tsx = new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url).pathname
 
 const start = async (script: string, ready: string, env: Record<string, string>) => {
   const port = await freePort()
-  const child: ChildProcess = spawn(tsx, ["--conditions=@cello/source", script], {
+  const child: ChildProcess = spawn(process.execPath, [tsx, "--conditions=@cello/source", script], {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "inherit"]

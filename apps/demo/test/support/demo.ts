@@ -15,12 +15,14 @@ export interface Demo {
   readonly kill: () => Promise<void>
 }
 
-const tsx = new URL("../../node_modules/.bin/tsx", import.meta.url).pathname
+// tsx's own entry under this Node, not the `.bin` shell shim: a signal to the shim stops the shim alone
+// and leaves the demo running.
+const tsx = new URL("../../node_modules/tsx/dist/cli.mjs", import.meta.url).pathname
 const announced = /Cello demo on (http:\/\/\S+) \(store: (\w+)\)/
 
 /** Spawns the demo with `env` over the test's environment; resolves once it listens. */
 export const startDemo = async (env: Readonly<Record<string, string>> = {}): Promise<Demo> => {
-  const child: ChildProcess = spawn(tsx, ["--conditions=@cello/source", "src/main.ts"], {
+  const child: ChildProcess = spawn(process.execPath, [tsx, "--conditions=@cello/source", "src/main.ts"], {
     cwd: new URL("../..", import.meta.url),
     env: { ...process.env, PORT: String(await freePort()), CELLO_LOG_LEVEL: "Warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
