@@ -4,40 +4,14 @@
  * neither half-applied, a runner whose lease was taken over writes nothing, and two runners competing
  * for one projection under concurrent appends apply every event exactly once.
  */
-import { ReadModel, ReadModelStore } from "@cello/cqrs"
-import { Checkpoint, CheckpointStore, EventStore, Projection, ProjectionRunner } from "@cello/eventsourcing"
+import { ReadModelStore } from "@cello/cqrs"
+import { Checkpoint, CheckpointStore, EventStore, ProjectionRunner } from "@cello/eventsourcing"
 import { MemoryStore } from "@cello/store-memory"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Schedule, Schema } from "effect"
+import { Effect, Fiber, Layer, Option, Schedule } from "effect"
 import { RedisCheckpointStore, RedisClient, RedisReadModelStore } from "../src/index.js"
+import { balances } from "./balances.js"
 import { clientLayer } from "./testRedis.js"
-
-class Credited extends Schema.TaggedClass<Credited>()("Credited", {
-  account: Schema.String,
-  amount: Schema.Int
-}) {}
-
-/** Each account's balance and how many events were applied to it: a duplicate shows in `applied`. */
-const Balance = Schema.Struct({ balance: Schema.Int, applied: Schema.Int })
-
-const balances = (name: string, failOn?: number) => {
-  const model = ReadModel.make({ name, schema: Balance })
-  const projection = Projection.make({
-    name,
-    events: [Credited],
-    handlers: {
-      Credited: (e) =>
-        Effect.gen(function* () {
-          yield* model.update(e.account, (current) => ({
-            balance: Option.match(current, { onNone: () => 0, onSome: (b) => b.balance }) + e.amount,
-            applied: Option.match(current, { onNone: () => 0, onSome: (b) => b.applied }) + 1
-          }))
-          if (e.amount === failOn) return yield* Effect.fail(`refusing ${e.amount}`)
-        })
-    }
-  })
-  return { model, projection }
-}
 
 const redisPorts = (label: string) =>
   Layer.mergeAll(RedisReadModelStore.layer, RedisCheckpointStore.layer).pipe(

@@ -5,33 +5,15 @@
  * and read model are gone together and the projection rebuilds from the start of the log.
  * The Redis here is a server of this test's own, so the shared one is never stopped.
  */
-import { ReadModel } from "@cello/cqrs"
-import { EventStore, Projection, ProjectionRunner } from "@cello/eventsourcing"
+import { EventStore, ProjectionRunner } from "@cello/eventsourcing"
 import { MemoryStore } from "@cello/store-memory"
 import { type RedisServer, startRedisServer } from "@cello/tooling/redis"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Option, Schedule, Schema } from "effect"
+import { Effect, Exit, Fiber, Layer, Option, Schedule } from "effect"
 import { RedisCheckpointStore, RedisClient, RedisReadModelStore } from "../src/index.js"
+import { balances } from "./balances.js"
 
-class Credited extends Schema.TaggedClass<Credited>()("Credited", {
-  account: Schema.String,
-  amount: Schema.Int
-}) {}
-
-const Balance = Schema.Struct({ balance: Schema.Int, applied: Schema.Int })
-const Balances = ReadModel.make({ name: "restart_balances", schema: Balance })
-
-const projection = Projection.make({
-  name: "restart-balances",
-  events: [Credited],
-  handlers: {
-    Credited: (e) =>
-      Balances.update(e.account, (current) => ({
-        balance: Option.match(current, { onNone: () => 0, onSome: (b) => b.balance }) + e.amount,
-        applied: Option.match(current, { onNone: () => 0, onSome: (b) => b.applied }) + 1
-      }))
-  }
-})
+const { model: Balances, projection } = balances("restart-balances")
 
 const accounts = ["a", "b", "c", "d"]
 const rounds = 150
