@@ -8,20 +8,34 @@
 import * as Script from "./script.js"
 
 /**
+ * Lua shared by every script that writes indexes: how a document's field enters (`index`) and leaves
+ * (`unindex`) its field's two sorted sets, and `decoded`, a stored document's JSON or {} (never fails).
+ */
+export const indexing = `
+local function decoded(text)
+  if not text then return {} end
+  local ok, document = pcall(cjson.decode, text)
+  if ok and type(document) == 'table' then return document end
+  return {}
+end
+local function unindex(base, sbase, field, id, document)
+  redis.call('ZREM', base .. field, id)
+  if type(document[field]) == 'string' then redis.call('ZREM', sbase .. field, document[field] .. '\\0' .. id) end
+end
+local function index(base, sbase, field, id, document)
+  local value = document[field]
+  if type(value) == 'number' then redis.call('ZADD', base .. field, value, id)
+  elseif type(value) == 'string' then redis.call('ZADD', sbase .. field, 0, value .. '\\0' .. id) end
+end`
+
+/**
  * KEYS: hash, index set. ARGV: field, number-index base, string-index base. Declares the index and,
  * the first time, fills it from the stored documents in one atomic step (so no concurrent put is missed).
  */
-export const ensureIndex = Script.make(`
+export const ensureIndex = Script.make(`${indexing}
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
 local entries = redis.call('HGETALL', KEYS[1])
-for i = 1, #entries, 2 do
-  local ok, document = pcall(cjson.decode, entries[i + 1])
-  if ok and type(document) == 'table' then
-    local value = document[ARGV[1]]
-    if type(value) == 'number' then redis.call('ZADD', ARGV[2] .. ARGV[1], value, entries[i])
-    elseif type(value) == 'string' then redis.call('ZADD', ARGV[3] .. ARGV[1], 0, value .. '\\0' .. entries[i]) end
-  end
-end
+for i = 1, #entries, 2 do index(ARGV[2], ARGV[3], ARGV[1], entries[i], decoded(entries[i + 1])) end
 return 1`)
 
 /**

@@ -9,6 +9,7 @@ import type { Redis as IORedis } from "ioredis"
 import type { RedisClientShape } from "../RedisClient.js"
 import type { RedisError } from "../RedisError.js"
 import { Fenced } from "./fenced.js"
+import { indexing } from "./readModelScripts.js"
 import * as Script from "./script.js"
 
 /**
@@ -153,21 +154,7 @@ export const pendingCheckpoint = (
  * entries of a replaced document are found too).
  */
 const commitScript = Script.make(`
-local function decoded(text)
-  if not text then return {} end
-  local ok, document = pcall(cjson.decode, text)
-  if ok and type(document) == 'table' then return document end
-  return {}
-end
-local function unindex(base, sbase, field, id, document)
-  redis.call('ZREM', base .. field, id)
-  if type(document[field]) == 'string' then redis.call('ZREM', sbase .. field, document[field] .. '\\0' .. id) end
-end
-local function index(base, sbase, field, id, document)
-  local value = document[field]
-  if type(value) == 'number' then redis.call('ZADD', base .. field, value, id)
-  elseif type(value) == 'string' then redis.call('ZADD', sbase .. field, 0, value .. '\\0' .. id) end
-end
+${indexing}
 local conditions = tonumber(ARGV[1])
 local i = 2
 for _ = 1, conditions do
