@@ -181,6 +181,43 @@ describe.each([
     }
   )
 
+  // The saga's timeout cut the deposit: it may or may not have moved money, so it is compensated with
+  // the withdrawal, and its undoing takes money back only where the deposit was applied.
+  it.each([
+    {
+      deposit: "was applied",
+      committed: ["deposit"],
+      to: ["AccountOpened", "MoneyDeposited", "MoneyWithdrawn"]
+    },
+    { deposit: "never happened", committed: [], to: ["AccountOpened"] }
+  ])("compensates a deposit cut by the saga's timeout that $deposit: balances restored", async (c) => {
+    const result = await run(
+      recoverFrom(
+        {
+          status: "compensating",
+          log: [
+            act(0, "withdraw", "started"),
+            act(0, "withdraw", "completed"),
+            act(1, "deposit", "started"),
+            {
+              ...act(1, "deposit", "failed"),
+              error: 'SagaTimedOut: saga "MoneyTransfer" timed out after 5m'
+            },
+            undo(1, "deposit")
+          ],
+          committed: [["withdraw", "act"], ...c.committed.map((step) => [step, "act"] as const)]
+        },
+        { to: "open" }
+      )
+    )
+    expect(result).toEqual({
+      recovered: 1,
+      status: "compensated",
+      from: { balance: 100, history: ["AccountOpened", "MoneyWithdrawn", "MoneyDeposited"] },
+      to: { balance: 0, history: c.to }
+    })
+  })
+
   it("recovers a transfer that crashed while re-depositing the withdrawal: refunded once", async () => {
     const result = await run(
       recoverFrom(

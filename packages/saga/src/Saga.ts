@@ -41,12 +41,19 @@ export interface Step<C, R = never> {
   readonly name: string
   /** Does the step's work and returns the updated context. */
   action(context: C, info: StepInfo): Effect.Effect<C, unknown, R>
-  /** Undoes the action, given the latest context; idempotent (it may run again after a crash). */
+  /**
+   * Undoes the action, given the latest context; idempotent (it may run again after a crash). It also
+   * runs for an action cut by a timeout, whose effect is unknown: undo what `info.idempotencyKey`
+   * did, and nothing when it did nothing.
+   */
   compensate?(context: C, info: StepInfo): Effect.Effect<void, unknown, R>
   readonly retry?: RetryPolicy
   /** Time limit of one attempt; a timed-out attempt counts as a failure and is retried. */
   readonly timeout?: Duration.Input
-  /** Runs when the action fails after its retries (or its breaker is open); its own compensation then applies. */
+  /**
+   * Runs when the action fails after its retries (or its breaker is open); its own compensation then
+   * applies. Not after a timeout that left the action's effect unknown: the saga compensates instead.
+   */
   readonly fallback?: Step<C, R>
   /** Guards the action: while open, the action is skipped and the fallback runs at once. */
   readonly circuitBreaker?: CircuitBreakerPolicy

@@ -88,6 +88,11 @@ export interface Move {
   readonly reason?: string | undefined
   /** Applied once: when the account has applied this id already, the move decides nothing. */
   readonly operation?: string | undefined
+  /**
+   * The operation this move undoes: applied only if the account applied that one. A saga compensates
+   * a step that timed out without knowing whether it moved money; this keeps the undoing honest.
+   */
+  readonly undoes?: string | undefined
 }
 
 const fields = ({ reason, operation }: Move) => ({
@@ -95,9 +100,11 @@ const fields = ({ reason, operation }: Move) => ({
   ...(operation === undefined ? {} : { operation })
 })
 
-// Checked before the rules: a repeated withdrawal must succeed even if the balance is now too low.
-const applied = (state: AccountState, { operation }: Move) =>
-  operation !== undefined && state.operations[operation] === true
+// Checked before the rules: a repeated withdrawal must succeed even if the balance is now too low;
+// an undoing of what never happened has nothing to do.
+const applied = (state: AccountState, { operation, undoes }: Move) =>
+  (operation !== undefined && state.operations[operation] === true) ||
+  (undoes !== undefined && state.operations[undoes] !== true)
 
 export const deposit =
   (amount: number, move: Move = {}): Decision =>

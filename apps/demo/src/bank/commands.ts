@@ -44,7 +44,9 @@ const once = {
   amount: Amount,
   reason: Schema.optionalKey(Schema.String),
   /** The move's id on the account: the same id is applied once, however often it is sent. */
-  operation: Schema.String
+  operation: Schema.String,
+  /** The operation this move undoes: nothing happens unless the account applied that one. */
+  undoes: Schema.optionalKey(Schema.String)
 }
 
 export const DepositOnce = Command.make("DepositOnce", {
@@ -119,11 +121,11 @@ export const handlers = Layer.mergeAll(
   CommandBus.handler(Withdraw, ({ account_id, amount, reason }) =>
     moved(account_id, Account.withdraw(amount, { reason }))
   ),
-  CommandBus.handler(DepositOnce, ({ account_id, amount, reason, operation }) =>
-    movedOnce(account_id, Account.deposit(amount, { reason, operation }))
+  CommandBus.handler(DepositOnce, ({ account_id, amount, reason, operation, undoes }) =>
+    movedOnce(account_id, Account.deposit(amount, { reason, operation, undoes }))
   ),
-  CommandBus.handler(WithdrawOnce, ({ account_id, amount, reason, operation }) =>
-    movedOnce(account_id, Account.withdraw(amount, { reason, operation }))
+  CommandBus.handler(WithdrawOnce, ({ account_id, amount, reason, operation, undoes }) =>
+    movedOnce(account_id, Account.withdraw(amount, { reason, operation, undoes }))
   ),
   CommandBus.handler(CloseAccount, ({ account_id }) =>
     Effect.gen(function* () {

@@ -5,7 +5,9 @@
  *
  * Recovery runs a step again when its effect was committed but its completion not yet logged, and a
  * compensation again when it was cut short: every move names its operation (the step's idempotency
- * key, and that key plus `:compensation` for its undoing), which the account applies once.
+ * key, and that key plus `:compensation` for its undoing), which the account applies once. A step
+ * cut by the saga's timeout is compensated without knowing whether it moved money: its undoing names
+ * the operation it undoes and does nothing where that one was never applied.
  */
 import { Command, CommandBus } from "@cello/cqrs"
 import { Saga, SagaOrchestrator, type SagaResult } from "@cello/saga"
@@ -48,7 +50,8 @@ export const TransferSaga = Saga.make({
           account_id: t.from_account,
           amount: t.amount,
           reason: `Compensation for ${info.sagaId}`,
-          operation: undoing(info)
+          operation: undoing(info),
+          undoes: info.idempotencyKey
         })
     },
     {
@@ -69,7 +72,8 @@ export const TransferSaga = Saga.make({
           account_id: t.to_account,
           amount: t.amount,
           reason: `Compensation for ${info.sagaId}`,
-          operation: undoing(info)
+          operation: undoing(info),
+          undoes: info.idempotencyKey
         })
     },
     {

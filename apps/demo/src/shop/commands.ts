@@ -38,6 +38,15 @@ export const CreateOrder = Command.make("CreateOrder", {
   })
 })
 
+/**
+ * An order under an id its sender chose and alone uses (the placement saga's, derived from the saga
+ * id): sent again, it creates the order once. Not routed: HTTP clients get ids from `CreateOrder`.
+ */
+export const CreateOrderWithId = Command.make("CreateOrderWithId", {
+  payload: { order_id: Id, ...OrderInput },
+  success: Schema.Void
+})
+
 export const ShipOrder = Command.make("ShipOrder", {
   payload: { order_id: Id },
   success: Schema.Struct({ order_id: Schema.String, status: Schema.String, tracking_number: Schema.String }),
@@ -79,6 +88,7 @@ export const RefundPayment = Command.make("RefundPayment", {
 
 export const definitions = [
   CreateOrder,
+  CreateOrderWithId,
   ShipOrder,
   CancelOrder,
   ConfirmOrder,
@@ -109,6 +119,9 @@ export const handlers = Layer.mergeAll(
         total: round2(order.price * order.quantity)
       }
     })
+  ),
+  CommandBus.handler(CreateOrderWithId, ({ order_id, ...order }) =>
+    Effect.asVoid(Repository.handle(Order.Order, order_id, Order.createOnce(order)))
   ),
   CommandBus.handler(ShipOrder, ({ order_id }) =>
     Effect.gen(function* () {

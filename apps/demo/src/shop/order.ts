@@ -73,6 +73,12 @@ export const create =
   (state) =>
     state.status === "new" ? Effect.succeed([new OrderCreated(order)]) : reject("Order already exists")
 
+/** Creates the order unless it exists: for an id of the caller's own (a saga's), sent again after a crash. */
+export const createOnce =
+  (order: { user_id: string; product: string; quantity: number; price: number }): Decision =>
+  (state) =>
+    Effect.succeed(state.status === "new" ? [new OrderCreated(order)] : [])
+
 const exists = (orderId: string, state: OrderState) =>
   state.status === "new" ? Effect.fail(new OrderNotFound({ order_id: orderId })) : Effect.void
 

@@ -1,6 +1,11 @@
 /**
  * Seed 003's `OrderPlacementSaga`: reserve inventory → process payment → create order → confirm
  * order; a failed step undoes the completed ones in reverse (release stock, refund, cancel order).
+ *
+ * Every step names what it touches after the saga (reservation, payment and order ids), so a step run
+ * again after a crash acts once, and a compensation finds what its step did even when the step was cut
+ * by the saga's timeout before it could record it in the context (then it may have done nothing, and
+ * its compensation does nothing).
  */
 import { Command, CommandBus } from "@cello/cqrs"
 import { Saga, SagaOrchestrator, type SagaRecord } from "@cello/saga"
@@ -9,7 +14,7 @@ import { shortId } from "../schemas.js"
 import {
   CancelOrder,
   ConfirmOrder,
-  CreateOrder,
+  CreateOrderWithId,
   OrderInput,
   ProcessPayment,
   RefundPayment,
@@ -29,11 +34,14 @@ export const PlacementContext = Schema.Struct({
 })
 export type PlacementContext = typeof PlacementContext.Type
 
-// Out of stock or unknown product stays so on a retry; creating an order twice would be worse.
+// Out of stock or unknown product stays so on a retry.
 const once = { maxRetries: 0 }
 
 /** `saga-1a2b3c4d` → `pay-1a2b3c4d`: a retried payment step charges the same payment once. */
 const paymentIdOf = (sagaId: string) => `pay-${sagaId.slice(sagaId.lastIndexOf("-") + 1)}`
+
+/** `saga-1a2b3c4d` → `order-saga-1a2b3c4d`: apart from the ids `POST /orders` draws (`order-1a2b3c4d`). */
+const orderIdOf = (sagaId: string) => `order-${sagaId}`
 
 export const PlaceOrderSaga = Saga.make({
   name: "OrderPlacementSaga",
@@ -54,14 +62,13 @@ export const PlaceOrderSaga = Saga.make({
             reserved_quantity: c.quantity
           }
         ),
+      // Releases what the reservation holds: nothing if it was never made.
       compensate: (c, { sagaId }) =>
-        c.reserved_quantity === undefined
-          ? Effect.void
-          : CommandBus.dispatch(ReleaseStock, {
-              product: c.product,
-              quantity: c.reserved_quantity,
-              reservation: sagaId
-            })
+        CommandBus.dispatch(ReleaseStock, {
+          product: c.product,
+          quantity: c.reserved_quantity ?? c.quantity,
+          reservation: sagaId
+        })
     },
     {
       name: "process_payment",
@@ -76,34 +83,31 @@ export const PlaceOrderSaga = Saga.make({
           { ...c, payment_id }
         )
       },
-      compensate: (c) =>
-        c.payment_id === undefined
-          ? Effect.void
-          : CommandBus.dispatch(RefundPayment, { payment_id: c.payment_id })
+      // Refunds a completed payment of this saga; nothing if it was never charged.
+      compensate: (_c, { sagaId }) => CommandBus.dispatch(RefundPayment, { payment_id: paymentIdOf(sagaId) })
     },
     {
       name: "create_order",
       retry: once,
-      action: (c) =>
-        Effect.map(
-          CommandBus.dispatch(CreateOrder, {
+      action: (c, { sagaId }) =>
+        Effect.as(
+          CommandBus.dispatch(CreateOrderWithId, {
+            order_id: orderIdOf(sagaId),
             user_id: c.user_id,
             product: c.product,
             quantity: c.quantity,
             price: c.price
           }),
-          (created) => ({ ...c, order_id: created.order_id })
+          { ...c, order_id: orderIdOf(sagaId) }
         ),
-      compensate: (c) =>
-        c.order_id === undefined
-          ? Effect.void
-          : CommandBus.dispatch(CancelOrder, {
-              order_id: c.order_id,
-              reason: "Saga compensation - rolling back"
-            }).pipe(
-              // Already cancelled is what the compensation wants.
-              Effect.catchTag("OrderRejected", () => Effect.void)
-            )
+      compensate: (_c, { sagaId }) =>
+        CommandBus.dispatch(CancelOrder, {
+          order_id: orderIdOf(sagaId),
+          reason: "Saga compensation - rolling back"
+        }).pipe(
+          // Already cancelled is what the compensation wants; never created, nothing to cancel.
+          Effect.catchTags({ OrderRejected: () => Effect.void, OrderNotFound: () => Effect.void })
+        )
     },
     {
       name: "confirm_order",

@@ -49,6 +49,11 @@ interface Run<C, R> {
   status: Status
   context: C
   readonly completed: Array<Completed>
+  /**
+   * The step whose action was cut by a timeout (or left started by a crash) and could not run again:
+   * its effect may have committed, so it is compensated like a completed one.
+   */
+  uncertain: Completed | undefined
   readonly compensated: Array<string>
   failedStep: string | undefined
   error: string | undefined
@@ -63,6 +68,12 @@ type Outcome<A> =
       readonly error: string
       readonly attempt: number
       readonly sagaTimeout: boolean
+      /**
+       * What the action did is unknown: its last attempt was cut by a timeout, or could not begin
+       * after an earlier one was cut (or left started by a crash). A failure the action returned
+       * itself settles it: the same idempotency key would have found an earlier effect.
+       */
+      readonly uncertain: boolean
     }
 
 const attrs = <C, R>(run: Run<C, R>, extra: Record<string, string> = {}): Record<string, string> => ({
@@ -135,14 +146,18 @@ const result = <C, R>(run: Run<C, R>): SagaResult<C> => ({
 const finish = <C, R>(run: Run<C, R>): Effect.Effect<SagaResult<C>> =>
   Effect.as(count(Metrics.finished, attrs(run, { status: run.status })), result(run))
 
-/** One attempt of an action or compensation, under the step timeout and the saga deadline. */
+/**
+ * One attempt of an action or compensation, under the step timeout and the saga deadline.
+ * `uncertainBefore`: an earlier attempt left the step's effect unknown.
+ */
 const attempt = <A, C, R>(
   run: Run<C, R>,
   phase: Phase,
   step: Step<C, R>,
   attemptNo: number,
   body: (info: StepInfo) => Effect.Effect<A, unknown, R>,
-  useDeadline: boolean
+  useDeadline: boolean,
+  uncertainBefore: boolean
 ): Effect.Effect<Outcome<A>, never, R> =>
   Effect.gen(function* () {
     const info: StepInfo = {
@@ -153,6 +168,8 @@ const attempt = <A, C, R>(
       idempotencyKey: `${run.id}:${step.name}`
     }
     let effect: Effect.Effect<A, unknown, R> = body(info)
+    // Whether the body may have run at all (not when the deadline had passed before it began).
+    let ran = true
     const stepTimeout = step.timeout
     if (stepTimeout !== undefined)
       effect = Effect.timeoutOrElse(effect, {
@@ -171,6 +188,7 @@ const attempt = <A, C, R>(
         saga: run.saga.name,
         timeout: Duration.format(timeoutOf(run.engine, run.saga))
       })
+      ran = remaining > 0
       effect =
         remaining <= 0
           ? Effect.fail(timedOut)
@@ -194,13 +212,20 @@ const attempt = <A, C, R>(
     const sagaTimeout = failure instanceof SagaTimedOut
     if (failure instanceof StepTimedOut) yield* count(Metrics.timeouts, attrs(run, { kind: "step" }))
     if (phase === "act") yield* count(Metrics.stepFailures, attrs(run, { step: step.name }))
-    return { _tag: "Failed", error: describeCause(exit.cause), attempt: attemptNo, sagaTimeout } as const
+    const cut = failure instanceof StepTimedOut || (sagaTimeout && ran)
+    return {
+      _tag: "Failed",
+      error: describeCause(exit.cause),
+      attempt: attemptNo,
+      sagaTimeout,
+      uncertain: cut || (!ran && uncertainBefore)
+    } as const
   })
 
 /**
  * Attempts with exponential backoff. Each failed attempt that will be retried is logged (failed +
  * the next attempt started, one write) before the backoff sleep. A retry that could not start before
- * the saga's deadline is not waited for.
+ * the saga's deadline is not waited for. `uncertain`: the step was left started by a crash.
  */
 const withRetries = <A, C, R>(
   run: Run<C, R>,
@@ -208,7 +233,8 @@ const withRetries = <A, C, R>(
   index: number,
   step: Step<C, R>,
   firstAttempt: number,
-  body: (info: StepInfo) => Effect.Effect<A, unknown, R>
+  body: (info: StepInfo) => Effect.Effect<A, unknown, R>,
+  uncertain = false
 ): Effect.Effect<Outcome<A>, StoreUnavailable | SagaConflict, R> =>
   Effect.gen(function* () {
     const config = run.engine.config
@@ -218,9 +244,11 @@ const withRetries = <A, C, R>(
         ? config.retryDelay
         : Duration.fromInputUnsafe(step.retry.retryDelay)
     const useDeadline = phase === "act"
+    let unknown = uncertain
     for (let n = firstAttempt; ; n++) {
-      const outcome = yield* attempt(run, phase, step, n, body, useDeadline)
+      const outcome = yield* attempt(run, phase, step, n, body, useDeadline, unknown)
       if (outcome._tag === "Done" || outcome.sagaTimeout || n >= maxAttempts) return outcome
+      unknown = outcome.uncertain
       const delay = Duration.times(baseDelay, 2 ** (n - 1))
       if (useDeadline && (yield* Clock.currentTimeMillis) + Duration.toMillis(delay) >= run.deadline)
         return {
@@ -244,9 +272,9 @@ const stepFor = <C, R>(saga: Saga<C, R>, done: Completed): Step<C, R> | undefine
   return step.fallback?.name === done.step ? step.fallback : undefined
 }
 
-/** Completed steps that have a compensation, newest first. */
+/** Completed steps (and the uncertain one) that have a compensation, newest first. */
 const toUndo = <C, R>(run: Run<C, R>): ReadonlyArray<Completed> =>
-  [...run.completed]
+  [...run.completed, ...(run.uncertain === undefined ? [] : [run.uncertain])]
     .sort((a, b) => b.index - a.index)
     .filter((c) => stepFor(run.saga, c)?.compensate !== undefined)
 
@@ -318,10 +346,17 @@ const fail = <C, R>(
   run: Run<C, R>,
   index: number,
   ranStep: string,
-  outcome: { readonly error: string; readonly attempt: number; readonly sagaTimeout: boolean }
+  outcome: {
+    readonly error: string
+    readonly attempt: number
+    readonly sagaTimeout: boolean
+    readonly uncertain: boolean
+  }
 ): Effect.Effect<SagaResult<C>, StoreUnavailable | SagaConflict, R> =>
   Effect.gen(function* () {
     const failedStep = run.saga.steps[index]?.name ?? ranStep
+    // Its effect may have committed: undone first, with the same idempotency key.
+    if (outcome.uncertain) run.uncertain = { index, step: ranStep }
     run.failedStep = failedStep
     run.error = outcome.error
     if (outcome.sagaTimeout) yield* count(Metrics.timeouts, attrs(run, { kind: "saga" }))
@@ -353,16 +388,22 @@ type StepOutcome<C> =
       readonly error: string
       readonly attempt: number
       readonly sagaTimeout: boolean
+      readonly uncertain: boolean
       readonly step: string
     }
 
-/** The step's action (behind its breaker), then its fallback if the action failed for good. */
+/**
+ * The step's action (behind its breaker), then its fallback if the action failed for good — not
+ * when it timed out with its effect unknown: running the fallback then could do the work twice, so
+ * the saga compensates, that action included. `uncertain`: the step was left started by a crash.
+ */
 const runStep = <C, R>(
   run: Run<C, R>,
   index: number,
   step: Step<C, R>,
   firstAttempt: number,
-  startWith: "action" | "fallback"
+  startWith: "action" | "fallback",
+  uncertain: boolean
 ): Effect.Effect<StepOutcome<C>, StoreUnavailable | SagaConflict, R> =>
   Effect.gen(function* () {
     const fallback = step.fallback
@@ -373,7 +414,15 @@ const runStep = <C, R>(
       const allowed = breaker === undefined ? true : yield* run.engine.breakers.allow(key, breaker)
       let outcome: Outcome<C>
       if (allowed) {
-        outcome = yield* withRetries(run, "act", index, step, from, (info) => step.action(run.context, info))
+        outcome = yield* withRetries(
+          run,
+          "act",
+          index,
+          step,
+          from,
+          (info) => step.action(run.context, info),
+          uncertain
+        )
         if (breaker !== undefined)
           yield* outcome._tag === "Done"
             ? run.engine.breakers.succeeded(key)
@@ -383,10 +432,11 @@ const runStep = <C, R>(
           _tag: "Failed",
           error: new CircuitOpen({ step: step.name }).message,
           attempt: from,
-          sagaTimeout: false
+          sagaTimeout: false,
+          uncertain
         }
       }
-      if (outcome._tag === "Done" || fallback === undefined || outcome.sagaTimeout)
+      if (outcome._tag === "Done" || fallback === undefined || outcome.sagaTimeout || outcome.uncertain)
         return { ...outcome, step: step.name }
       yield* write(run, {}, [
         {
@@ -401,8 +451,14 @@ const runStep = <C, R>(
       ])
       from = 1
     }
-    const outcome = yield* withRetries(run, "act", index, fallback, from, (info) =>
-      fallback.action(run.context, info)
+    const outcome = yield* withRetries(
+      run,
+      "act",
+      index,
+      fallback,
+      from,
+      (info) => fallback.action(run.context, info),
+      startWith === "fallback" && uncertain
     )
     return { ...outcome, step: fallback.name }
   })
@@ -412,7 +468,8 @@ const forward = <C, R>(
   run: Run<C, R>,
   from: number,
   firstAttempt: number,
-  startWith: "action" | "fallback"
+  startWith: "action" | "fallback",
+  uncertain = false
 ): Effect.Effect<SagaResult<C>, RunError, R> =>
   Effect.gen(function* () {
     const steps = run.saga.steps
@@ -424,7 +481,8 @@ const forward = <C, R>(
         i,
         step,
         i === from ? firstAttempt : 1,
-        i === from ? startWith : "action"
+        i === from ? startWith : "action",
+        i === from && uncertain
       )
       if (outcome._tag === "Failed") return yield* fail(run, i, outcome.step, outcome)
       const encoded = yield* Effect.result(run.encode(outcome.value))
@@ -432,7 +490,8 @@ const forward = <C, R>(
         return yield* fail(run, i, outcome.step, {
           error: encoded.failure.message,
           attempt: outcome.attempt,
-          sagaTimeout: false
+          sagaTimeout: false,
+          uncertain: false
         })
       run.context = outcome.value
       run.completed.push({ index: i, step: outcome.step })
@@ -509,6 +568,7 @@ export const begin = <C, R>(
       status: "running",
       context,
       completed: [],
+      uncertain: undefined,
       compensated: [],
       failedStep: undefined,
       error: undefined,
@@ -551,6 +611,11 @@ export const resume = <C, R>(
       )
         completed.push({ index: entry.index, step: entry.step })
     completed.sort((a, b) => a.index - b.index)
+    // Compensations are logged only for what must be undone: one at a step that never completed is
+    // for the step whose effect was unknown when the saga failed.
+    const uncertainEntry = log.find(
+      (e) => e.phase === "compensate" && !completed.some((c) => c.index === e.index)
+    )
     const deadLetter = (reason: string) =>
       Effect.gen(function* () {
         const error = record.error === undefined ? reason : `${reason}; last error: ${record.error}`
@@ -591,6 +656,8 @@ export const resume = <C, R>(
       status: record.status,
       context: decoded.success,
       completed,
+      uncertain:
+        uncertainEntry === undefined ? undefined : { index: uncertainEntry.index, step: uncertainEntry.step },
       compensated: log.filter((e) => e.phase === "compensate" && e.status === "completed").map((e) => e.step),
       failedStep: record.failedStep,
       error: record.error,
@@ -623,7 +690,15 @@ export const resume = <C, R>(
           ? "fallback"
           : "action"
       if (last === undefined) yield* write(run, {}, [started(next, step.name, "act")])
-      return yield* forward(run, next, last?.status === "started" ? last.attempt : 1, startWith)
+      // A step logged started may have acted before the crash: if it cannot run again (the saga's
+      // deadline passed), it is compensated too.
+      return yield* forward(
+        run,
+        next,
+        last?.status === "started" ? last.attempt : 1,
+        startWith,
+        last?.status === "started"
+      )
     })
     return yield* leased(engine, record.id, continued)
   })
