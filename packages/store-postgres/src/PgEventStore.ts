@@ -6,6 +6,7 @@
 import { Append, Checkpoint, EventStore, Subscription, Wakeup } from "@cello/eventsourcing"
 import { Effect, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
 import { appendToStream } from "./appendToStream.js"
+import { sampleHeldBack } from "./internal/heldBack.js"
 import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
 import { PgDatabase, type PgDatabaseShape } from "./PgDatabase.js"
 import { head, readAll, readAllAfter, streamVersion } from "./readAll.js"
@@ -72,7 +73,10 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
             ensureListening,
             Subscription.live({
               from: options.from ?? Checkpoint.start,
-              read: (cursor) => readAllAfter(database, cursor, pageSize),
+              read: (cursor) =>
+                Effect.tap(readAllAfter(database, cursor, pageSize), (page) =>
+                  page.length === 0 ? sampleHeldBack(database) : Effect.void
+                ),
               cursorOf: (event) => event.checkpoint,
               onPage: Subscription.reportLag,
               signal,
