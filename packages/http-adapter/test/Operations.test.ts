@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Logger, References } from "effect"
 import { HttpAdapter } from "../src/index.js"
 import { at, call, json, withServer } from "./support.js"
 
@@ -71,6 +71,38 @@ describe("metrics, request ids, docs", () => {
         assert.match(problem.headers.get("x-request-id") ?? "", /^[0-9a-f]{32}$/)
       })
     )
+  )
+
+  it.live("one log line per request at Info, annotated with its ids; none when Info is filtered out", () =>
+    Effect.promise(async () => {
+      const lines: Array<{ readonly message: unknown; readonly annotations: Record<string, unknown> }> = []
+      const collect = Logger.layer([
+        Logger.make(({ message, fiber }) => {
+          lines.push({ message, annotations: fiber.getRef(References.CurrentLogAnnotations) })
+        })
+      ])
+      const app = HttpAdapter.make<never>({ routes: [] })
+      const requestAt = async (level: "Info" | "Warn") => {
+        const { handler, dispose } = HttpAdapter.toWebHandler(
+          app.pipe(Layer.provide(collect), Layer.provide(Layer.succeed(References.MinimumLogLevel, level)))
+        )
+        const response = await handler(
+          new Request("http://test/health/live?x=1", {
+            headers: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" }
+          })
+        )
+        await response.text()
+        await dispose()
+        return response.headers.get("x-request-id")
+      }
+      const requestId = await requestAt("Info")
+      assert.deepStrictEqual(
+        lines.map((l) => [l.message, l.annotations.requestId, l.annotations.traceId, l.annotations.status]),
+        [[["GET /health/live?x=1 200"], requestId, "0af7651916cd43dd8448eb211c80319c", 200]]
+      )
+      await requestAt("Warn")
+      assert.strictEqual(lines.length, 1)
+    })
   )
 
   it.live("/openapi.json documents each route from its schemas; /docs lists them without scripts", () =>
