@@ -61,12 +61,22 @@ interface Measure {
   readonly rps: number
   readonly p99: number
   readonly errors: number
+  /** What went wrong, when anything did: statuses other than 2xx, socket errors, timeouts. */
+  readonly detail: string
 }
 
 const load = async (options: autocannon.Options): Promise<Measure> => {
   const result = await autocannon({ connections, duration: seconds, ...options })
   const wrong = result.non2xx + result.errors + result.timeouts
-  return { rps: result.requests.average, p99: result.latency.p99, errors: wrong }
+  const statuses = Object.entries(result.statusCodeStats ?? {})
+    .filter(([code]) => !code.startsWith("2"))
+    .map(([code, { count }]) => `${count}× ${code}`)
+  const detail = [
+    ...statuses,
+    ...(result.errors > 0 ? [`${result.errors} socket errors`] : []),
+    ...(result.timeouts > 0 ? [`${result.timeouts} timeouts`] : [])
+  ].join(", ")
+  return { rps: result.requests.average, p99: result.latency.p99, errors: wrong, detail }
 }
 
 const median = (xs: ReadonlyArray<number>) => {
@@ -111,7 +121,11 @@ const main = async () => {
       const demoRps = median(runs.demo.map((m) => m.rps))
       const fastifyRps = median(runs.fastify.map((m) => m.rps))
       const ratio = demoRps / fastifyRps
-      const errors = [...runs.demo, ...runs.fastify].reduce((n, m) => n + m.errors, 0)
+      const errorsOf = (ms: ReadonlyArray<Measure>) => ms.reduce((n, m) => n + m.errors, 0)
+      const errors = `${errorsOf(runs.demo)} / ${errorsOf(runs.fastify)}`
+      for (const target of ["demo", "fastify"] as const)
+        for (const m of runs[target])
+          if (m.errors > 0) console.log(`${scenario.name}, ${target}: ${m.detail}`)
       const row = `| ${scenario.name} | ${Math.round(demoRps).toLocaleString("en")} | ${median(runs.demo.map((m) => m.p99))} | ${Math.round(fastifyRps).toLocaleString("en")} | ${median(runs.fastify.map((m) => m.p99))} | ${ratio.toFixed(2)}× | ${ratio >= 0.6 ? "met" : "missed"} | ${errors} |`
       rows.push(row)
       console.log(
@@ -119,7 +133,7 @@ const main = async () => {
       )
     }
     const table = [
-      "| Route | Cello demo (req/s) | demo p99 (ms) | fastify (req/s) | fastify p99 (ms) | demo / fastify | ≥ 0.6× | non-2xx + errors |",
+      "| Route | Cello demo (req/s) | demo p99 (ms) | fastify (req/s) | fastify p99 (ms) | demo / fastify | ≥ 0.6× | non-2xx + errors (demo / fastify) |",
       "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
       ...rows
     ].join("\n")

@@ -45,3 +45,20 @@ export const idOf = (prefix: string, envelope: EventEnvelope): string =>
 /** A short random id with the seeds' look: `acc-1a2b3c4d`. */
 export const shortId = (prefix: string): string =>
   `${prefix}-${crypto.randomUUID().replace(/-/g, "").slice(0, 8)}`
+
+/**
+ * Runs `use` with a fresh short id, and again with another while the id was taken (`taken`): 32
+ * random bits meet an earlier id about once in tens of thousands (the benchmark's baseline, which
+ * does not retry, answers 409 to a few valid requests per run), and a valid request must not fail so.
+ */
+export const withFreshId = <A, E, R>(
+  prefix: string,
+  use: (id: string) => Effect.Effect<A, E, R>,
+  taken: (error: E) => boolean
+): Effect.Effect<A, E, R> => {
+  const attempt = (left: number): Effect.Effect<A, E, R> =>
+    Effect.catch(use(shortId(prefix)), (error) =>
+      left > 1 && taken(error) ? attempt(left - 1) : Effect.fail(error)
+    )
+  return attempt(5)
+}

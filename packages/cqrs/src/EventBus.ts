@@ -78,7 +78,15 @@ export const layer = (options: Options = {}): Layer.Layer<EventBus | EventSubscr
           )
           const failed = outcomes.filter((o): o is Failure => o !== undefined)
           return { delivered: targets.length - failed.length, failed }
-        }).pipe(Effect.withSpan("EventBus.publish", { attributes: { "cello.event": event._tag } }))
+        }).pipe(
+          Effect.withSpan(
+            "EventBus.publish",
+            {
+              attributes: { "cello.event": event._tag }
+            },
+            { captureStackTrace: false }
+          )
+        )
       return EventBus.of({ publish, publishAll: (events) => Effect.forEach(events, publish) })
     })
   ).pipe(Layer.provideMerge(Layer.sync(EventSubscriptions, () => [])))

@@ -88,15 +88,28 @@ export const make = (store: EventStoreShape): EventStoreShape => ({
       Effect.tap((result) => Metric.update(Metrics.eventsAppended, result.events.length)),
       Effect.tap((result) => AppendTracker.record(result.checkpoint)),
       Effect.trackDuration(Metrics.appendDuration),
-      Effect.withSpan("EventStore.append", {
-        attributes: { "cello.stream_id": streamId, "cello.events": events.length }
-      })
+      Effect.withSpan(
+        "EventStore.append",
+        {
+          attributes: { "cello.stream_id": streamId, "cello.events": events.length }
+        },
+        { captureStackTrace: false }
+      )
     ),
   readStream: (streamId, options) =>
+    store.readStream(streamId, options).pipe(
+      Effect.withSpan(
+        "EventStore.readStream",
+        {
+          attributes: { "cello.stream_id": streamId }
+        },
+        { captureStackTrace: false }
+      )
+    ),
+  readAll: (options) =>
     store
-      .readStream(streamId, options)
-      .pipe(Effect.withSpan("EventStore.readStream", { attributes: { "cello.stream_id": streamId } })),
-  readAll: (options) => store.readAll(options).pipe(Effect.withSpan("EventStore.readAll"))
+      .readAll(options)
+      .pipe(Effect.withSpan("EventStore.readAll", undefined, { captureStackTrace: false }))
 })
 
 // Accessors, so programs can write `EventStore.append(...)` with the service taken from context.

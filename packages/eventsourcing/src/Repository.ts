@@ -88,7 +88,13 @@ export const load = <S, Ev extends Tagged>(
     return { id, streamId, state, version }
   }).pipe(
     Effect.trackDuration(Metrics.loadDuration),
-    Effect.withSpan("Repository.load", { attributes: { "cello.aggregate": aggregate.name, "cello.id": id } })
+    Effect.withSpan(
+      "Repository.load",
+      {
+        attributes: { "cello.aggregate": aggregate.name, "cello.id": id }
+      },
+      { captureStackTrace: false }
+    )
   )
 
 const maybeSnapshot = <S, Ev extends Tagged>(
@@ -147,7 +153,15 @@ export const save = <S, Ev extends Tagged>(
       events,
       envelopes: result.events
     }
-  }).pipe(Effect.withSpan("Repository.save", { attributes: { "cello.aggregate": aggregate.name } }))
+  }).pipe(
+    Effect.withSpan(
+      "Repository.save",
+      {
+        attributes: { "cello.aggregate": aggregate.name }
+      },
+      { captureStackTrace: false }
+    )
+  )
 
 /**
  * Runs a command on an aggregate: load, decide, save. On `ConcurrencyError` (another writer won) it
@@ -176,7 +190,12 @@ export const handle = <S, Ev extends Tagged, E = never, R = never>(
       times: config.maxConcurrencyRetries
     })
   }).pipe(
-    Effect.withSpan("Repository.handle", {
-      attributes: { "cello.aggregate": aggregate.name, "cello.id": id }
-    })
+    Effect.withSpan(
+      "Repository.handle",
+      {
+        attributes: { "cello.aggregate": aggregate.name, "cello.id": id }
+      },
+      // Spans on every command's path: a stack trace each cost a few percent of an append.
+      { captureStackTrace: false }
+    )
   )

@@ -77,10 +77,13 @@ const positive = (amount: number) => (amount > 0 ? Effect.void : reject("Amount 
 const active = (state: AccountState) =>
   state.status === "active" ? Effect.void : reject("Account is not active")
 
+/** What `open` answers for an id already in use. */
+export const alreadyExists = "Account already exists"
+
 export const open = (owner: string, initialBalance: number) => (state: AccountState) =>
   state.status === "unknown"
     ? Effect.succeed([new AccountOpened({ owner, initial_balance: initialBalance })])
-    : reject("Account already exists")
+    : reject(alreadyExists)
 
 /** What a deposit or withdrawal says besides its amount. */
 export interface Move {

@@ -7,7 +7,7 @@
 import { Command, CommandBus } from "@cello/cqrs"
 import { type EventEnvelope, Repository } from "@cello/eventsourcing"
 import { Effect, Layer, Schema } from "effect"
-import { EventView, eventView, Id, shortId } from "../schemas.js"
+import { EventView, eventView, Id, withFreshId } from "../schemas.js"
 import * as Account from "./account.js"
 
 const Amount = Schema.Finite
@@ -109,11 +109,15 @@ const movedOnce = (id: string, decide: Account.Decision) =>
 
 export const handlers = Layer.mergeAll(
   CommandBus.handler(OpenAccount, ({ owner, initial_balance }) =>
-    Effect.gen(function* () {
-      const id = shortId("acc")
-      const saved = yield* Repository.handle(Account.Account, id, Account.open(owner, initial_balance))
-      return { account_id: id, event: yield* firstEvent(id, saved) }
-    })
+    withFreshId(
+      "acc",
+      (id) =>
+        Effect.gen(function* () {
+          const saved = yield* Repository.handle(Account.Account, id, Account.open(owner, initial_balance))
+          return { account_id: id, event: yield* firstEvent(id, saved) }
+        }),
+      (error) => error instanceof Account.AccountRejected && error.reason === Account.alreadyExists
+    )
   ),
   CommandBus.handler(Deposit, ({ account_id, amount, reason }) =>
     moved(account_id, Account.deposit(amount, { reason }))

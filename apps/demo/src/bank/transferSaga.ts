@@ -12,7 +12,7 @@
 import { Command, CommandBus } from "@cello/cqrs"
 import { Saga, SagaOrchestrator, type SagaResult } from "@cello/saga"
 import { Effect, Layer, Option, Schema } from "effect"
-import { epochSeconds, Id, shortId } from "../schemas.js"
+import { epochSeconds, Id, withFreshId } from "../schemas.js"
 import { DepositOnce, RecordTransfer, WithdrawOnce } from "./commands.js"
 
 export const TransferContext = Schema.Struct({
@@ -139,7 +139,11 @@ export const Transfer = Command.make("Transfer", {
 
 export const handlers = CommandBus.handler(Transfer, (context) =>
   Effect.gen(function* () {
-    const result = yield* SagaOrchestrator.execute(TransferSaga, context, { id: shortId("saga") })
+    const result = yield* withFreshId(
+      "saga",
+      (id) => SagaOrchestrator.execute(TransferSaga, context, { id }),
+      (error) => error._tag === "SagaAlreadyExists"
+    )
     if (result.status !== "completed")
       yield* CommandBus.dispatch(RecordTransfer, {
         transfer_id: result.sagaId,

@@ -5,7 +5,7 @@
 import { Command, CommandBus } from "@cello/cqrs"
 import { Repository } from "@cello/eventsourcing"
 import { Config, Duration, Effect, Layer, Schema } from "effect"
-import { Id, shortId } from "../schemas.js"
+import { Id, withFreshId } from "../schemas.js"
 import * as Inventory from "./inventory.js"
 import * as Order from "./order.js"
 import * as Payment from "./payment.js"
@@ -108,17 +108,18 @@ const trackingNumber = () => `TRK-${crypto.randomUUID().replace(/-/g, "").slice(
 
 export const handlers = Layer.mergeAll(
   CommandBus.handler(CreateOrder, (order) =>
-    Effect.gen(function* () {
-      const id = shortId("order")
-      yield* Repository.handle(Order.Order, id, Order.create(order))
-      return {
-        order_id: id,
-        status: "created",
-        product: order.product,
-        quantity: order.quantity,
-        total: round2(order.price * order.quantity)
-      }
-    })
+    withFreshId(
+      "order",
+      (id) =>
+        Effect.as(Repository.handle(Order.Order, id, Order.create(order)), {
+          order_id: id,
+          status: "created",
+          product: order.product,
+          quantity: order.quantity,
+          total: round2(order.price * order.quantity)
+        }),
+      (error) => error instanceof Order.OrderRejected && error.reason === Order.alreadyExists
+    )
   ),
   CommandBus.handler(CreateOrderWithId, ({ order_id, ...order }) =>
     Effect.asVoid(Repository.handle(Order.Order, order_id, Order.createOnce(order)))

@@ -71,7 +71,10 @@ const reject = (reason: string) => Effect.fail(new OrderRejected({ reason }))
 export const create =
   (order: { user_id: string; product: string; quantity: number; price: number }): Decision =>
   (state) =>
-    state.status === "new" ? Effect.succeed([new OrderCreated(order)]) : reject("Order already exists")
+    state.status === "new" ? Effect.succeed([new OrderCreated(order)]) : reject(alreadyExists)
+
+/** What `create` answers for an id already in use. */
+export const alreadyExists = "Order already exists"
 
 /** Creates the order unless it exists: for an id of the caller's own (a saga's), sent again after a crash. */
 export const createOnce =

@@ -10,7 +10,7 @@
 import { Command, CommandBus } from "@cello/cqrs"
 import { Saga, SagaOrchestrator, type SagaRecord } from "@cello/saga"
 import { DateTime, Effect, Option, Schema } from "effect"
-import { shortId } from "../schemas.js"
+import { withFreshId } from "../schemas.js"
 import {
   CancelOrder,
   ConfirmOrder,
@@ -145,9 +145,12 @@ export const reasonOf = (error: string | undefined): string | null =>
 
 export const handlers = CommandBus.handler(PlaceOrder, (input) =>
   Effect.map(
-    SagaOrchestrator.execute<PlacementContext, CommandBus.CommandBus>(PlaceOrderSaga, input, {
-      id: shortId("saga")
-    }),
+    withFreshId(
+      "saga",
+      (id) =>
+        SagaOrchestrator.execute<PlacementContext, CommandBus.CommandBus>(PlaceOrderSaga, input, { id }),
+      (error) => error._tag === "SagaAlreadyExists"
+    ),
     (result): Placement => ({
       saga_id: result.sagaId,
       status: result.status,

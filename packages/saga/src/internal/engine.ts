@@ -197,14 +197,18 @@ const attempt = <A, C, R>(
     const exit = yield* Effect.exit(
       effect.pipe(
         Effect.trackDuration(Metric.withAttributes(Metrics.stepDuration, attrs(run, { step: step.name }))),
-        Effect.withSpan(`Saga.${phase === "act" ? "step" : "compensate"}`, {
-          attributes: {
-            "cello.saga": run.saga.name,
-            "cello.saga_id": run.id,
-            "cello.step": step.name,
-            "cello.attempt": attemptNo
-          }
-        })
+        Effect.withSpan(
+          `Saga.${phase === "act" ? "step" : "compensate"}`,
+          {
+            attributes: {
+              "cello.saga": run.saga.name,
+              "cello.saga_id": run.id,
+              "cello.step": step.name,
+              "cello.attempt": attemptNo
+            }
+          },
+          { captureStackTrace: false }
+        )
       )
     )
     if (Exit.isSuccess(exit)) return { _tag: "Done", value: exit.value, attempt: attemptNo } as const

@@ -2,9 +2,23 @@ import { randomFillSync } from "node:crypto"
 
 const hex: ReadonlyArray<string> = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
 
+// Random bytes drawn 256 ids at a time: one `randomFillSync` per id was a few percent of an append.
+const pool = new Uint8Array(16 * 256)
+let used = pool.length
+
+const randomBytes16 = (): Uint8Array => {
+  if (used === pool.length) {
+    randomFillSync(pool)
+    used = 0
+  }
+  used += 16
+  // A copy: the caller overwrites the timestamp and version bits.
+  return pool.slice(used - 16, used)
+}
+
 /** RFC 9562 UUID v7: 48-bit unix milliseconds then random bits, so ids sort by creation time. */
 export const uuidv7 = (now: number = Date.now()): string => {
-  const bytes = randomFillSync(new Uint8Array(16))
+  const bytes = randomBytes16()
   let ms = now
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ms % 256
