@@ -54,6 +54,14 @@ const undo = (index: number, step: string): SagaRecord.NewLogEntry => ({
   attempt: 1
 })
 
+/** The log up to a deposit that failed with `error`. */
+const depositFailed = (error: string): ReadonlyArray<SagaRecord.NewLogEntry> => [
+  act(0, "withdraw", "started"),
+  act(0, "withdraw", "completed"),
+  act(1, "deposit", "started"),
+  { ...act(1, "deposit", "failed"), error }
+]
+
 interface Crash {
   readonly status: "running" | "compensating"
   /** The step log as the crashed instance left it. */
@@ -196,13 +204,7 @@ describe.each([
         {
           status: "compensating",
           log: [
-            act(0, "withdraw", "started"),
-            act(0, "withdraw", "completed"),
-            act(1, "deposit", "started"),
-            {
-              ...act(1, "deposit", "failed"),
-              error: 'SagaTimedOut: saga "MoneyTransfer" timed out after 5m'
-            },
+            ...depositFailed('SagaTimedOut: saga "MoneyTransfer" timed out after 5m'),
             undo(1, "deposit")
           ],
           committed: [["withdraw", "act"], ...c.committed.map((step) => [step, "act"] as const)]
@@ -223,13 +225,7 @@ describe.each([
       recoverFrom(
         {
           status: "compensating",
-          log: [
-            act(0, "withdraw", "started"),
-            act(0, "withdraw", "completed"),
-            act(1, "deposit", "started"),
-            { ...act(1, "deposit", "failed"), error: "Account is not active" },
-            undo(0, "withdraw")
-          ],
+          log: [...depositFailed("Account is not active"), undo(0, "withdraw")],
           committed: [
             ["withdraw", "act"],
             ["withdraw", "compensate"]
