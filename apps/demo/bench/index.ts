@@ -10,6 +10,7 @@ import { writeFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { freePort } from "@cello/tooling/net"
 import autocannon from "autocannon"
+import { inProcessTable } from "./inProcess.js"
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? "16")
 const seconds = Number(process.env.BENCH_SECONDS ?? "5")
@@ -137,15 +138,18 @@ const main = async () => {
       "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
       ...rows
     ].join("\n")
+    const inProcess = await inProcessTable()
     const date = new Date().toISOString().slice(0, 10)
     writeFileSync(
       new URL("RESULTS.md", import.meta.url),
       `# Demo benchmark\n\n\`pnpm bench\` in \`apps/demo\`, ${date}: Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ` +
         `autocannon with ${connections} connections for ${seconds} s per round, ${rounds} interleaved rounds (median), ` +
         `each server in its own process, the load from a third. The demo runs from source (tsx) on the memory store with ` +
-        `the request log off (\`CELLO_LOG_LEVEL=Warn\`); fastify does the same in-memory work (\`bench/fastify.ts\`).\n\n${table}\n\nWhere the time goes: see the README's Benchmark section.\n`
+        `the request log off (\`CELLO_LOG_LEVEL=Warn\`); fastify does the same in-memory work (\`bench/fastify.ts\`).\n\n${table}\n\n` +
+        `The same app in this process, behind \`HttpAdapter.toWebHandler\` (no sockets, no load generator; \`bench/inProcess.ts\`, median of 3):\n\n${inProcess}\n\n` +
+        "Where the time goes: see the README's Benchmark section.\n"
     )
-    console.log(`\n${table}`)
+    console.log(`\n${table}\n\n${inProcess}`)
   } finally {
     await demo.stop()
     await fastify.stop()
