@@ -7,7 +7,7 @@ import type { DateTime } from "effect"
 /**
  * - `running`, `compensating`: in flight (recovery resumes them);
  * - `completed`: every step ran;
- * - `compensated`: a step failed and every completed step was undone;
+ * - `compensated`: a step failed and every completed step (and one a timeout cut) was undone;
  * - `compensation_failed`: a step failed and at least one compensation failed after its retries (the
  *   others still ran);
  * - `failed`: a step failed and nothing needed undoing;
