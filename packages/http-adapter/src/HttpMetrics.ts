@@ -15,8 +15,9 @@ export const duration = Metric.histogram("http_request_duration_seconds", {
 })
 
 // One attributed metric per series, made once: making one per request (its key is the serialized
-// attributes) was a measurable part of a trivial request. The series are few: Node's parser accepts
-// only known methods, routes are templates, statuses are three digits.
+// attributes) was a measurable part of a trivial request. The series are few: the router routes only
+// standard methods (any other is answered before the adapter sees it), routes are templates,
+// statuses are three digits.
 const series = new Map<
   string,
   { readonly count: Metric.Counter<number>; readonly time: Metric.Histogram<number> }
