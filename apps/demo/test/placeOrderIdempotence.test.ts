@@ -71,6 +71,8 @@ const stage = (status: SagaRecord.Status, log: ReadonlyArray<SagaRecord.NewLogEn
 
 const started = [entry(0, "act", "started"), entry(0, "act", "completed"), entry(1, "act", "started")]
 const paid = [...started, entry(1, "act", "completed"), entry(2, "act", "started")]
+/** create_order cut by the saga's timeout, its compensation started when the crash came. */
+const createOrderCut = [...paid, entry(2, "act", "failed", timedOut), entry(2, "compensate", "started")]
 
 describe("the order placement saga, recovered", () => {
   it.each([
@@ -86,7 +88,7 @@ describe("the order placement saga, recovered", () => {
     {
       crash: "when create_order, cut by the timeout after it acted, was being compensated: all undone",
       status: "compensating" as const,
-      log: [...paid, entry(2, "act", "failed", timedOut), entry(2, "compensate", "started")],
+      log: createOrderCut,
       acted: 3,
       saga: "compensated",
       events: {
@@ -102,7 +104,7 @@ describe("the order placement saga, recovered", () => {
     {
       crash: "when create_order, cut by the timeout before it acted, was being compensated: no order",
       status: "compensating" as const,
-      log: [...paid, entry(2, "act", "failed", timedOut), entry(2, "compensate", "started")],
+      log: createOrderCut,
       acted: 2,
       saga: "compensated",
       events: { PaymentProcessed: 1, PaymentRefunded: 1, StockReserved: 1, StockReleased: 1 },
