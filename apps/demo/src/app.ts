@@ -59,10 +59,13 @@ const Handlers = Layer.mergeAll(
   ShopQueries.handlers
 )
 
-/** Start-up work once every handler is registered: the seed's stock, then sagas a crash left running. */
+/**
+ * Start-up work once every handler is registered: the seed's stock (in the read models before the
+ * first request), then sagas a crash left running.
+ */
 const Startup = Layer.effectDiscard(
   Effect.gen(function* () {
-    yield* Inventory.seed
+    yield* ReadSide.settled(Inventory.seed)
     const report = yield* SagaOrchestrator.recover
     if (report.recovered.length > 0) yield* Effect.logInfo(`resumed ${report.recovered.length} saga(s)`)
   })

@@ -103,3 +103,23 @@ export const middleware: Layer.Layer<
     async ? readYourWrites(timeout) : Layer.empty
   )
 )
+
+/**
+ * Runs start-up work (the seed's stock) so that what it appended is in the read models before the
+ * app answers: with async projections, waits for them, at most 10 seconds (a warning then, and the
+ * app starts anyway: the projections catch up).
+ */
+export const settled = <A, E, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | Config.ConfigError, R | CheckpointStore.CheckpointStore> =>
+  Effect.gen(function* () {
+    const { async } = yield* settings
+    if (!async) return yield* effect
+    const [result, appended] = yield* Consistency.track(effect)
+    if (Option.isSome(appended)) {
+      const reached = yield* Consistency.waitFor(names, appended.value, { timeout: Duration.seconds(10) })
+      if (!reached)
+        yield* Effect.logWarning("start-up: the read models are behind the seed; they will catch up")
+    }
+    return result
+  })
