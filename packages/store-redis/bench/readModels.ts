@@ -49,6 +49,19 @@ export const queries: ReadonlyArray<
       })
   ],
   [
+    "list: a page of 20 ordered by an indexed number, newest first (of 10,000)",
+    (store, i) =>
+      store.list("bench", {
+        orderBy: [{ field: "n", direction: "desc" }],
+        offset: (i * 20) % 200,
+        limit: 20
+      })
+  ],
+  [
+    "count: range on an indexed number (5,000 of 10,000)",
+    (store) => store.count("bench", [{ field: "n", op: "gte", value: documents / 2 }])
+  ],
+  [
     "list: equality on a plain field, first 20 (100 of 10,000)",
     (store, i) =>
       store.list("bench", {

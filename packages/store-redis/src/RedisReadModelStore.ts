@@ -1,7 +1,9 @@
 /**
  * Read models on Redis: each collection is a hash of id → JSON text. Lists fetch the collection (or,
  * for a string equality or a number range on an indexed field, only the documents that can match) and
- * filter and sort here, with the rules every store shares (`ReadModelQuery` in `@cello/cqrs`).
+ * filter and sort here, with the rules every store shares (`ReadModelQuery` in `@cello/cqrs`). A page
+ * (a `limit`) ordered by an indexed number field, filtered on that field alone, reads only the page
+ * from the index; a count of number comparisons on an indexed field is the index's count.
  * `ensureIndex` keeps sorted sets of a field's numbers and strings, maintained atomically with every
  * put and delete by Lua scripts.
  *
@@ -12,6 +14,7 @@ import { ReadModelQuery, ReadModelStore, type StoreUnavailable } from "@cello/cq
 import { Effect, Layer, Option } from "effect"
 import type { Redis as IORedis } from "ioredis"
 import type { Fenced } from "./internal/fenced.js"
+import * as IndexPlan from "./internal/indexPlan.js"
 import * as Scripts from "./internal/readModelScripts.js"
 import { pairs, strings } from "./internal/reply.js"
 import { cqrsUnavailable } from "./internal/unavailable.js"
@@ -26,44 +29,6 @@ const isDocument = (value: unknown): value is ReadModelQuery.Document =>
 const parse = (text: string): ReadModelQuery.Document => {
   const value: unknown = JSON.parse(text)
   return isDocument(value) ? value : {}
-}
-
-/**
- * The score range (ZRANGEBYSCORE syntax) that the number comparisons on one field imply, for the
- * first field compared with a number: an index on that field answers it. All conditions are still
- * checked on the documents it returns.
- */
-const indexRange = (
-  where: ReadonlyArray<ReadModelStore.Condition>
-): readonly [field: string, min: string, max: string] => {
-  const field = where.find((c) => c.op !== "neq" && c.op !== "in" && typeof c.value === "number")?.field
-  if (field === undefined) return ["", "-inf", "+inf"]
-  let low = { value: Number.NEGATIVE_INFINITY, open: false }
-  let high = { value: Number.POSITIVE_INFINITY, open: false }
-  const raise = (value: number, open: boolean) => {
-    if (value > low.value || (value === low.value && open)) low = { value, open }
-  }
-  const lower = (value: number, open: boolean) => {
-    if (value < high.value || (value === high.value && open)) high = { value, open }
-  }
-  for (const c of where) {
-    if (c.field !== field || typeof c.value !== "number") continue
-    if (c.op === "eq" || c.op === "gt" || c.op === "gte") raise(c.value, c.op === "gt")
-    if (c.op === "eq" || c.op === "lt" || c.op === "lte") lower(c.value, c.op === "lt")
-  }
-  const bound = (b: typeof low, infinite: string) =>
-    Number.isFinite(b.value) ? `${b.open ? "(" : ""}${String(b.value)}` : infinite
-  return [field, bound(low, "-inf"), bound(high, "+inf")]
-}
-
-/** The first field compared for equality with a string, and the string: an index on it answers it. */
-const stringEquality = (
-  where: ReadonlyArray<ReadModelStore.Condition>
-): readonly [field: string, value: string] => {
-  const condition = where.find((c) => c.op === "eq" && typeof c.value === "string")
-  return condition !== undefined && typeof condition.value === "string"
-    ? [condition.field, condition.value]
-    : ["", ""]
 }
 
 export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, RedisClient> = Effect.gen(
@@ -86,6 +51,18 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
     const write = (operation: string, change: UnitOfWork.Write) =>
       UnitOfWork.write(client, operation, change).pipe(Effect.mapError(unavailable))
 
+    const documents = (
+      entries: ReadonlyArray<readonly [string, string]>,
+      where: ReadonlyArray<ReadModelStore.Condition>
+    ) =>
+      entries
+        .map(([id, text]) => ({ id, document: parse(text) }))
+        .filter((entry) => where.every((condition) => ReadModelQuery.matches(entry.document, condition)))
+
+    /** Pending writes of this unit of work on the collection: indexes do not show them yet. */
+    const pendingOn = (hash: string) =>
+      Effect.map(UnitOfWork.Current, (unit) => Option.filter(unit, (u) => UnitOfWork.touches(u, hash)))
+
     const matching = (
       collection: string,
       where: ReadonlyArray<ReadModelStore.Condition>
@@ -95,11 +72,11 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
     > =>
       Effect.gen(function* () {
         const k = keys(collection)
-        const unit = yield* UnitOfWork.Current
         // Pending writes may move documents in or out of an index range: then read the whole hash.
-        const pending = Option.filter(unit, (u) => UnitOfWork.touches(u, k.hash))
-        const [field, min, max] = Option.isSome(pending) ? ["", "", ""] : indexRange(where)
-        const [text, value] = Option.isSome(pending) ? ["", ""] : stringEquality(where)
+        const pending = yield* pendingOn(k.hash)
+        const indexed = Option.isNone(pending)
+        const [field, { min, max }] = indexed ? IndexPlan.numberRange(where) : ["", { min: "", max: "" }]
+        const [text, value] = indexed ? IndexPlan.stringEquality(where) : ["", ""]
         const reply = yield* run("listReadModels", (redis) =>
           Scripts.candidates.run(
             redis,
@@ -108,10 +85,54 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
           )
         )
         const stored = pairs(strings(reply))
-        const entries = Option.isSome(pending) ? UnitOfWork.overlay(pending.value, k.hash, stored) : stored
-        return entries
-          .map(([id, text]) => ({ id, document: parse(text) }))
-          .filter((entry) => where.every((condition) => ReadModelQuery.matches(entry.document, condition)))
+        return documents(
+          Option.isSome(pending) ? UnitOfWork.overlay(pending.value, k.hash, stored) : stored,
+          where
+        )
+      })
+
+    /**
+     * A page ordered by an indexed number field, read from the index (see `IndexPlan.page`): the
+     * documents it returns hold the page, found without reading the rest. None when the index cannot.
+     */
+    const indexedPage = (
+      collection: string,
+      plan: IndexPlan.Page,
+      where: ReadonlyArray<ReadModelStore.Condition>
+    ) =>
+      Effect.gen(function* () {
+        const k = keys(collection)
+        if (Option.isSome(yield* pendingOn(k.hash))) return Option.none()
+        const reply = strings(
+          yield* run("listReadModels", (redis) =>
+            Scripts.page.run(
+              redis,
+              [k.hash, k.indexes],
+              [
+                plan.field,
+                k.indexBase,
+                plan.direction,
+                plan.range.min,
+                plan.range.max,
+                plan.take,
+                plan.everyDocument ? "1" : "0"
+              ]
+            )
+          )
+        )
+        return reply[0] === "1" ? Option.some(documents(pairs(reply.slice(1)), where)) : Option.none()
+      })
+
+    const countIndexed = (collection: string, where: ReadonlyArray<ReadModelStore.Condition>) =>
+      Effect.gen(function* () {
+        const k = keys(collection)
+        const range = IndexPlan.countRange(where)
+        if (range === undefined || Option.isSome(yield* pendingOn(k.hash))) return -1
+        const [field, { min, max }] = range
+        const reply = yield* run("countReadModels", (redis) =>
+          Scripts.count.run(redis, [k.indexes], [field, k.indexBase, min, max])
+        )
+        return typeof reply === "number" ? reply : -1
       })
 
     return {
@@ -133,7 +154,11 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
       delete: (collection, id) => write("deleteReadModel", { _tag: "Delete", keys: keys(collection), id }),
       list: (collection, options = {}) =>
         Effect.flatMap(ReadModelStore.checkListOptions(collection, options), () =>
-          Effect.map(matching(collection, options.where ?? []), (entries) => {
+          Effect.gen(function* () {
+            const where = options.where ?? []
+            const plan = IndexPlan.page(options)
+            const fromIndex = plan === undefined ? Option.none() : yield* indexedPage(collection, plan, where)
+            const entries = Option.isSome(fromIndex) ? fromIndex.value : yield* matching(collection, where)
             const offset = options.offset ?? 0
             return [...entries]
               .sort(ReadModelQuery.byOrder(options.orderBy ?? []))
@@ -147,7 +172,8 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
             const hash = keys(collection).hash
             if (where.length === 0 && !Option.exists(unit, (u) => UnitOfWork.touches(u, hash)))
               return yield* run("countReadModels", (redis) => redis.hlen(hash))
-            return (yield* matching(collection, where)).length
+            const counted = yield* countIndexed(collection, where)
+            return counted >= 0 ? counted : (yield* matching(collection, where)).length
           })
         ),
       clear: (collection) => write("clearReadModels", { _tag: "Clear", keys: keys(collection) }),

@@ -38,6 +38,20 @@ local entries = redis.call('HGETALL', KEYS[1])
 for i = 1, #entries, 2 do index(ARGV[2], ARGV[3], ARGV[1], entries[i], decoded(entries[i + 1])) end
 return 1`)
 
+/** Lua: `documents(hash, ids, out)` appends `id, json` for each id the hash holds (HMGET in chunks). */
+const documents = `
+local function documents(hash, ids, out)
+  for start = 1, #ids, 1000 do
+    local chunk = {}
+    for i = start, math.min(start + 999, #ids) do chunk[#chunk + 1] = ids[i] end
+    local found = redis.call('HMGET', hash, unpack(chunk))
+    for i, id in ipairs(chunk) do
+      if found[i] then out[#out + 1] = id; out[#out + 1] = found[i] end
+    end
+  end
+  return out
+end`
+
 /**
  * KEYS: hash, index set. ARGV: a field compared for equality with a string and that string, a field
  * compared with numbers and its range (ZRANGEBYSCORE syntax), the number- and string-index bases
@@ -45,7 +59,7 @@ return 1`)
  * documents holding the string, or whose number is in range; the whole hash when neither is. Returns a
  * flat id/JSON list (the caller still checks every condition).
  */
-export const candidates = Script.make(`
+export const candidates = Script.make(`${documents}
 local ids = nil
 if ARGV[1] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   local prefix = ARGV[2] .. '\\0'
@@ -55,13 +69,38 @@ elseif ARGV[3] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then
   ids = redis.call('ZRANGEBYSCORE', ARGV[6] .. ARGV[3], ARGV[4], ARGV[5])
 end
 if not ids then return redis.call('HGETALL', KEYS[1]) end
-local out = {}
-for start = 1, #ids, 1000 do
-  local chunk = {}
-  for i = start, math.min(start + 999, #ids) do chunk[#chunk + 1] = ids[i] end
-  local documents = redis.call('HMGET', KEYS[1], unpack(chunk))
-  for i, id in ipairs(chunk) do
-    if documents[i] then out[#out + 1] = id; out[#out + 1] = documents[i] end
+return documents(KEYS[1], ids, {})`)
+
+/**
+ * KEYS: hash, index set. ARGV: field, number-index base, direction (asc/desc), score range (min, max),
+ * how many, and "1" when every document must hold a number in the field. Returns "0" alone when the
+ * field's index cannot answer (not declared, or some document has no number there); else "1" and the
+ * first ids in the index's order with their JSON, plus every id tied with the last one.
+ */
+export const page = Script.make(`${documents}
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return {'0'} end
+local index = ARGV[2] .. ARGV[1]
+if ARGV[7] == '1' and redis.call('ZCARD', index) ~= redis.call('HLEN', KEYS[1]) then return {'0'} end
+local take = tonumber(ARGV[6])
+if take < 1 then return {'1'} end
+local ids
+-- The count goes as the caller's text: Lua would print a large number in exponent form.
+if ARGV[3] == 'desc' then ids = redis.call('ZREVRANGEBYSCORE', index, ARGV[5], ARGV[4], 'LIMIT', '0', ARGV[6])
+else ids = redis.call('ZRANGEBYSCORE', index, ARGV[4], ARGV[5], 'LIMIT', '0', ARGV[6]) end
+if #ids == take then
+  local score = redis.call('ZSCORE', index, ids[#ids])
+  local taken = {}
+  for _, id in ipairs(ids) do taken[id] = true end
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', index, score, score)) do
+    if not taken[id] then ids[#ids + 1] = id end
   end
 end
-return out`)
+return documents(KEYS[1], ids, {'1'})`)
+
+/**
+ * KEYS: index set. ARGV: field, the number-index base, a score range (min, max). How many documents
+ * hold a number in the range there, or -1 when the field has no index.
+ */
+export const count = Script.make(`
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return -1 end
+return redis.call('ZCOUNT', ARGV[2] .. ARGV[1], ARGV[3], ARGV[4])`)
