@@ -60,11 +60,12 @@ const Handlers = Layer.mergeAll(
 )
 
 /**
- * Start-up work once every handler is registered: the seed's stock (in the read models before the
- * first request), then sagas a crash left running.
+ * Start-up work once every handler is registered: the read models' indexes, the seed's stock (in the
+ * read models before the first request), then sagas a crash left running.
  */
 const Startup = Layer.effectDiscard(
   Effect.gen(function* () {
+    yield* ReadSide.indexes
     yield* ReadSide.settled(Inventory.seed)
     const report = yield* SagaOrchestrator.recover
     if (report.recovered.length > 0) yield* Effect.logInfo(`resumed ${report.recovered.length} saga(s)`)

@@ -22,9 +22,9 @@ import {
 } from "@cello/eventsourcing"
 import { Config, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { accountsProjection, transactionsProjection } from "./bank/readModels.js"
+import { Accounts, accountsProjection, Transactions, transactionsProjection } from "./bank/readModels.js"
 import { instance } from "./instance.js"
-import { ordersProjection, stockProjection } from "./shop/readModels.js"
+import { Orders, ordersProjection, Stock, stockProjection } from "./shop/readModels.js"
 import { redisReadSide } from "./store.js"
 
 const projections = [accountsProjection, transactionsProjection, ordersProjection, stockProjection]
@@ -123,3 +123,19 @@ export const settled = <A, E, R>(
     }
     return result
   })
+
+/**
+ * Declares the read models' indexes in their store (filters, pages and counts on those fields read
+ * only what matches). A store that is down at start-up only delays them to the next start.
+ */
+export const indexes = Effect.forEach(
+  [Accounts, Transactions, Orders, Stock],
+  (model) => model.ensureIndexes,
+  {
+    discard: true
+  }
+).pipe(
+  Effect.catchTag("StoreUnavailable", (error) =>
+    Effect.logWarning("start-up: read-model indexes not declared, the store is unavailable", error.message)
+  )
+)

@@ -81,6 +81,26 @@ describe(`the demo on ${mode === "postgres" ? "PostgreSQL" : "PGlite"}`, () => {
     expect((await api.get("/health")).body).toMatchObject({ status: "ok" })
   })
 
+  // The test's own connection reaches a server, not the demo's embedded PGlite: on PostgreSQL only.
+  if (mode === "postgres")
+    it("declares the read models' indexes at start-up", async () => {
+      const names = await database.runPromise(
+        Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          sql.unsafe<{ readonly name: string }>(
+            `SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'read_models\\_%' ORDER BY 1`,
+            [schema]
+          )
+        )
+      )
+      expect(names.map((row) => row.name)).toEqual(
+        expect.arrayContaining(
+          ["account_id", "created_at", "opened_at", "position", "status"].map(
+            (field) => `read_models_${field}`
+          )
+        )
+      )
+    })
+
   bankSuite(() => api, logSize)
   shopSuite(() => api, logSize)
   badInputSuite(() => api, logSize)

@@ -62,6 +62,14 @@ describe("the demo with its read models in Redis", () => {
     const account = await run((c) => c.redis.hget(c.key("rm", "d", "bank_accounts"), alice))
     expect(JSON.parse(account ?? "null")).toMatchObject({ owner: "Alice", balance: 800 })
     expect(await run((c) => c.redis.hexists(c.key("rm", "d", "shop_orders"), order))).toBe(1)
+    // The read models' indexes, declared at start-up and kept with every write.
+    const indexed = (collection: string) => run((c) => c.redis.smembers(c.key("rm", "x", collection)))
+    expect((await indexed("bank_transactions")).sort()).toEqual(["account_id", "position"])
+    expect((await indexed("shop_orders")).sort()).toEqual(["created_at", "status"])
+    const stored = await run((c) => c.redis.hget(c.key("rm", "d", "shop_orders"), order))
+    const status = String(JSON.parse(stored ?? "{}").status)
+    const member = `${status}\u0000${order}`
+    expect(await run((c) => c.redis.zscore(c.key("rm", "s", "shop_orders", "status"), member))).toBe("0")
 
     expect((await api.get(`/api/queries/accounts/${bob}`)).body).toMatchObject({ id: bob, balance: 700 })
     expect((await api.get(`/orders/${order}`)).body).toMatchObject({ aggregate_id: order, total: 10 })
