@@ -17,6 +17,9 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, PgDa
   function* () {
     const database = yield* PgDatabase
     const { db, run, config } = database
+    // Fields this process indexed (`ensureIndex`, as `ReadModel.ensureIndexes` does at start-up): pages
+    // ordered by them may walk the index.
+    const indexed = new Set<string>()
     return {
       get: (collection, id) =>
         run(
@@ -49,7 +52,7 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, PgDa
         ),
       list: (collection, options = {}) =>
         Effect.flatMap(ReadModelStore.checkListOptions(collection, options), () =>
-          run(listQuery(db, collection, options)).pipe(
+          run(listQuery(db, collection, options, indexed)).pipe(
             Effect.map((rows) => rows.map((row) => ({ id: row.id, document: parse(row.json) }))),
             Effect.mapError(cqrsUnavailable(database, "listReadModels"))
           )
@@ -84,7 +87,11 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, PgDa
                 )
               )
             )
-            .pipe(Effect.asVoid, Effect.mapError(cqrsUnavailable(database, "ensureIndex")))
+            .pipe(
+              Effect.tap(() => Effect.sync(() => indexed.add(field))),
+              Effect.asVoid,
+              Effect.mapError(cqrsUnavailable(database, "ensureIndex"))
+            )
         )
     }
   }

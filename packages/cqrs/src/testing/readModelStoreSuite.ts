@@ -7,6 +7,7 @@ import { Effect, type Layer, Option } from "effect"
 import type { ReadModelError, StoreUnavailable } from "../Errors.js"
 import { type Condition, type ListOptions, ReadModelStore, type StoredDocument } from "../ReadModelStore.js"
 import { freshName } from "./fixtures.js"
+import { indexedPagesAgree } from "./indexedPages.js"
 
 const ids = (documents: ReadonlyArray<StoredDocument>): ReadonlyArray<string> => documents.map((d) => d.id)
 
@@ -362,6 +363,11 @@ export const readModelStoreSuite = <E>(name: string, storeLayer: Layer.Layer<Rea
           assert.deepStrictEqual(ids(before), ["f", "a"])
           assert.deepStrictEqual(ids(after), ["f", "g", "a"])
         })
+      )
+
+      it.effect(
+        "pages and counts on an indexed field match the reference order, ranges, offsets and limits",
+        () => indexedPagesAgree
       )
 
       // Index fields become part of a statement in SQL stores: only plain names are taken, everywhere.

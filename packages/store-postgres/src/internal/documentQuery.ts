@@ -5,7 +5,8 @@
  * same on every server whatever its default collation.
  */
 import { ReadModelStore } from "@cello/cqrs"
-import { type Kysely, type RawBuilder, type SqlBool, sql } from "kysely"
+import type { CompiledQuery, Kysely, RawBuilder, SqlBool } from "kysely"
+import { sql } from "kysely"
 import type { Database } from "../Schema.js"
 
 // A field that can be indexed is written as a literal, so the planner matches `ensureIndex`'s index
@@ -67,14 +68,78 @@ const filtered = (db: Kysely<Database>, collection: string, where: ReadonlyArray
     db.selectFrom("read_models").where("collection", "=", collection)
   )
 
-/** The documents of a list, as JSON text (options already checked). */
-export const listQuery = (db: Kysely<Database>, collection: string, options: ReadModelStore.ListOptions) => {
-  const sorted = orderTerms(options.orderBy ?? []).reduce(
-    (query, term) => query.orderBy(term),
-    filtered(db, collection, options.where ?? []).select(["id", sql<string>`document::text`.as("json")])
+const isRange = (c: ReadModelStore.Condition): boolean =>
+  c.op !== "neq" && c.op !== "in" && typeof c.value === "number"
+
+/**
+ * The first sort key as its jsonb value alone, which `ensureIndex`'s index (collection, document -> F)
+ * serves in order: the same order as the full terms when every document sorted holds a number there.
+ */
+const byIndexedNumber = (orderBy: NonNullable<ReadModelStore.ListOptions["orderBy"]>) => {
+  const [first, ...rest] = orderBy
+  const direction = sql.raw(first?.direction === "desc" ? "desc" : "asc")
+  return [sql`${fieldValue(first?.field ?? "")} ${direction}`, ...orderTerms(rest)]
+}
+
+const sortedPage = (
+  query: ReturnType<typeof filtered>,
+  terms: ReadonlyArray<RawBuilder<unknown>>,
+  options: ReadModelStore.ListOptions
+) => {
+  const sorted = terms.reduce(
+    (q, term) => q.orderBy(term),
+    query.select(["id", sql<string>`document::text`.as("json")])
   )
   const limited = options.limit === undefined ? sorted : sorted.limit(options.limit)
   return options.offset ? limited.offset(options.offset) : limited
+}
+
+/**
+ * True when every document of the collection holds a number in `field`: its smallest value (nulls
+ * last) and its largest (nulls first: a document without the field) are numbers. Two index probes.
+ */
+const allNumbers = (db: Kysely<Database>, collection: string, field: string) => {
+  const end = (direction: "asc" | "desc") =>
+    db
+      .selectFrom("read_models")
+      .select(sql<string>`jsonb_typeof(${fieldValue(field)})`.as("type"))
+      .where("collection", "=", collection)
+      .orderBy(sql`${fieldValue(field)} ${sql.raw(direction)}`)
+      .limit(1)
+  return sql<SqlBool>`coalesce((${end("asc")}) = 'number' and (${end("desc")}) = 'number', false)`
+}
+
+/**
+ * The documents of a list, as JSON text (options already checked). A page (`limit`) ordered first by
+ * a field in `indexed`, filtered by nothing but number comparisons on it, walks that field's index
+ * and stops after the page (ties on the field are sorted by the other keys as they come): with
+ * conditions, they leave only numbers; without, when every document holds a number there (else the
+ * full sort, in the same statement, so both read one snapshot).
+ */
+export const listQuery = (
+  db: Kysely<Database>,
+  collection: string,
+  options: ReadModelStore.ListOptions,
+  indexed: ReadonlySet<string>
+): CompiledQuery<{ readonly id: string; readonly json: string }> => {
+  const where = options.where ?? []
+  const orderBy = options.orderBy ?? []
+  const first = orderBy[0]
+  const full = sortedPage(filtered(db, collection, where), orderTerms(orderBy), options)
+  if (
+    options.limit === undefined ||
+    first === undefined ||
+    !indexed.has(first.field) ||
+    !where.every((c) => c.field === first.field && isRange(c))
+  )
+    return full.compile()
+  const page = sortedPage(filtered(db, collection, where), byIndexedNumber(orderBy), options)
+  if (where.length > 0) return page.compile()
+  const numbers = allNumbers(db, collection, first.field)
+  return sql<{
+    readonly id: string
+    readonly json: string
+  }>`(${page.where(numbers)}) union all (${full.where(sql<SqlBool>`not ${numbers}`)})`.compile(db)
 }
 
 export const countQuery = (
