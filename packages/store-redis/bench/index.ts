@@ -66,7 +66,7 @@ const main = async () => {
     "store; each store is loaded with the same documents and measured in turn after a warm-up. Redis",
     "filters and sorts in the app process; an indexed number range or string equality reads only the",
     "documents that can match, a page ordered by an indexed number only the page, and a count of an",
-    'indexed number range is the index\'s own count; "region" has no index.',
+    'indexed number range or string equality is the index\'s own count; "region" has no index.',
     "",
     readTable,
     "",

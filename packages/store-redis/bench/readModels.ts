@@ -62,6 +62,10 @@ export const queries: ReadonlyArray<
     (store) => store.count("bench", [{ field: "n", op: "gte", value: documents / 2 }])
   ],
   [
+    "count: equality on an indexed string (100 of 10,000)",
+    (store, i) => store.count("bench", [{ field: "customer", op: "eq", value: `c${i % 100}` }])
+  ],
+  [
     "list: equality on a plain field, first 20 (100 of 10,000)",
     (store, i) =>
       store.list("bench", {

@@ -3,7 +3,8 @@
  * for a string equality or a number range on an indexed field, only the documents that can match) and
  * filter and sort here, with the rules every store shares (`ReadModelQuery` in `@cello/cqrs`). A page
  * (a `limit`) ordered by an indexed number field, filtered on that field alone, reads only the page
- * from the index; a count of number comparisons on an indexed field is the index's count.
+ * from the index; a count of number comparisons or of one string equality on an indexed field is the
+ * index's count.
  * `ensureIndex` keeps sorted sets of a field's numbers and strings, maintained atomically with every
  * put and delete by Lua scripts.
  *
@@ -126,12 +127,13 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Redi
     const countIndexed = (collection: string, where: ReadonlyArray<ReadModelStore.Condition>) =>
       Effect.gen(function* () {
         const k = keys(collection)
-        const range = IndexPlan.countRange(where)
-        if (range === undefined || Option.isSome(yield* pendingOn(k.hash))) return -1
-        const [field, { min, max }] = range
-        const reply = yield* run("countReadModels", (redis) =>
-          Scripts.count.run(redis, [k.indexes], [field, k.indexBase, min, max])
-        )
+        const plan = IndexPlan.count(where)
+        if (plan === undefined || Option.isSome(yield* pendingOn(k.hash))) return -1
+        const args =
+          plan._tag === "Numbers"
+            ? [plan.field, "n", k.indexBase, plan.range.min, plan.range.max]
+            : [plan.field, "s", k.stringIndexBase, plan.value]
+        const reply = yield* run("countReadModels", (redis) => Scripts.count.run(redis, [k.indexes], args))
         return typeof reply === "number" ? reply : -1
       })
 

@@ -81,14 +81,21 @@ export const page = (options: ReadModelStore.ListOptions): Page | undefined => {
 }
 
 /**
- * Number comparisons on one field: a count its index answers exactly (ZCOUNT). String equalities are
- * not counted this way: a stored string holding the separator (NUL) could be miscounted.
+ * A count an index answers exactly: number comparisons on one field (ZCOUNT), or one equality with a
+ * string (ZLEXCOUNT of its members; a string with NUL, which no document holds, is left to the scan).
  */
-export const countRange = (
-  where: ReadonlyArray<Condition>
-): readonly [field: string, range: ScoreRange] | undefined => {
+export type Count =
+  | { readonly _tag: "Numbers"; readonly field: string; readonly range: ScoreRange }
+  | { readonly _tag: "String"; readonly field: string; readonly value: string }
+
+export const count = (where: ReadonlyArray<Condition>): Count | undefined => {
   const first = where[0]
-  return first !== undefined && where.every((c) => c.field === first.field && isRange(c))
-    ? [first.field, rangeOf(where, first.field)]
+  if (first === undefined) return undefined
+  if (where.length === 1 && first.op === "eq" && typeof first.value === "string")
+    return first.value.includes("\u0000")
+      ? undefined
+      : { _tag: "String", field: first.field, value: first.value }
+  return where.every((c) => c.field === first.field && isRange(c))
+    ? { _tag: "Numbers", field: first.field, range: rangeOf(where, first.field) }
     : undefined
 }

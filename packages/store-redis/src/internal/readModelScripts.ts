@@ -98,9 +98,12 @@ end
 return documents(KEYS[1], ids, {'1'})`)
 
 /**
- * KEYS: index set. ARGV: field, the number-index base, a score range (min, max). How many documents
- * hold a number in the range there, or -1 when the field has no index.
+ * KEYS: index set. ARGV: field, "n" and the number-index base and a score range (min, max), or "s"
+ * and the string-index base and a string without NUL. How many documents hold a number in the range,
+ * or the string, in the field; -1 when the field has no index. Stored strings hold no NUL (documents
+ * with one are refused), so in a member the first NUL ends the value, whatever the id holds.
  */
 export const count = Script.make(`
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return -1 end
-return redis.call('ZCOUNT', ARGV[2] .. ARGV[1], ARGV[3], ARGV[4])`)
+if ARGV[2] == 'n' then return redis.call('ZCOUNT', ARGV[3] .. ARGV[1], ARGV[4], ARGV[5]) end
+return redis.call('ZLEXCOUNT', ARGV[3] .. ARGV[1], '[' .. ARGV[4] .. '\\0', '(' .. ARGV[4] .. '\\1')`)
