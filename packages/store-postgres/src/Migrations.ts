@@ -6,28 +6,36 @@
  */
 import { Effect } from "effect"
 import type { SqlError } from "effect/sql"
-import { type Compilable, sql } from "kysely"
+import { type Compilable, type CompiledQuery, sql } from "kysely"
 import * as EventStoreTables from "./migrations/0001_event_store.js"
 import * as SagaTables from "./migrations/0002_sagas.js"
 import * as ReadModelTables from "./migrations/0003_read_models.js"
+import * as AppendFunction from "./migrations/0004_append_function.js"
 import { PgDatabase } from "./PgDatabase.js"
 
 interface Migration {
   readonly id: number
   readonly name: string
-  readonly up: (db: PgDatabase["Service"]["db"]) => ReadonlyArray<Compilable<unknown>>
+  readonly up: (
+    db: PgDatabase["Service"]["db"],
+    schema: string
+  ) => ReadonlyArray<Compilable<unknown> | CompiledQuery<unknown>>
 }
 
 /** Every migration, in order. Append only: never edit or renumber a released one. */
 export const all: ReadonlyArray<Migration> = [
   { id: 1, name: EventStoreTables.name, up: EventStoreTables.up },
   { id: 2, name: SagaTables.name, up: SagaTables.up },
-  { id: 3, name: ReadModelTables.name, up: ReadModelTables.up }
+  { id: 3, name: ReadModelTables.name, up: ReadModelTables.up },
+  { id: 4, name: AppendFunction.name, up: AppendFunction.up }
 ]
 
-/** Applies pending migrations; returns the ones it applied (empty when up to date). */
-export const run: Effect.Effect<ReadonlyArray<string>, SqlError.SqlError, PgDatabase> = Effect.gen(
-  function* () {
+/**
+ * Applies the pending migrations numbered up to `last`; returns the ones it applied. (`run` applies
+ * them all; stopping earlier sets up a database as an older version left it, to test an upgrade.)
+ */
+export const upTo = (last: number): Effect.Effect<ReadonlyArray<string>, SqlError.SqlError, PgDatabase> =>
+  Effect.gen(function* () {
     const database = yield* PgDatabase
     const { db, run, config } = database
     return yield* database.sql.withTransaction(
@@ -48,13 +56,17 @@ export const run: Effect.Effect<ReadonlyArray<string>, SqlError.SqlError, PgData
         const done = new Set((yield* run(db.selectFrom("cello_migrations").select("id"))).map((r) => r.id))
         const applied: Array<string> = []
         for (const migration of all) {
-          if (done.has(migration.id)) continue
-          for (const statement of migration.up(db)) yield* run(statement)
+          if (done.has(migration.id) || migration.id > last) continue
+          for (const statement of migration.up(db, config.schema)) yield* run(statement)
           yield* run(db.insertInto("cello_migrations").values({ id: migration.id, name: migration.name }))
           applied.push(`${String(migration.id).padStart(4, "0")}_${migration.name}`)
         }
         return applied
       })
     )
-  }
-).pipe(Effect.withSpan("PgStore.migrate"))
+  }).pipe(Effect.withSpan("PgStore.migrate"))
+
+/** Applies pending migrations; returns the ones it applied (empty when up to date). */
+export const run: Effect.Effect<ReadonlyArray<string>, SqlError.SqlError, PgDatabase> = upTo(
+  Number.POSITIVE_INFINITY
+)

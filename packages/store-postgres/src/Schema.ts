@@ -2,13 +2,6 @@
 import type { EventMetadata } from "@cello/eventsourcing"
 import type { ColumnType, Generated } from "kysely"
 
-export interface StreamsTable {
-  stream_id: string
-  version: ColumnType<string, number, number>
-  created_at: Generated<Date>
-  updated_at: Generated<Date>
-}
-
 export interface EventsTable {
   position: Generated<bigint>
   transaction_id: Generated<string>
@@ -89,7 +82,6 @@ export interface MigrationsTable {
 }
 
 export interface Database {
-  streams: StreamsTable
   events: EventsTable
   snapshots: SnapshotsTable
   checkpoints: CheckpointsTable

@@ -1,12 +1,12 @@
 /**
- * Append in one statement: the stream row is checked and moved first (so a losing writer inserts
- * nothing and burns no position), then all events are inserted in one INSERT. Writers of one stream
- * first queue on an advisory lock, which needs no transaction id: the id PostgreSQL assigns at the
- * first write then follows the order in which writers got the stream, so readers ordering by
- * (transaction id, position) see each stream's events in version order. One round trip, atomic
- * by itself; with inline projections it runs in a transaction with them. There is no NOTIFY here:
- * PostgreSQL serializes the commits of notifying transactions on one global lock, so the store wakes
- * other processes with a separate, coalesced NOTIFY after commit (`onCommit`).
+ * Append in one round trip: the `append_events` function (migration 0004) queues the stream's
+ * writers on an advisory lock, reads the stream's last version, checks the expected one and inserts
+ * every event in one INSERT; a losing writer inserts nothing and burns no position. Writers of one
+ * stream get their transaction ids in the order they got the stream, so readers ordering by
+ * (transaction id, position) see each stream's events in version order. Atomic by itself; with
+ * inline projections it runs in a transaction with them. There is no NOTIFY here: PostgreSQL
+ * serializes the commits of notifying transactions on one global lock, so the store wakes other
+ * processes with a separate, coalesced NOTIFY after commit (`onCommit`).
  */
 import {
   Append,
@@ -20,42 +20,20 @@ import {
 } from "@cello/eventsourcing"
 import { Effect } from "effect"
 import { SqlError } from "effect/sql"
-import { type RawBuilder, sql } from "kysely"
+import { sql } from "kysely"
 import { toEnvelope } from "./internal/envelope.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
 
-const streamMove = (
-  database: PgDatabaseShape,
-  streamId: string,
-  count: number,
-  expected: EV.ExpectedVersion
-): RawBuilder<unknown> => {
-  const streams = sql.id(database.config.schema, "streams")
-  switch (expected) {
-    // Each reads FROM the `locked` CTE, so the stream's advisory lock is held before this first write
-    // gives the transaction its id (see the statement below).
-    case "any":
-      return sql`INSERT INTO ${streams} AS s (stream_id, version) SELECT ${streamId}, ${count} FROM locked
-        ON CONFLICT (stream_id) DO UPDATE SET version = s.version + ${count}, updated_at = now() RETURNING version`
-    case "no_stream":
-    case 0:
-      return sql`INSERT INTO ${streams} (stream_id, version) SELECT ${streamId}, ${count} FROM locked
-        ON CONFLICT (stream_id) DO NOTHING RETURNING version`
-    case "stream_exists":
-      return sql`UPDATE ${streams} SET version = version + ${count}, updated_at = now()
-        FROM locked WHERE stream_id = ${streamId} RETURNING version`
-    default:
-      return sql`UPDATE ${streams} SET version = version + ${count}, updated_at = now()
-        FROM locked WHERE stream_id = ${streamId} AND version = ${expected} RETURNING version`
-  }
-}
+/** The function's code for an expected version: the version itself, -1 for any, -2 for "exists". */
+const expectedCode = (expected: EV.ExpectedVersion): number =>
+  expected === "any" ? -1 : expected === "stream_exists" ? -2 : expected === "no_stream" ? 0 : expected
 
 const currentVersion = (database: PgDatabaseShape, streamId: string) =>
   database
     .run(
       database.db
-        .selectFrom("streams")
-        .select(sql<string>`version::text`.as("version"))
+        .selectFrom("events")
+        .select(sql<string>`coalesce(max(stream_version), 0)::text`.as("version"))
         .where("stream_id", "=", streamId)
     )
     .pipe(Effect.map((rows) => Number(rows[0]?.version ?? 0)))
@@ -88,46 +66,33 @@ export const appendToStream =
           return yield* new ConcurrencyError({ streamId, expected, actual })
         return { streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined }
       }
-      const k = prepared.length
-      const rows = sql.join(
-        prepared.map(
-          (e, i) =>
-            sql`(${e.eventId}::uuid, ${e.type}, ${e.schemaVersion}::int, ${e.dataJson}::jsonb, ${e.metadataJson}::jsonb, ${i + 1}::int)`
+      // The payloads are JSON text already: spliced into one JSON array, parsed once by the server.
+      const batch = `[${prepared
+        .map(
+          (e) =>
+            `{"event_id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"schema_version":${e.schemaVersion},"data":${e.dataJson},"metadata":${e.metadataJson}}`
         )
-      )
-      const events_ = sql.id(database.config.schema, "events")
-      const statement = sql<{
-        readonly position: bigint
-        readonly transaction_id: string
-        readonly stream_version: bigint
-        readonly created_at: Date
-      }>`
-        WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended(${`cello:${streamId}`}, 0))),
-        stream AS (${streamMove(database, streamId, k, expected)}),
-        inserted AS (
-          INSERT INTO ${events_} (event_id, type, schema_version, data, metadata, stream_id, stream_version)
-          SELECT v.event_id, v.type, v.schema_version, v.data, v.metadata, ${streamId}, stream.version - ${k} + v.n
-          FROM stream, (VALUES ${rows}) AS v(event_id, type, schema_version, data, metadata, n)
-          ORDER BY v.n
-          RETURNING position, transaction_id, stream_version, created_at
-        )
-        SELECT position, transaction_id::text AS transaction_id, stream_version, created_at
-        FROM inserted ORDER BY inserted.stream_version`
+        .join(",")}]`
+      const statement = sql<AppendRow>`SELECT pos AS position, xid AS transaction_id, version AS stream_version, at AS created_at,
+          current_version::text AS current_version
+        FROM ${sql.id(database.config.schema, "append_events")}(${streamId}, ${expectedCode(expected)}, ${batch}::jsonb)
+        ORDER BY version`
       const write = Effect.gen(function* () {
         const inserted = yield* database
           .run(statement.compile(database.db))
           .pipe(Effect.catchTag("SqlError", mapAppendError(database, streamId)))
-        if (inserted.length === 0) {
-          const actual = yield* currentVersion(database, streamId).pipe(
-            Effect.mapError(database.unavailable("append"))
-          )
-          return yield* new ConcurrencyError({ streamId, expected, actual })
-        }
+        const rows = inserted.filter(isInserted)
+        if (rows.length !== prepared.length)
+          return yield* new ConcurrencyError({
+            streamId,
+            expected,
+            actual: Number(inserted[0]?.current_version ?? 0)
+          })
         // The payloads are the ones just sent: build the envelopes from them, not from a second copy.
-        // The statement returns one row per prepared event, in order.
+        // The function returns one row per prepared event, in order.
         const envelopes: Array<EventEnvelope> = []
         for (const [i, event] of prepared.entries()) {
-          const row = inserted[i]
+          const row = rows[i]
           if (row === undefined) break
           envelopes.push(
             toEnvelope({
@@ -164,6 +129,28 @@ export const appendToStream =
         checkpoint: last?.checkpoint
       }
     })
+
+interface AppendRow {
+  readonly position: bigint | null
+  readonly transaction_id: string | null
+  readonly stream_version: bigint | null
+  readonly created_at: Date | null
+  readonly current_version: string
+}
+
+/** A row of an append that went through (a conflict's only row has no position). */
+const isInserted = (
+  row: AppendRow
+): row is AppendRow & {
+  readonly position: bigint
+  readonly transaction_id: string
+  readonly stream_version: bigint
+  readonly created_at: Date
+} =>
+  row.position !== null &&
+  row.transaction_id !== null &&
+  row.stream_version !== null &&
+  row.created_at !== null
 
 const matchesEmpty = (expected: EV.ExpectedVersion, actual: number): boolean =>
   expected === "no_stream" ? actual === 0 : expected === "stream_exists" ? actual > 0 : expected === actual

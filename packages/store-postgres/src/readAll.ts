@@ -72,8 +72,8 @@ export const streamVersion =
       ? database
           .run(
             database.db
-              .selectFrom("streams")
-              .select(sql<string>`version::text`.as("version"))
+              .selectFrom("events")
+              .select(sql<string>`coalesce(max(stream_version), 0)::text`.as("version"))
               .where("stream_id", "=", streamId)
           )
           .pipe(

@@ -1,7 +1,8 @@
 /**
- * One stream's events by version, forwards or backwards, in one round trip: the stream row drives a
- * lateral read of its events, so "no such stream" (no row) and "no event in that range" (one row of
- * nulls) are told apart without a second query.
+ * One stream's events by version, forwards or backwards, in one round trip: the stream's first event
+ * (a stream exists while it has events) drives a lateral read of its events in range, so "no such
+ * stream" (no row) and "no event in that range" (one row of nulls) are told apart without a second
+ * query.
  */
 import { Append, type EventStore, StreamNotFound } from "@cello/eventsourcing"
 import { Effect } from "effect"
@@ -30,7 +31,9 @@ export const readStream =
       const direction = backwards ? sql`DESC` : sql`ASC`
       const limit = options.limit === undefined ? sql`` : sql`LIMIT ${Math.max(0, options.limit)}`
       const query = sql<Nullable<EnvelopeRow>>`
-        SELECT e.* FROM ${sql.id(schema, "streams")} AS s
+        SELECT e.* FROM (
+          SELECT stream_id FROM ${sql.id(schema, "events")} WHERE stream_id = ${streamId} LIMIT 1
+        ) AS s
         LEFT JOIN LATERAL (
           SELECT position, transaction_id::text AS transaction_id, event_id, stream_id, stream_version,
             type, schema_version, data, metadata, created_at
@@ -38,7 +41,6 @@ export const readStream =
           WHERE e.stream_id = s.stream_id ${range}
           ORDER BY e.stream_version ${direction} ${limit}
         ) AS e ON true
-        WHERE s.stream_id = ${streamId}
         ORDER BY e.stream_version ${direction}`
       const rows = yield* database.run(query.compile(database.db))
       if (rows.length === 0) return yield* new StreamNotFound({ streamId })
