@@ -7,6 +7,7 @@
 import { Effect } from "effect"
 import type { SqlError } from "effect/sql"
 import { type Compilable, type CompiledQuery, sql } from "kysely"
+import { transaction } from "./internal/transaction.js"
 import * as EventStoreTables from "./migrations/0001_event_store.js"
 import * as SagaTables from "./migrations/0002_sagas.js"
 import * as ReadModelTables from "./migrations/0003_read_models.js"
@@ -38,7 +39,8 @@ export const upTo = (last: number): Effect.Effect<ReadonlyArray<string>, SqlErro
   Effect.gen(function* () {
     const database = yield* PgDatabase
     const { db, run, config } = database
-    return yield* database.sql.withTransaction(
+    return yield* transaction(
+      database,
       Effect.gen(function* () {
         // One migrator at a time per schema; the lock is released at commit.
         yield* run(
@@ -62,7 +64,9 @@ export const upTo = (last: number): Effect.Effect<ReadonlyArray<string>, SqlErro
           applied.push(`${String(migration.id).padStart(4, "0")}_${migration.name}`)
         }
         return applied
-      })
+      }),
+      // A connection lost mid-migration is a typed failure too (nothing was committed).
+      (error) => error
     )
   }).pipe(Effect.withSpan("PgStore.migrate"))
 

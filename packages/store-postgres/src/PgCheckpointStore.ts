@@ -4,8 +4,8 @@
  */
 import { Checkpoint, CheckpointStore } from "@cello/eventsourcing"
 import { Duration, Effect, Layer, Option } from "effect"
-import { SqlError } from "effect/sql"
 import { sql } from "kysely"
+import { transaction } from "./internal/transaction.js"
 import { PgDatabase } from "./PgDatabase.js"
 
 export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, PgDatabase> = Effect.gen(
@@ -82,14 +82,7 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, Pg
       },
       // Read-model writes through the same SqlClient join this transaction: exactly once.
       atomic: true,
-      atomically: (effect) =>
-        database.sql
-          .withTransaction(effect)
-          .pipe(
-            Effect.mapError((e) =>
-              e instanceof SqlError.SqlError ? database.unavailable("checkpoint transaction")(e) : e
-            )
-          ),
+      atomically: (effect) => transaction(database, effect, database.unavailable("checkpoint transaction")),
       releaseLease: (name, owner) =>
         run(
           db

@@ -7,6 +7,7 @@ import { ReadModelStore } from "@cello/cqrs"
 import { Effect, Layer, Option } from "effect"
 import { sql } from "kysely"
 import { countQuery, listQuery } from "./internal/documentQuery.js"
+import { transaction } from "./internal/transaction.js"
 import { cqrsUnavailable } from "./internal/unavailable.js"
 import { PgDatabase } from "./PgDatabase.js"
 
@@ -74,24 +75,21 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, PgDa
           ReadModelStore.checkIndexField(collection, field),
           // One index per field, for every collection. The field was checked (letters, digits, _), and
           // concurrent callers queue on a lock: CREATE INDEX IF NOT EXISTS alone can race itself.
-          database.sql
-            .withTransaction(
-              Effect.andThen(
-                run(
-                  sql`select pg_advisory_xact_lock(hashtext(${`cello-index:${config.schema}`}))`.compile(db)
-                ),
-                run(
-                  sql`create index if not exists ${sql.id(`read_models_${field}`)} on ${sql.id(config.schema, "read_models")} (collection, (document -> ${sql.lit(field)}))`.compile(
-                    db
-                  )
+          transaction(
+            database,
+            Effect.andThen(
+              run(sql`select pg_advisory_xact_lock(hashtext(${`cello-index:${config.schema}`}))`.compile(db)),
+              run(
+                sql`create index if not exists ${sql.id(`read_models_${field}`)} on ${sql.id(config.schema, "read_models")} (collection, (document -> ${sql.lit(field)}))`.compile(
+                  db
                 )
               )
-            )
-            .pipe(
-              Effect.tap(() => Effect.sync(() => indexed.add(field))),
-              Effect.asVoid,
-              Effect.mapError(cqrsUnavailable(database, "ensureIndex"))
-            )
+            ).pipe(Effect.mapError(cqrsUnavailable(database, "ensureIndex"))),
+            cqrsUnavailable(database, "ensureIndex")
+          ).pipe(
+            Effect.tap(() => Effect.sync(() => indexed.add(field))),
+            Effect.asVoid
+          )
         )
     }
   }

@@ -19,9 +19,10 @@ import {
   type StoreUnavailable
 } from "@cello/eventsourcing"
 import { Effect } from "effect"
-import { SqlError } from "effect/sql"
+import type { SqlError } from "effect/sql"
 import { sql } from "kysely"
 import { toEnvelope } from "./internal/envelope.js"
+import { transaction } from "./internal/transaction.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
 
 /** The function's code for an expected version: the version itself, -1 for any, -2 for "exists". */
@@ -112,14 +113,9 @@ export const appendToStream =
       const envelopes =
         options.inline === undefined
           ? yield* write
-          : // BEGIN/COMMIT failures are the store's; the inline step's own errors pass through as they are.
-            yield* database.sql
-              .withTransaction(write)
-              .pipe(
-                Effect.mapError((e) =>
-                  e instanceof SqlError.SqlError ? database.unavailable("append")(e) : e
-                )
-              )
+          : // BEGIN/COMMIT failures and a lost connection are the store's; the inline step's own
+            // errors pass through as they are.
+            yield* transaction(database, write, database.unavailable("append"))
       yield* onCommit
       const last = envelopes.at(-1)
       return {
