@@ -1,13 +1,19 @@
 import { Schema } from "effect"
 
-/** The stream's version was not the one the writer expected: nothing was appended. */
+/**
+ * The stream's version was not the one the writer expected, or a concurrent transaction got in the
+ * way (`reason` says how): nothing was appended. Retrying from a fresh load is safe.
+ */
 export class ConcurrencyError extends Schema.TaggedError<ConcurrencyError>()("ConcurrencyError", {
   streamId: Schema.String,
   expected: Schema.Union([Schema.Literals(["any", "no_stream", "stream_exists"]), Schema.Int]),
-  actual: Schema.Int
+  actual: Schema.Int,
+  /** Set when the conflict is not a version mismatch (for example a transaction-order conflict). */
+  reason: Schema.optional(Schema.String)
 }) {
   override get message(): string {
-    return `stream "${this.streamId}": expected version ${this.expected}, actual ${this.actual}`
+    const base = `stream "${this.streamId}": expected version ${this.expected}, actual ${this.actual}`
+    return this.reason === undefined ? base : `${base}: ${this.reason}`
   }
 }
 

@@ -44,6 +44,12 @@ const firstAfter = (sorted: ReadonlyArray<EventEnvelope>, from: Checkpoint.Check
 
 const pageSize = 500
 
+const alreadyStored = (streamId: string, eventId: string) =>
+  new InvalidAppendError({
+    streamId,
+    reason: `event id ${eventId} is already stored, in another stream or at other versions`
+  })
+
 export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(function* () {
   const all: Array<EventEnvelope> = []
   const streams = new Map<string, Array<EventEnvelope>>()
@@ -53,6 +59,24 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(functi
   const signal = yield* Subscription.makeSignal
 
   const streamVersion = (streamId: string): number => streams.get(streamId)?.length ?? 0
+
+  /** The stored events of a re-sent append, a refusal if its first id is stored elsewhere, or nothing. */
+  const storedAgain = (
+    streamId: string,
+    prepared: ReadonlyArray<Append.PreparedEvent>
+  ):
+    | { readonly _tag: "Stored"; readonly events: ReadonlyArray<EventEnvelope> }
+    | InvalidAppendError
+    | undefined => {
+    const first = prepared[0]
+    if (first === undefined || !eventIds.has(first.eventId)) return undefined
+    const stream = streams.get(streamId) ?? []
+    const at = stream.findIndex((e) => e.eventId === first.eventId)
+    const stored = at < 0 ? [] : stream.slice(at, at + prepared.length)
+    return stored.length === prepared.length && stored.every((e, i) => e.eventId === prepared[i]?.eventId)
+      ? { _tag: "Stored", events: stored }
+      : alreadyStored(streamId, first.eventId)
+  }
 
   const readAllSync = (from: Checkpoint.Checkpoint, limit: number): ReadonlyArray<EventEnvelope> => {
     const start = firstAfter(all, from)
@@ -67,15 +91,23 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(functi
       const prepared = yield* Append.prepare(streamId, events, options)
       const expected = options.expectedVersion ?? "any"
       const actual = streamVersion(streamId)
+      // A re-sent append (same ids, this stream, same versions) answers what it stored the first time.
+      const resent = storedAgain(streamId, prepared)
+      if (resent !== undefined) {
+        if (resent instanceof InvalidAppendError) return yield* resent
+        return {
+          streamId,
+          nextExpectedVersion: actual,
+          events: resent.events,
+          checkpoint: resent.events.at(-1)?.checkpoint
+        }
+      }
       if (!ExpectedVersion.matches(expected, actual))
         return yield* new ConcurrencyError({ streamId, expected, actual })
       if (prepared.length === 0)
         return { streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined }
-      if (prepared.some((e) => eventIds.has(e.eventId)))
-        return yield* new InvalidAppendError({
-          streamId,
-          reason: "an event id of this append is already stored"
-        })
+      const taken = prepared.find((e) => eventIds.has(e.eventId))
+      if (taken !== undefined) return yield* alreadyStored(streamId, taken.eventId)
       const timestamp = yield* DateTime.now
       const tx = transaction + 1n
       const base = all.length

@@ -12,6 +12,7 @@ import * as EventStoreTables from "./migrations/0001_event_store.js"
 import * as SagaTables from "./migrations/0002_sagas.js"
 import * as ReadModelTables from "./migrations/0003_read_models.js"
 import * as AppendFunction from "./migrations/0004_append_function.js"
+import * as AppendOrder from "./migrations/0005_append_order.js"
 import { PgDatabase } from "./PgDatabase.js"
 
 interface Migration {
@@ -28,7 +29,8 @@ export const all: ReadonlyArray<Migration> = [
   { id: 1, name: EventStoreTables.name, up: EventStoreTables.up },
   { id: 2, name: SagaTables.name, up: SagaTables.up },
   { id: 3, name: ReadModelTables.name, up: ReadModelTables.up },
-  { id: 4, name: AppendFunction.name, up: AppendFunction.up }
+  { id: 4, name: AppendFunction.name, up: AppendFunction.up },
+  { id: 5, name: AppendOrder.name, up: AppendOrder.up }
 ]
 
 /**

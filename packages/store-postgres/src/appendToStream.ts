@@ -18,7 +18,7 @@ import {
   InvalidAppendError,
   type StoreUnavailable
 } from "@cello/eventsourcing"
-import { Effect } from "effect"
+import { Effect, Predicate } from "effect"
 import type { SqlError } from "effect/sql"
 import { sql } from "kysely"
 import { toEnvelope } from "./internal/envelope.js"
@@ -42,13 +42,54 @@ const currentVersion = (database: PgDatabaseShape, streamId: string) =>
 // The text was produced by `Append.prepare` from an `EventMetadata` value, so it parses back to one.
 const parseMetadata = (json: string): EventMetadata => JSON.parse(json)
 
+/** The server's SQLSTATE and detail of a failed statement, where the driver kept them. */
+const serverError = (error: SqlError.SqlError): { readonly code: string; readonly detail: string } => {
+  const cause: unknown = error.reason.cause
+  const field = (name: string): string =>
+    Predicate.hasProperty(cause, name) && typeof cause[name] === "string" ? cause[name] : ""
+  return { code: field("code"), detail: field("detail") }
+}
+
+const orderConflict =
+  "a newer transaction wrote this stream while this transaction held an older id (it appended to another stream first); retry the whole transaction"
+
+const uuidIn = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/
+
 const mapAppendError =
-  (database: PgDatabaseShape, streamId: string) =>
-  (error: SqlError.SqlError): Effect.Effect<never, InvalidAppendError | StoreUnavailable> => {
-    const reason = error.reason
-    if (reason._tag === "UniqueViolation" && reason.constraint.includes("event_id"))
+  (database: PgDatabaseShape, streamId: string, expected: EV.ExpectedVersion) =>
+  (
+    error: SqlError.SqlError
+  ): Effect.Effect<never, ConcurrencyError | InvalidAppendError | StoreUnavailable> => {
+    const { code, detail } = serverError(error)
+    // An id stored elsewhere (CE003 names it; a later id of the batch trips the unique index).
+    if (code === "CE003" || (code === "23505" && detail.includes("event_id"))) {
+      const id = uuidIn.exec(detail)?.[0] ?? "of this append"
       return Effect.fail(
-        new InvalidAppendError({ streamId, reason: "an event id of this append is already stored" })
+        new InvalidAppendError({
+          streamId,
+          reason: `event id ${id} is already stored, in another stream or at other versions`
+        })
+      )
+    }
+    // Two transactions appending to the same streams in opposite orders: one of them is undone.
+    if (error.reason._tag === "DeadlockError")
+      return Effect.fail(
+        new ConcurrencyError({
+          streamId,
+          expected,
+          actual: -1,
+          reason:
+            "deadlock with another transaction appending to the same streams; retry the whole transaction"
+        })
+      )
+    // A shape that cannot be ordered: readers may already have passed this transaction's id.
+    if (code === "CE001")
+      return Effect.fail(
+        new InvalidAppendError({
+          streamId,
+          reason:
+            "this transaction wrote before its first append, and newer transactions have appended since: append before other writes in a transaction (or retry it)"
+        })
       )
     return Effect.fail(database.unavailable("append")(error))
   }
@@ -75,20 +116,23 @@ export const appendToStream =
         )
         .join(",")}]`
       const statement = sql<AppendRow>`SELECT pos AS position, xid AS transaction_id, version AS stream_version, at AS created_at,
-          current_version::text AS current_version
+          current_version::text AS current_version, outcome
         FROM ${sql.id(database.config.schema, "append_events")}(${streamId}, ${expectedCode(expected)}, ${batch}::jsonb)
         ORDER BY version`
       const write = Effect.gen(function* () {
         const inserted = yield* database
           .run(statement.compile(database.db))
-          .pipe(Effect.catchTag("SqlError", mapAppendError(database, streamId)))
+          .pipe(Effect.catchTag("SqlError", mapAppendError(database, streamId, expected)))
+        // "conflict": another version than expected; "order": in a transaction that appended to
+        // another stream first, a newer transaction wrote this stream meanwhile (retry the whole
+        // transaction). "duplicate": this append was stored before; its rows are the original result.
         const rows = inserted.filter(isInserted)
-        if (rows.length !== prepared.length)
-          return yield* new ConcurrencyError({
-            streamId,
-            expected,
-            actual: Number(inserted[0]?.current_version ?? 0)
-          })
+        if (rows.length !== prepared.length) {
+          const actual = Number(inserted[0]?.current_version ?? 0)
+          return yield* inserted[0]?.outcome === "order"
+            ? new ConcurrencyError({ streamId, expected, actual, reason: orderConflict })
+            : new ConcurrencyError({ streamId, expected, actual })
+        }
         // The payloads are the ones just sent: build the envelopes from them, not from a second copy.
         // The function returns one row per prepared event, in order.
         const envelopes: Array<EventEnvelope> = []
@@ -132,6 +176,7 @@ interface AppendRow {
   readonly stream_version: bigint | null
   readonly created_at: Date | null
   readonly current_version: string
+  readonly outcome: "appended" | "duplicate" | "conflict" | "order"
 }
 
 /** A row of an append that went through (a conflict's only row has no position). */

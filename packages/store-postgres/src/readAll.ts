@@ -1,6 +1,6 @@
 /**
  * The global log after a checkpoint, in (transaction id, position) order, reading only transactions
- * older than every transaction still running. A plain `position > last` poll would skip an event
+ * older than every transaction that may still append to this store. A plain `position > last` poll would skip an event
  * whose transaction took its position early but committed late; this never does.
  */
 import {
@@ -15,7 +15,9 @@ import { sql } from "kysely"
 import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
 
-const visible = sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`
+/** Below the oldest transaction that may still commit events into this store (migration 0005). */
+export const visibleIn = (database: PgDatabaseShape) =>
+  sql<boolean>`transaction_id < (SELECT ${sql.id(database.config.schema, "read_horizon")}())`
 
 export const readAllAfter = (
   database: PgDatabaseShape,
@@ -30,7 +32,7 @@ export const readAllAfter = (
         .where(
           sql<boolean>`(transaction_id, position) > (${String(from.transaction)}::xid8, ${String(from.position)}::bigint)`
         )
-        .where(visible)
+        .where(visibleIn(database))
         .orderBy("events.transaction_id")
         .orderBy("events.position")
         .limit(Math.max(0, limit))
@@ -52,7 +54,7 @@ export const head = (database: PgDatabaseShape): Effect.Effect<Checkpoint.Checkp
       database.db
         .selectFrom("events")
         .select([sql<string>`transaction_id::text`.as("tx"), sql<string>`position::text`.as("pos")])
-        .where(visible)
+        .where(visibleIn(database))
         .orderBy("events.transaction_id", "desc")
         .orderBy("events.position", "desc")
         .limit(1)

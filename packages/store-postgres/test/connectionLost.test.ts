@@ -6,10 +6,10 @@
  */
 import { CheckpointStore, EventStore, Projection, ProjectionRunner } from "@cello/eventsourcing"
 import { visible } from "@cello/eventsourcing/testing"
-import { assert, describe, layer } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Option, Ref, Schedule, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import { mode, storeLayer } from "./testDatabase.js"
+import { onRealServer, storeLayer } from "./testDatabase.js"
 
 class Credited extends Schema.TaggedClass<Credited>()("Credited", {
   account: Schema.String,
@@ -25,8 +25,9 @@ const terminate = (pid: number) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe("SELECT pg_terminate_backend($1)", [pid]))
 
 layer(storeLayer("connlost"), { excludeTestServices: true })("a connection lost mid-transaction", (it) => {
-  describe.skipIf(mode === "pglite")("on a real server", () => {
-    it.effect("an async projection whose page's connection is terminated resumes from its checkpoint", () =>
+  it.effect("an async projection whose page's connection is terminated resumes from its checkpoint", () =>
+    onRealServer(
+      "an async projection whose page's connection is terminated resumes from its checkpoint",
       Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         const table = `rm_lost_${Date.now().toString(36)}`
@@ -86,10 +87,13 @@ layer(storeLayer("connlost"), { excludeTestServices: true })("a connection lost 
         yield* Fiber.interrupt(runner)
       })
     )
+  )
 
-    it.effect(
-      "an append whose inline step's connection is terminated fails with StoreUnavailable, writing nothing",
-      () =>
+  it.effect(
+    "an append whose inline step's connection is terminated fails with StoreUnavailable, writing nothing",
+    () =>
+      onRealServer(
+        "an append whose inline step's connection is terminated fails with StoreUnavailable, writing nothing",
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
           const stream = `inline-${Math.random()}`
@@ -112,6 +116,6 @@ layer(storeLayer("connlost"), { excludeTestServices: true })("a connection lost 
           }
           assert.strictEqual(yield* EventStore.streamVersion(stream), 0)
         })
-    )
-  })
+      )
+  )
 })

@@ -47,3 +47,12 @@ export const storeLayer = (label: string, input: Partial<PgStoreConfig.Input> = 
     Layer.provideMerge(PgStore.layer({ url, schema, poolSize: 10, ...input, ...modeSettings }))
   )
 }
+
+/** Runs a test that needs a second session on a real server; under PGlite it says it ran nothing. */
+export const onRealServer = <A, E, R>(
+  what: string,
+  test: Effect.Effect<A, E, R>
+): Effect.Effect<void, E, R> =>
+  mode === "postgres"
+    ? Effect.asVoid(test)
+    : Effect.logWarning(`${what} needs a real PostgreSQL server (a second session); ran nothing`)

@@ -29,7 +29,7 @@ layer(storeLayer("upgrade", { migrate: false }), { excludeTestServices: true })(
         )
       yield* sql.unsafe(`INSERT INTO ${table("streams")} (stream_id, version) VALUES ('account-1', 3)`)
 
-      assert.deepStrictEqual(yield* Migrations.run, ["0004_append_function"])
+      assert.deepStrictEqual(yield* Migrations.run, ["0004_append_function", "0005_append_order"])
       const gone = yield* sql.unsafe<{ readonly t: string | null }>(`SELECT to_regclass($1)::text AS t`, [
         `${config.schema}.streams`
       ])

@@ -273,6 +273,36 @@ export const eventStoreSuite = <E>(
         })
       )
 
+      it.effect("a re-sent append is stored once and answers the original result", () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const streamId = freshStream("resent")
+          const events = [0, 1].map((n) => ({ type: "A", eventId: crypto.randomUUID(), data: { n } }))
+          yield* store.append(streamId, pings(1))
+          const first = yield* store.append(streamId, events, { expectedVersion: 1 })
+          // The first answer was lost (an ambiguous outcome): the client sends the same append again.
+          for (const expectedVersion of [1, "any", "stream_exists"] as const) {
+            const again = yield* store.append(streamId, events, { expectedVersion })
+            assert.deepStrictEqual(
+              again.events.map((e) => [e.eventId, e.streamVersion, e.position]),
+              first.events.map((e) => [e.eventId, e.streamVersion, e.position])
+            )
+            assert.strictEqual(again.nextExpectedVersion, 3)
+          }
+          // The same ids in another stream, or in another order, are refused naming an id.
+          for (const [target, batch] of [
+            [freshStream("resent-other"), events],
+            [streamId, [...events].reverse()]
+          ] as const) {
+            const error = yield* Effect.flip(store.append(target, batch))
+            assert.strictEqual(error._tag, "InvalidAppendError")
+            assert.include(error.message, "is already stored")
+          }
+          assert.strictEqual(yield* store.streamVersion(streamId), 3)
+          assert.strictEqual((yield* store.readStream(streamId)).length, 3)
+        })
+      )
+
       describe("reading", () => {
         it.effect("readStream reads forwards and backwards, from a version, with a limit", () =>
           Effect.gen(function* () {

@@ -8,6 +8,7 @@ import type { StoreUnavailable } from "@cello/eventsourcing"
 import { Effect, Metric } from "effect"
 import { sql } from "kysely"
 import type { PgDatabaseShape } from "../PgDatabase.js"
+import { visibleIn } from "../readAll.js"
 
 export const heldBackEvents = Metric.gauge("cello_event_store_held_back_events", {
   description:
@@ -20,7 +21,7 @@ export const countHeldBack = (database: PgDatabaseShape): Effect.Effect<number, 
       database.db
         .selectFrom("events")
         .select(sql<number>`count(*)::int`.as("n"))
-        .where(sql<boolean>`transaction_id >= pg_snapshot_xmin(pg_current_snapshot())`)
+        .where(sql<boolean>`NOT ${visibleIn(database)}`)
     )
     .pipe(
       Effect.map((rows) => rows[0]?.n ?? 0),
