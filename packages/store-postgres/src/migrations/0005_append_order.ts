@@ -92,18 +92,21 @@ export const up = (db: Kysely<Database>, schema: string) => {
           RETURNING e.position, e.transaction_id::text, e.stream_version, e.created_at, v_current, 'appended'::text;
       END
       $fn$`.compile(db),
-    // The caller's snapshot (STABLE: no snapshot of its own); the running appenders are read live, so
-    // a transaction that ended after the snapshot counts too: its events are not visible to it yet.
+    // The caller's snapshot (STABLE: no snapshot of its own). The running appenders are read live,
+    // first; then a transaction that is no longer running counts too (it ended after the snapshot,
+    // so its events are not visible in it), whatever the appenders list said. Their ids come from
+    // pg_stat_activity, which reads the same field as snapshots do (pg_locks' transactionid lock is
+    // taken a moment after an id is assigned: a reader could miss it there).
     sql`CREATE FUNCTION ${sql.id(schema, "read_horizon")}() RETURNS xid8 LANGUAGE sql STABLE AS $fn$
+      WITH appenders AS MATERIALIZED (
+        SELECT coalesce(array_agg(s.backend_xid), '{}') AS ids
+        FROM pg_locks AS a JOIN pg_stat_activity AS s ON s.pid = a.pid
+        WHERE a.locktype = 'advisory' AND a.objsubid = 2
+          AND a.classid = ${sql.lit(registrationClass)}::oid AND a.objid = (${key})::oid
+          AND a.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
       SELECT coalesce(min(x), pg_snapshot_xmax(pg_current_snapshot()))
-      FROM pg_snapshot_xip(pg_current_snapshot()) AS x
-      WHERE pg_xact_status(x) <> 'in progress'
-        OR x::xid IN (
-          SELECT t.transactionid FROM pg_locks AS a
-          JOIN pg_locks AS t ON t.virtualtransaction = a.virtualtransaction AND t.locktype = 'transactionid'
-          WHERE a.locktype = 'advisory' AND a.objsubid = 2
-            AND a.classid = ${sql.lit(registrationClass)}::oid AND a.objid = (${key})::oid
-            AND a.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+      FROM appenders CROSS JOIN LATERAL pg_snapshot_xip(pg_current_snapshot()) AS x
+      WHERE x::xid = ANY (appenders.ids) OR pg_xact_status(x) <> 'in progress'
       $fn$`.compile(db)
   ]
 }
