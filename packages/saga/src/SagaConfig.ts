@@ -80,6 +80,8 @@ export const make = (input: Input = {}): Effect.Effect<Settings, InvalidSagaConf
     yield* nonNegativeInt("maxRecoveryAttempts", settings.maxRecoveryAttempts)
     yield* positive("timeout", settings.timeout)
     yield* positive("leaseDuration", settings.leaseDuration)
+    // A zero delay would retry a failing compensation in a tight loop against the store.
+    yield* positive("compensationRetryDelay", settings.compensationRetryDelay)
     yield* positive("compensationMaxDelay", settings.compensationMaxDelay)
     return settings
   })

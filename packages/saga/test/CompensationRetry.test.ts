@@ -40,6 +40,7 @@ const transferWorld = (transientFailures: number) => {
         compensate: (t, info) =>
           Effect.gen(function* () {
             state.attempts.push(info.attempt)
+            state.failure = info.failure
             state.at.push(yield* Clock.currentTimeMillis)
             if (state.attempts.length <= transientFailures) return yield* new Glitch({ step: "refund" })
             if (state.broken) return yield* new Boom({ step: "refund" })
@@ -87,6 +88,8 @@ describe("compensation retries (TestClock)", () => {
         assert.strictEqual(result.status, "compensated")
         assert.deepStrictEqual(result.compensatedSteps, ["withdraw"])
         assert.deepStrictEqual(state.attempts, [1, 2, 3, 4, 5, 6, 7])
+        // A compensation is told why the saga compensates.
+        assert.strictEqual(state.failure, "Boom: deposit failed")
         assert.strictEqual(state.balance, 100)
         assert.strictEqual(state.refunds, 1)
         // Exponential from 100 ms with ×0.8–1.2 jitter: each wait about doubles.
