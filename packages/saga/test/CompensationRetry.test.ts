@@ -17,13 +17,26 @@ const Transfer = Schema.Struct({ amount: Schema.Number })
  * compensation fails `transientFailures` times with a transient error, then `permanent` ones (a
  * failure not to retry) while `state.broken`, then succeeds.
  */
+interface TransferState {
+  balance: number
+  refunds: number
+  /** Each compensation attempt's number and time. */
+  readonly attempts: Array<number>
+  readonly at: Array<number>
+  /** While true, the refund fails with a failure not to retry. */
+  broken: boolean
+  /** What the compensation was told about why the saga compensates. */
+  failure: string | undefined
+}
+
 const transferWorld = (transientFailures: number) => {
-  const state = {
+  const state: TransferState = {
     balance: 100,
     refunds: 0,
-    attempts: [] as Array<number>,
-    at: [] as Array<number>,
-    broken: false
+    attempts: [],
+    at: [],
+    broken: false,
+    failure: undefined
   }
   const saga = Saga.make({
     name: "transfer",
