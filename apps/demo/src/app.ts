@@ -35,7 +35,9 @@ const SagaSettings = SagaConfig.layerConfig(
 )
 
 // The instance's name owns its sagas: a restarted instance resumes its own at once, and every
-// instance looks for sagas whose owner died (their lease expired) every `CELLO_SAGA_RECOVER_EVERY`.
+// instance looks for sagas whose owner died (their lease expired) every `CELLO_SAGA_RECOVER_EVERY`,
+// and takes `compensation_failed` sagas up again then: a refund that failed for good is retried
+// until it succeeds.
 const Orchestrator = Layer.unwrap(
   Effect.gen(function* () {
     const owner = yield* instance
@@ -45,7 +47,8 @@ const Orchestrator = Layer.unwrap(
     return SagaOrchestrator.layer({
       sagas: [Transfer.TransferSaga, Placement.PlaceOrderSaga],
       owner,
-      recoverEvery
+      recoverEvery,
+      retryFailedCompensations: true
     })
   })
 )

@@ -54,12 +54,19 @@ const undo = (index: number, step: string): SagaRecord.NewLogEntry => ({
   attempt: 1
 })
 
+/** The first step (it does nothing; undoing it records `TransferFailed`), done. */
+const registered: ReadonlyArray<SagaRecord.NewLogEntry> = [
+  act(0, "register", "started"),
+  act(0, "register", "completed")
+]
+
 /** The log up to a deposit that failed with `error`. */
 const depositFailed = (error: string): ReadonlyArray<SagaRecord.NewLogEntry> => [
-  act(0, "withdraw", "started"),
-  act(0, "withdraw", "completed"),
-  act(1, "deposit", "started"),
-  { ...act(1, "deposit", "failed"), error }
+  ...registered,
+  act(1, "withdraw", "started"),
+  act(1, "withdraw", "completed"),
+  act(2, "deposit", "started"),
+  { ...act(2, "deposit", "failed"), error }
 ]
 
 interface Crash {
@@ -121,12 +128,17 @@ const completed = {
 const forwardCrashes: ReadonlyArray<{ readonly crashed: string } & Omit<Crash, "status">> = [
   {
     crashed: "after the withdrawal",
-    log: [act(0, "withdraw", "started")],
+    log: [...registered, act(1, "withdraw", "started")],
     committed: [["withdraw", "act"]]
   },
   {
     crashed: "after the deposit",
-    log: [act(0, "withdraw", "started"), act(0, "withdraw", "completed"), act(1, "deposit", "started")],
+    log: [
+      ...registered,
+      act(1, "withdraw", "started"),
+      act(1, "withdraw", "completed"),
+      act(2, "deposit", "started")
+    ],
     committed: [
       ["withdraw", "act"],
       ["deposit", "act"]
@@ -135,11 +147,12 @@ const forwardCrashes: ReadonlyArray<{ readonly crashed: string } & Omit<Crash, "
   {
     crashed: "after recording the transfer",
     log: [
-      act(0, "withdraw", "started"),
-      act(0, "withdraw", "completed"),
-      act(1, "deposit", "started"),
-      act(1, "deposit", "completed"),
-      act(2, "complete", "started")
+      ...registered,
+      act(1, "withdraw", "started"),
+      act(1, "withdraw", "completed"),
+      act(2, "deposit", "started"),
+      act(2, "deposit", "completed"),
+      act(3, "complete", "started")
     ],
     committed: [
       ["withdraw", "act"],
@@ -205,7 +218,7 @@ describe.each([
           status: "compensating",
           log: [
             ...depositFailed('SagaTimedOut: saga "MoneyTransfer" timed out after 5m'),
-            undo(1, "deposit")
+            undo(2, "deposit")
           ],
           committed: [["withdraw", "act"], ...c.committed.map((step) => [step, "act"] as const)]
         },
@@ -215,7 +228,10 @@ describe.each([
     expect(result).toEqual({
       recovered: 1,
       status: "compensated",
-      from: { balance: 100, history: ["AccountOpened", "MoneyWithdrawn", "MoneyDeposited"] },
+      from: {
+        balance: 100,
+        history: ["AccountOpened", "MoneyWithdrawn", "MoneyDeposited", "TransferFailed"]
+      },
       to: { balance: 0, history: c.to }
     })
   })
@@ -225,7 +241,7 @@ describe.each([
       recoverFrom(
         {
           status: "compensating",
-          log: [...depositFailed("Account is not active"), undo(0, "withdraw")],
+          log: [...depositFailed("Account is not active"), undo(1, "withdraw")],
           committed: [
             ["withdraw", "act"],
             ["withdraw", "compensate"]
@@ -237,7 +253,10 @@ describe.each([
     expect(result).toEqual({
       recovered: 1,
       status: "compensated",
-      from: { balance: 100, history: ["AccountOpened", "MoneyWithdrawn", "MoneyDeposited"] },
+      from: {
+        balance: 100,
+        history: ["AccountOpened", "MoneyWithdrawn", "MoneyDeposited", "TransferFailed"]
+      },
       to: { balance: 0, history: ["AccountOpened", "AccountClosed"] }
     })
   })
@@ -248,13 +267,14 @@ describe.each([
         {
           status: "compensating",
           log: [
-            act(0, "withdraw", "started"),
-            act(0, "withdraw", "completed"),
-            act(1, "deposit", "started"),
-            act(1, "deposit", "completed"),
-            act(2, "complete", "started"),
-            { ...act(2, "complete", "failed"), error: "store unavailable" },
-            undo(1, "deposit")
+            ...registered,
+            act(1, "withdraw", "started"),
+            act(1, "withdraw", "completed"),
+            act(2, "deposit", "started"),
+            act(2, "deposit", "completed"),
+            act(3, "complete", "started"),
+            { ...act(3, "complete", "failed"), error: "store unavailable" },
+            undo(2, "deposit")
           ],
           committed: [
             ["withdraw", "act"],
@@ -268,7 +288,10 @@ describe.each([
     expect(result).toEqual({
       recovered: 1,
       status: "compensated",
-      from: { balance: 100, history: ["AccountOpened", "MoneyWithdrawn", "MoneyDeposited"] },
+      from: {
+        balance: 100,
+        history: ["AccountOpened", "MoneyWithdrawn", "MoneyDeposited", "TransferFailed"]
+      },
       to: { balance: 0, history: ["AccountOpened", "MoneyDeposited", "MoneyWithdrawn"] }
     })
   })

@@ -9,7 +9,7 @@
 import { createServer } from "node:http"
 import type { CommandBus, QueryBus } from "@cello/cqrs"
 import { EventStore } from "@cello/eventsourcing"
-import { SagaStore } from "@cello/saga"
+import { SagaOrchestrator, SagaStore } from "@cello/saga"
 import { NodeHttpServer } from "@effect/platform-node"
 import { type Config, Context, Deferred, Effect, Layer, Option, type Scope } from "effect"
 import {
@@ -120,13 +120,18 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
         )
       )
       if (yield* DevPages.enabled(options.devPages)) {
-        const stores = { events: store, sagas: yield* Effect.serviceOption(SagaStore.SagaStore) }
+        const stores = {
+          events: store,
+          sagas: yield* Effect.serviceOption(SagaStore.SagaStore),
+          orchestrator: yield* Effect.serviceOption(SagaOrchestrator.SagaOrchestrator)
+        }
         // The app's own routes win: `sagaStatus({ path: "/sagas/:id" })` replaces the dashboard's page
         // there (the router refuses two GETs on one template, whatever their parameters are named).
         const template = (path: string) => path.replace(/:[A-Za-z0-9_]+/g, ":")
         const taken = new Set(options.routes.filter((r) => r.method === "GET").map((r) => template(r.path)))
         for (const page of DevPages.routes(stores))
-          if (!taken.has(template(page.path))) yield* add("GET", page.path, page.handler)
+          if (page.method === "POST") yield* add("POST", page.path, page.handler)
+          else if (!taken.has(template(page.path))) yield* add("GET", page.path, page.handler)
       }
       yield* add(
         "*",

@@ -79,13 +79,36 @@ const Transfer = Saga.make({
   ]
 })
 
+// The source account is gone (frozen) by the time the refund runs: the compensation fails for good.
+const FrozenRefund = Saga.make({
+  name: "frozen-refund",
+  context: Schema.Struct({ from: Schema.String, to: Schema.String, amount: Schema.Number }),
+  steps: [
+    {
+      name: "withdraw",
+      action: (t) => Effect.as(move(t.from, -t.amount), t),
+      compensate: (t) => move(t.from, t.amount)
+    },
+    {
+      name: "freeze",
+      action: (t) =>
+        Effect.gen(function* () {
+          const bank = yield* Bank
+          yield* Ref.update(bank, (b) => Object.fromEntries(Object.entries(b).filter(([k]) => k !== t.from)))
+          return t
+        })
+    },
+    { name: "deposit", action: (t) => Effect.as(move(t.to, t.amount), t) }
+  ]
+})
+
 // Dev pages on, whatever the environment says, over every memory store; the stores stay visible.
 const App = HttpAdapter.make<never>({ routes: [], devPages: true }).pipe(
   Layer.provideMerge(MemoryStore.layer),
   Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({})))
 )
 const Env = Layer.mergeAll(
-  SagaOrchestrator.layer().pipe(
+  SagaOrchestrator.layer({ sagas: [FrozenRefund] }).pipe(
     Layer.provideMerge(HttpAdapter.serve(App, { host: "127.0.0.1", port: 0 })),
     Layer.provideMerge(Bank.layer)
   ),
@@ -262,6 +285,45 @@ layer(Env, { timeout: 60_000, excludeTestServices: true })("dev pages in headles
         )
         assert.include(yield* promise(() => page.locator("main").innerText()), "1 completed")
         yield* shot(page, "saga")
+      })
+    )
+  )
+
+  it.effect("a compensation_failed saga's page has a button that retries its compensation", () =>
+    withPage((page, base) =>
+      Effect.gen(function* () {
+        const bank = yield* Bank
+        yield* Ref.update(bank, (b) => ({ ...b, dave: 50 }))
+        const failed = yield* SagaOrchestrator.execute(FrozenRefund, {
+          from: "dave",
+          to: "nobody",
+          amount: 20
+        })
+        assert.strictEqual(failed.status, "compensation_failed")
+        // The operator thaws the account, then retries from the dashboard.
+        yield* Ref.update(bank, (b) => ({ ...b, dave: 30 }))
+
+        yield* promise(() => page.goto(`${base}/sagas/${failed.sagaId}`))
+        yield* promise(() => page.locator("#steps").waitFor())
+        assert.include(yield* promise(() => page.locator("h1").innerText()), "compensation_failed")
+        assert.include(yield* promise(() => page.locator("main").innerText()), "no account dave")
+        yield* shot(page, "saga-compensation-failed")
+        yield* promise(() => page.getByRole("button", { name: "Retry compensation" }).click())
+        // The form posts, and the answer (303) brings the same page back, without the button. This
+        // adapter has no orchestrator (it is built beneath it), so the saga is reopened for recovery.
+        yield* promise(() => page.locator("#retry-compensation").waitFor({ state: "detached" }))
+        assert.match(page.url(), new RegExp(`/sagas/${failed.sagaId}$`))
+        assert.include(yield* promise(() => page.locator("h1").innerText()), "compensating")
+        // The app's next recovery pass runs the compensation.
+        yield* SagaOrchestrator.recover
+        yield* promise(() => page.reload())
+        yield* promise(() => page.locator("#steps").waitFor())
+        assert.match(yield* promise(() => page.locator("h1").innerText()), /compensated$/)
+        const withdraw = yield* promise(() => page.locator('#steps tr[data-step="withdraw"]').innerText())
+        assert.match(withdraw, /↩ compensation\s+completed\s+attempt 2/)
+        assert.strictEqual((yield* Ref.get(bank)).dave, 50)
+        assert.strictEqual((yield* SagaOrchestrator.status(failed.sagaId)).status, "compensated")
+        yield* shot(page, "saga-compensation-retried")
       })
     )
   )

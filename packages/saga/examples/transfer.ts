@@ -31,8 +31,9 @@ export const TransferSaga = Saga.make({
       action: (t) => Effect.as(move(t.from, -t.amount), t),
       compensate: (t) => move(t.from, t.amount)
     },
-    // An unknown account does not appear by retrying: no retries (the default is SagaConfig's 3).
-    { name: "deposit", action: (t) => Effect.as(move(t.to, t.amount), t), retry: { maxRetries: 0 } }
+    // An unknown account does not appear by retrying: `NoSuchAccount` is not a transient failure, so
+    // it is not retried (conflicts, outages and timeouts are, up to SagaConfig's 3 times).
+    { name: "deposit", action: (t) => Effect.as(move(t.to, t.amount), t) }
   ]
 })
 

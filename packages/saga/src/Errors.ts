@@ -92,3 +92,29 @@ export class InvalidSagaConfig extends Schema.TaggedError<InvalidSagaConfig>()("
     return `invalid saga setting ${this.setting}: ${this.detail}`
   }
 }
+
+/** Only a saga in `compensation_failed` can have its compensation retried; this one is not. */
+export class CompensationNotRetryable extends Schema.TaggedError<CompensationNotRetryable>()(
+  "CompensationNotRetryable",
+  {
+    sagaId: Schema.String,
+    status: Schema.String
+  }
+) {
+  override get message(): string {
+    return `saga "${this.sagaId}" is ${this.status}, not compensation_failed: there is no compensation to retry`
+  }
+}
+
+/** The saga's definition is not registered with this orchestrator, so its steps cannot run. */
+export class SagaDefinitionUnknown extends Schema.TaggedError<SagaDefinitionUnknown>()(
+  "SagaDefinitionUnknown",
+  {
+    sagaId: Schema.String,
+    name: Schema.String
+  }
+) {
+  override get message(): string {
+    return `saga "${this.sagaId}" is a "${this.name}", which this orchestrator does not know (register it)`
+  }
+}

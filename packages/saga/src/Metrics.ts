@@ -30,6 +30,22 @@ export const compensations = Metric.counter("cello_saga_compensations_total", {
   incremental: true
 })
 
+/**
+ * Compensations that failed for good (a failure not to retry, or transient ones past
+ * `compensationRetryFor`), with the attribute `step`: each leaves its saga `compensation_failed`
+ * until recovery or an operator retries it. Alert on it.
+ */
+export const compensationFailures = Metric.counter("cello_saga_compensation_failed_total", {
+  description: "Compensations that failed for good (the saga is compensation_failed)",
+  incremental: true
+})
+
+/** Operator retries of a `compensation_failed` saga (`retryCompensation`) and recovery's re-tries. */
+export const compensationRetries = Metric.counter("cello_saga_compensation_retries_total", {
+  description: "compensation_failed sagas taken up again",
+  incremental: true
+})
+
 /** Timeouts, with the attribute `kind`: `step` (one attempt) or `saga` (the overall timeout). */
 export const timeouts = Metric.counter("cello_saga_timeouts_total", {
   description: "Step attempts and sagas that timed out",

@@ -17,13 +17,40 @@ export interface StepInfo {
    * recognize a repeated request. (A step logged started but not completed runs again on recovery.)
    */
   readonly idempotencyKey: string
+  /** In a compensation: why the saga is compensating (the failed step's error); absent in an action. */
+  readonly failure?: string
 }
 
+/** How a step's action is retried. */
 export interface RetryPolicy {
   /** Retries after the first attempt (default: `SagaConfig.maxRetries`). */
   readonly maxRetries?: number
   /** Delay before the first retry, doubling each time (default: `SagaConfig.retryDelay`). */
   readonly retryDelay?: Duration.Input
+  /**
+   * Which failures are retried (default: `Transient.isTransient`: conflicts, stores down, timeouts).
+   * A declared business rejection is not: it would only come back, later.
+   */
+  readonly retryOn?: (error: unknown) => boolean
+}
+
+/**
+ * How a step's compensation is retried: its own policy, not the action's. An abandoned compensation
+ * is lost money, so by default it keeps retrying transient failures, with exponential backoff and
+ * jitter, for `SagaConfig.compensationRetryFor`.
+ */
+export interface CompensationRetryPolicy {
+  /** Delay before the first retry, doubling each time (default: `SagaConfig.compensationRetryDelay`). */
+  readonly retryDelay?: Duration.Input
+  /** The longest delay between two attempts (default: `SagaConfig.compensationMaxDelay`). */
+  readonly maxDelay?: Duration.Input
+  /**
+   * How long to keep retrying, from the compensation's first attempt in this run, before the saga
+   * ends `compensation_failed` (default: `SagaConfig.compensationRetryFor`).
+   */
+  readonly retryFor?: Duration.Input
+  /** Which failures are retried (default: `Transient.isTransient`); others end it at once. */
+  readonly retryOn?: (error: unknown) => boolean
 }
 
 export interface CircuitBreakerPolicy {
@@ -47,7 +74,10 @@ export interface Step<C, R = never> {
    * did, and nothing when it did nothing.
    */
   compensate?(context: C, info: StepInfo): Effect.Effect<void, unknown, R>
+  /** How the action is retried (default: `SagaConfig`'s count and delay, transient failures only). */
   readonly retry?: RetryPolicy
+  /** How the compensation is retried; independent of `retry`. */
+  readonly compensationRetry?: CompensationRetryPolicy
   /** Time limit of one attempt; a timed-out attempt counts as a failure and is retried. */
   readonly timeout?: Duration.Input
   /**

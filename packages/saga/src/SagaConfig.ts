@@ -6,10 +6,16 @@ import { Config, Context, Duration, Effect, Layer } from "effect"
 import { InvalidSagaConfig } from "./Errors.js"
 
 export interface Settings {
-  /** Retries of a failed step action or compensation (so up to `maxRetries + 1` attempts). */
+  /** Retries of a step action's transient failure (so up to `maxRetries + 1` attempts). */
   readonly maxRetries: number
-  /** Delay before the first retry; doubles with each further retry. */
+  /** Delay before an action's first retry; doubles with each further retry. */
   readonly retryDelay: Duration.Duration
+  /** Delay before a compensation's first retry; doubles (with jitter) up to `compensationMaxDelay`. */
+  readonly compensationRetryDelay: Duration.Duration
+  /** The longest delay between two attempts of a compensation. */
+  readonly compensationMaxDelay: Duration.Duration
+  /** How long a compensation keeps retrying transient failures before the saga is `compensation_failed`. */
+  readonly compensationRetryFor: Duration.Duration
   /** Overall time of a saga's forward run, from its start; past it the saga compensates. */
   readonly timeout: Duration.Duration
   /** How long an instance's hold on a running saga lasts without renewal (renewed every third of it). */
@@ -21,6 +27,9 @@ export interface Settings {
 export interface Input {
   readonly maxRetries?: number
   readonly retryDelay?: Duration.Input
+  readonly compensationRetryDelay?: Duration.Input
+  readonly compensationMaxDelay?: Duration.Input
+  readonly compensationRetryFor?: Duration.Input
   readonly timeout?: Duration.Input
   readonly leaseDuration?: Duration.Input
   readonly maxRecoveryAttempts?: number
@@ -29,6 +38,9 @@ export interface Input {
 export const defaults: Settings = {
   maxRetries: 3,
   retryDelay: Duration.seconds(5),
+  compensationRetryDelay: Duration.millis(100),
+  compensationMaxDelay: Duration.minutes(1),
+  compensationRetryFor: Duration.hours(24),
   timeout: Duration.minutes(5),
   leaseDuration: Duration.seconds(30),
   maxRecoveryAttempts: 5
@@ -57,6 +69,9 @@ export const make = (input: Input = {}): Effect.Effect<Settings, InvalidSagaConf
     const settings: Settings = {
       maxRetries: input.maxRetries ?? defaults.maxRetries,
       retryDelay: duration(input.retryDelay, defaults.retryDelay),
+      compensationRetryDelay: duration(input.compensationRetryDelay, defaults.compensationRetryDelay),
+      compensationMaxDelay: duration(input.compensationMaxDelay, defaults.compensationMaxDelay),
+      compensationRetryFor: duration(input.compensationRetryFor, defaults.compensationRetryFor),
       timeout: duration(input.timeout, defaults.timeout),
       leaseDuration: duration(input.leaseDuration, defaults.leaseDuration),
       maxRecoveryAttempts: input.maxRecoveryAttempts ?? defaults.maxRecoveryAttempts
@@ -65,6 +80,9 @@ export const make = (input: Input = {}): Effect.Effect<Settings, InvalidSagaConf
     yield* nonNegativeInt("maxRecoveryAttempts", settings.maxRecoveryAttempts)
     yield* positive("timeout", settings.timeout)
     yield* positive("leaseDuration", settings.leaseDuration)
+    // A zero delay would retry a failing compensation in a tight loop against the store.
+    yield* positive("compensationRetryDelay", settings.compensationRetryDelay)
+    yield* positive("compensationMaxDelay", settings.compensationMaxDelay)
     return settings
   })
 
@@ -72,13 +90,23 @@ export const layer = (input: Input = {}): Layer.Layer<never, InvalidSagaConfig> 
   Layer.effect(SagaConfig, make(input))
 
 /**
- * Reads `CELLO_SAGA_MAX_RETRIES`, `CELLO_SAGA_RETRY_DELAY`, `CELLO_SAGA_TIMEOUT`,
+ * Reads `CELLO_SAGA_MAX_RETRIES`, `CELLO_SAGA_RETRY_DELAY`, `CELLO_SAGA_COMPENSATION_RETRY_DELAY`,
+ * `CELLO_SAGA_COMPENSATION_MAX_DELAY`, `CELLO_SAGA_COMPENSATION_RETRY_FOR`, `CELLO_SAGA_TIMEOUT`,
  * `CELLO_SAGA_LEASE_DURATION` (durations such as "5 seconds") and `CELLO_SAGA_MAX_RECOVERY_ATTEMPTS`;
- * unset ones keep the seed defaults.
+ * unset ones keep the defaults.
  */
 export const fromEnv: Config.Config<Input> = Config.all({
   maxRetries: Config.Int("CELLO_SAGA_MAX_RETRIES").pipe(Config.withDefault(defaults.maxRetries)),
   retryDelay: Config.Duration("CELLO_SAGA_RETRY_DELAY").pipe(Config.withDefault(defaults.retryDelay)),
+  compensationRetryDelay: Config.Duration("CELLO_SAGA_COMPENSATION_RETRY_DELAY").pipe(
+    Config.withDefault(defaults.compensationRetryDelay)
+  ),
+  compensationMaxDelay: Config.Duration("CELLO_SAGA_COMPENSATION_MAX_DELAY").pipe(
+    Config.withDefault(defaults.compensationMaxDelay)
+  ),
+  compensationRetryFor: Config.Duration("CELLO_SAGA_COMPENSATION_RETRY_FOR").pipe(
+    Config.withDefault(defaults.compensationRetryFor)
+  ),
   timeout: Config.Duration("CELLO_SAGA_TIMEOUT").pipe(Config.withDefault(defaults.timeout)),
   leaseDuration: Config.Duration("CELLO_SAGA_LEASE_DURATION").pipe(
     Config.withDefault(defaults.leaseDuration)

@@ -1,12 +1,13 @@
 /**
  * Runs sagas: `execute` (to the end), `start` (in the background, returns the id), `status`, `list`,
- * and `recover`, which resumes every saga a crash left in flight. One orchestrator is one owner of
+ * `recover`, which resumes every saga a crash left in flight, and `retryCompensation`, an operator's
+ * way to run the compensations of a `compensation_failed` saga again. One orchestrator is one owner of
  * leases: sagas it runs are leased to it, and another instance takes one over only after its lease
  * expired (or, with the same `owner` name, at once: a restarted instance resuming its own work).
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Scope } from "effect"
 import type { SagaAlreadyExists, SagaConflict, SagaContextError, StoreUnavailable } from "./Errors.js"
-import { InvalidSagaConfig, SagaNotFound } from "./Errors.js"
+import { CompensationNotRetryable, InvalidSagaConfig, SagaDefinitionUnknown, SagaNotFound } from "./Errors.js"
 import * as CircuitBreakers from "./internal/circuitBreaker.js"
 import * as Engine from "./internal/engine.js"
 import { uuidv7 } from "./internal/uuid.js"
@@ -22,6 +23,13 @@ export interface ExecuteOptions {
 }
 
 export type ExecuteError = StoreUnavailable | SagaAlreadyExists | SagaContextError | SagaConflict
+
+export type RetryCompensationError =
+  | SagaNotFound
+  | CompensationNotRetryable
+  | SagaDefinitionUnknown
+  | StoreUnavailable
+  | SagaConflict
 
 export interface SagaOrchestratorShape {
   /** This instance's name in leases. */
@@ -47,6 +55,13 @@ export interface SagaOrchestratorShape {
    * terminal status. Sagas whose definition is not registered are left alone and reported.
    */
   readonly recover: Effect.Effect<RecoveryReport, StoreUnavailable>
+  /**
+   * An operator's retry of a `compensation_failed` saga: takes it back to `compensating` and runs
+   * every compensation not yet completed (newest first, under each step's compensation policy) to
+   * a terminal status, `compensated` when they all succeed. Refused with `CompensationNotRetryable`
+   * for a saga in any other status, `SagaDefinitionUnknown` when its definition is not registered.
+   */
+  readonly retryCompensation: (id: string) => Effect.Effect<SagaResult<unknown>, RetryCompensationError>
 }
 
 export class SagaOrchestrator extends Context.Service<SagaOrchestrator, SagaOrchestratorShape>()(
@@ -67,9 +82,18 @@ export interface Options<Rs extends ReadonlyArray<unknown>> {
   readonly recoverEvery?: Duration.Input
   /** Sagas recovered at once (default 8). */
   readonly recoveryConcurrency?: number
+  /**
+   * `recover` also takes `compensation_failed` sagas up again (up to 1,000 a pass, newest first), as
+   * `retryCompensation` would (default false). With `recoverEvery`, a compensation that failed for
+   * good (say, an account that was frozen) is retried at every interval until it succeeds.
+   */
+  readonly retryFailedCompensations?: boolean
 }
 
-type Resumer = (record: SagaRecord) => Effect.Effect<SagaResult<unknown>, StoreUnavailable | SagaConflict>
+type Resumer = (
+  record: SagaRecord,
+  reopened: boolean
+) => Effect.Effect<SagaResult<unknown>, StoreUnavailable | SagaConflict>
 
 // Same rule and error as SagaConfig's durations: a zero interval would spin on the store.
 const recoveryInterval = (input: Duration.Input | undefined) =>
@@ -117,8 +141,8 @@ export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
 
     const register = <C, R>(saga: Saga.Saga<C, R>): Effect.Effect<void, never, R> =>
       Effect.map(Effect.context<R>(), (context) => {
-        registry.set(saga.name, (record) =>
-          Engine.resume(engine, saga, record).pipe(Effect.provideContext(context))
+        registry.set(saga.name, (record, reopened) =>
+          Engine.resume(engine, saga, record, reopened).pipe(Effect.provideContext(context))
         )
       })
 
@@ -195,7 +219,7 @@ export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
                 unmark(candidate.id)
                 return
               }
-              recovered.push(yield* tracked(candidate.id, resume(claimed.value)))
+              recovered.push(yield* tracked(candidate.id, resume(claimed.value, false)))
             }).pipe(
               Effect.catchTag("SagaConflict", () => Effect.void),
               Effect.catchTag("StoreUnavailable", (error) =>
@@ -205,10 +229,66 @@ export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
           { concurrency: options.recoveryConcurrency ?? 8, discard: true }
         )
       }
+      if (options.retryFailedCompensations === true) {
+        const failed = yield* store.list({ status: "compensation_failed", limit: 1000 })
+        yield* Effect.forEach(
+          failed,
+          (candidate) =>
+            Effect.gen(function* () {
+              if (registry.get(candidate.name) === undefined) {
+                unknown.push(candidate.id)
+                return
+              }
+              const retried = yield* reopenAndRun(candidate.id, candidate.name)
+              if (retried !== undefined) recovered.push(retried)
+            }).pipe(
+              Effect.catchTag("SagaConflict", () => Effect.void),
+              Effect.catchTag("StoreUnavailable", (error) =>
+                Effect.logWarning(`saga ${candidate.id} not retried now: ${error.message}`)
+              )
+            ),
+          { concurrency: options.recoveryConcurrency ?? 8, discard: true }
+        )
+      }
       if (unknown.length > 0)
         yield* Effect.logWarning(`sagas in flight with no registered definition: ${unknown.join(", ")}`)
       return { recovered, unknown }
     }).pipe(Effect.withSpan("SagaOrchestrator.recover"))
+
+    /** Reopens a `compensation_failed` saga for this owner and runs its compensations; undefined if another got it. */
+    const reopenAndRun = (id: string, name: string) =>
+      Effect.gen(function* () {
+        const resume = registry.get(name)
+        if (resume === undefined || running.has(id)) return undefined
+        mark(id)
+        const reopened = yield* store
+          .reopen(id, { owner, lease: config.leaseDuration })
+          .pipe(Effect.tapError(() => Effect.sync(() => unmark(id))))
+        if (Option.isNone(reopened)) {
+          unmark(id)
+          return undefined
+        }
+        yield* Effect.logInfo(`saga ${id}: retrying its compensations`)
+        return yield* tracked(id, resume(reopened.value, true))
+      })
+
+    const retryCompensation = (id: string): Effect.Effect<SagaResult<unknown>, RetryCompensationError> =>
+      Effect.gen(function* () {
+        const record = yield* store.get(id)
+        if (Option.isNone(record)) return yield* new SagaNotFound({ sagaId: id })
+        const { name, status } = record.value
+        if (status !== "compensation_failed")
+          return yield* new CompensationNotRetryable({ sagaId: id, status })
+        if (registry.get(name) === undefined) return yield* new SagaDefinitionUnknown({ sagaId: id, name })
+        const result = yield* reopenAndRun(id, name)
+        if (result !== undefined) return result
+        // Another instance (or recovery) reopened it first: say where it is now.
+        const now = yield* store.get(id)
+        return yield* new CompensationNotRetryable({
+          sagaId: id,
+          status: Option.isSome(now) ? now.value.status : "missing"
+        })
+      }).pipe(Effect.withSpan("SagaOrchestrator.retryCompensation", { attributes: { "cello.saga_id": id } }))
 
     const sagas: ReadonlyArray<Saga.Saga<unknown, Rs[number]>> = options.sagas ?? []
     for (const saga of sagas) yield* register(saga)
@@ -220,7 +300,8 @@ export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
       status,
       list: (listOptions) => store.list(listOptions),
       register,
-      recover
+      recover,
+      retryCompensation
     }
     const recoverPass = (label: string) =>
       recover.pipe(
@@ -277,3 +358,8 @@ export const list = (
 
 export const recover: Effect.Effect<RecoveryReport, StoreUnavailable, SagaOrchestrator> =
   SagaOrchestrator.use((o) => o.recover)
+
+export const retryCompensation = (
+  id: string
+): Effect.Effect<SagaResult<unknown>, RetryCompensationError, SagaOrchestrator> =>
+  SagaOrchestrator.use((o) => o.retryCompensation(id))

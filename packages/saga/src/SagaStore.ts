@@ -53,6 +53,16 @@ export interface SagaStoreShape {
     owner: string,
     lease: Duration.Input
   ) => Effect.Effect<Option.Option<SagaRecord>, StoreUnavailable>
+  /**
+   * Takes a `compensation_failed` saga back to `compensating`, so its compensations run again: clears
+   * `compensationFailedStep` and `compensationError`, resets `recoveryAttempts` to 0 (a fresh start),
+   * bumps the version, and leases it to `owner` for `lease` — or, without an owner, leaves it free
+   * for any instance's `recover` to take over. None when the saga is not `compensation_failed`.
+   */
+  readonly reopen: (
+    id: string,
+    owner: { readonly owner: string; readonly lease: Duration.Input } | undefined
+  ) => Effect.Effect<Option.Option<SagaRecord>, StoreUnavailable>
   /** Extends `owner`'s lease without a version change; false when `owner` no longer holds the saga. */
   readonly renewLease: (
     id: string,

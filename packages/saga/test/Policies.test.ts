@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Saga, SagaConfig, SagaOrchestrator } from "../src/index.js"
-import { Boom, orchestrator } from "./fixtures.js"
+import { Boom, Glitch, orchestrator } from "./fixtures.js"
 
 const Count = Schema.Struct({ n: Schema.Number })
 
@@ -20,7 +20,7 @@ describe("retries, timeouts, fallback and circuit breaker (TestClock)", () => {
             action: (ctx, info) =>
               Effect.gen(function* () {
                 attempts.push(yield* Clock.currentTimeMillis)
-                if (info.attempt < 4) return yield* new Boom({ step: "call" })
+                if (info.attempt < 4) return yield* new Glitch({ step: "call" })
                 return { n: ctx.n + info.attempt }
               })
           }
@@ -50,29 +50,31 @@ describe("retries, timeouts, fallback and circuit breaker (TestClock)", () => {
     }).pipe(Effect.provide(orchestrator()))
   )
 
-  it.effect("retries stop after maxRetries (from SagaConfig when the step has no policy)", () =>
-    Effect.gen(function* () {
-      let calls = 0
-      const failing = Saga.make({
-        name: "always-failing",
-        context: Count,
-        steps: [
-          {
-            name: "call",
-            action: () =>
-              Effect.suspend(() => {
-                calls++
-                return Effect.fail(new Boom({ step: "call" }))
-              })
-          }
-        ]
-      })
-      const fiber = yield* Effect.forkChild(SagaOrchestrator.execute(failing, { n: 0 }))
-      yield* TestClock.adjust("1 minute")
-      const result = yield* Fiber.join(fiber)
-      assert.strictEqual(calls, 3)
-      assert.strictEqual(result.status, "failed")
-    }).pipe(Effect.provide(orchestrator("t", SagaConfig.layer({ maxRetries: 2, retryDelay: "5 seconds" }))))
+  it.effect(
+    "transient failures: retries stop after maxRetries (from SagaConfig when the step has no policy)",
+    () =>
+      Effect.gen(function* () {
+        let calls = 0
+        const failing = Saga.make({
+          name: "always-failing",
+          context: Count,
+          steps: [
+            {
+              name: "call",
+              action: () =>
+                Effect.suspend(() => {
+                  calls++
+                  return Effect.fail(new Glitch({ step: "call" }))
+                })
+            }
+          ]
+        })
+        const fiber = yield* Effect.forkChild(SagaOrchestrator.execute(failing, { n: 0 }))
+        yield* TestClock.adjust("1 minute")
+        const result = yield* Fiber.join(fiber)
+        assert.strictEqual(calls, 3)
+        assert.strictEqual(result.status, "failed")
+      }).pipe(Effect.provide(orchestrator("t", SagaConfig.layer({ maxRetries: 2, retryDelay: "5 seconds" }))))
   )
 
   it.effect("an attempt past the step timeout fails and is retried; then the saga compensates", () =>

@@ -70,6 +70,34 @@ describe("SagaConfig", () => {
       assert.strictEqual(invalid.message, "invalid saga setting maxRetries: -1 is not an integer >= 0")
     })
   )
+
+  it.effect("compensation retries: defaults, from the environment, and a zero delay refused", () =>
+    Effect.gen(function* () {
+      const defaults = yield* SagaConfig.SagaConfig
+      assert.isTrue(Duration.equals(defaults.compensationRetryDelay, Duration.millis(100)))
+      assert.isTrue(Duration.equals(defaults.compensationMaxDelay, Duration.minutes(1)))
+      assert.isTrue(Duration.equals(defaults.compensationRetryFor, Duration.hours(24)))
+      const fromEnv = yield* SagaConfig.SagaConfig.pipe(
+        Effect.provide(SagaConfig.layerConfig()),
+        Effect.provide(
+          ConfigProvider.layer(
+            ConfigProvider.fromEnv({
+              env: {
+                CELLO_SAGA_COMPENSATION_RETRY_DELAY: "1 second",
+                CELLO_SAGA_COMPENSATION_MAX_DELAY: "5 minutes",
+                CELLO_SAGA_COMPENSATION_RETRY_FOR: "7 days"
+              }
+            })
+          )
+        )
+      )
+      assert.isTrue(Duration.equals(fromEnv.compensationRetryDelay, Duration.seconds(1)))
+      assert.isTrue(Duration.equals(fromEnv.compensationMaxDelay, Duration.minutes(5)))
+      assert.isTrue(Duration.equals(fromEnv.compensationRetryFor, Duration.days(7)))
+      const zero = yield* Effect.flip(SagaConfig.make({ compensationRetryDelay: "0 millis" }))
+      assert.strictEqual(zero.message, "invalid saga setting compensationRetryDelay: 0 is not positive")
+    })
+  )
 })
 
 describe("metrics", () => {

@@ -7,12 +7,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Saga, SagaOrchestrator } from "../src/index.js"
-import { Boom, orchestrator } from "./fixtures.js"
+import { Boom, Glitch, orchestrator } from "./fixtures.js"
 
 const Count = Schema.Struct({ n: Schema.Number })
 
 /** What each attempt of the step "call" does after recording that it ran. */
 type Attempt = "hang" | "boom"
+// A "boom" is a transient failure (retried by default), so the next attempt runs.
 
 const cases: ReadonlyArray<{
   readonly name: string
@@ -96,7 +97,7 @@ describe("a step whose effect is unknown after a timeout (TestClock)", () => {
                 Effect.andThen(
                   record(`call#${info.attempt}`, info.idempotencyKey),
                   c.attempts[info.attempt - 1] === "boom"
-                    ? Effect.fail(new Boom({ step: "call" }))
+                    ? Effect.fail(new Glitch({ step: "call" }))
                     : Effect.never
                 ),
               compensate: (_ctx, info) => record("undo call", info.idempotencyKey),

@@ -9,6 +9,14 @@ export class Boom extends Schema.TaggedError<Boom>()("Boom", { step: Schema.Stri
   }
 }
 
+/** A failure that may pass by itself: it marks itself `transient`, so it is retried by default. */
+export class Glitch extends Schema.TaggedError<Glitch>()("Glitch", { step: Schema.String }) {
+  readonly transient = true
+  override get message(): string {
+    return `${this.step} glitched`
+  }
+}
+
 export const Ctx = Schema.Struct({ done: Schema.Array(Schema.String), failAt: Schema.Number })
 export type Ctx = typeof Ctx.Type
 

@@ -114,6 +114,24 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape> = Effect.sync(() => {
         sagas.set(id, claimed)
         return Option.some(claimed)
       }),
+    reopen: (id, lease) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const record = sagas.get(id)
+        if (record === undefined || record.status !== "compensation_failed") return Option.none()
+        const reopened: SagaRecord.SagaRecord = {
+          ...record,
+          status: "compensating",
+          compensationFailedStep: undefined,
+          compensationError: undefined,
+          recoveryAttempts: 0,
+          owner: lease?.owner,
+          leaseExpiresAt: lease === undefined ? undefined : expiry(now, lease.lease),
+          version: record.version + 1,
+          updatedAt: DateTime.makeUnsafe(now)
+        }
+        sagas.set(id, reopened)
+        return Option.some(reopened)
+      }),
     renewLease: (id, owner, lease) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const record = sagas.get(id)

@@ -233,6 +233,28 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape, never, PgDatabase> = 
         Effect.map((rows) => Option.map(Option.fromUndefinedOr(rows[0]), toRecord)),
         Effect.mapError(unavailable("claimSaga"))
       ),
+    // Only from compensation_failed: the row lock makes two reopeners race to one winner.
+    reopen: (id, lease) =>
+      run(
+        db
+          .updateTable("sagas")
+          .set({
+            status: "compensating",
+            compensation_failed_step: null,
+            compensation_error: null,
+            recovery_attempts: 0,
+            owner: lease?.owner ?? null,
+            lease_expires_at: lease === undefined ? null : leaseUntil(lease.lease),
+            version: sql`version + 1`,
+            updated_at: sql`now()`
+          })
+          .where("id", "=", id)
+          .where("status", "=", "compensation_failed")
+          .returningAll()
+      ).pipe(
+        Effect.map((rows) => Option.map(Option.fromUndefinedOr(rows[0]), toRecord)),
+        Effect.mapError(unavailable("reopenSaga"))
+      ),
     renewLease: (id, owner, lease) =>
       run(
         db

@@ -1,25 +1,38 @@
 #!/usr/bin/env node
 /**
  * `cello-pg migrate [--url URL] [--schema NAME]`: applies pending migrations and says which.
+ * `cello-pg saga list [--status S]` and `cello-pg saga retry <id>`: see `cliSaga.ts`.
  * The URL defaults to CELLO_DATABASE_URL. Exit code 0 on success, 1 on failure, 2 on bad usage.
  */
 import { parseArgs } from "node:util"
 import { Effect, Redacted } from "effect"
+import * as SagaCommands from "./cliSaga.js"
 import * as Migrations from "./Migrations.js"
 import * as PgDatabase from "./PgDatabase.js"
 import * as PgStoreConfig from "./PgStoreConfig.js"
 
-const usage = "usage: cello-pg migrate [--url postgres://…] [--schema cello]"
+const usage = [
+  "usage: cello-pg migrate [--url postgres://…] [--schema cello]",
+  "       cello-pg saga list [--status compensation_failed] [--url …] [--schema …]",
+  "       cello-pg saga retry <saga-id> [--url …] [--schema …]"
+].join("\n")
 
 const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const parsed = parseArgs({
     args: [...argv],
     allowPositionals: true,
     strict: false,
-    options: { url: { type: "string" }, schema: { type: "string" }, help: { type: "boolean" } }
+    options: {
+      url: { type: "string" },
+      schema: { type: "string" },
+      status: { type: "string" },
+      help: { type: "boolean" }
+    }
   })
-  const [command] = parsed.positionals
-  if (parsed.values.help === true || command !== "migrate") {
+  const [command, sub, id] = parsed.positionals
+  const sagaCommand =
+    command === "saga" && ((sub === "list" && id === undefined) || (sub === "retry" && id !== undefined))
+  if (parsed.values.help === true || (command !== "migrate" && !sagaCommand)) {
     console.error(usage)
     return 2
   }
@@ -30,13 +43,20 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
   const schema = typeof parsed.values.schema === "string" ? parsed.values.schema : undefined
   const config = PgStoreConfig.make({ url: Redacted.make(url), poolSize: 1, ...(schema ? { schema } : {}) })
-  const program = Effect.gen(function* () {
+  const status = typeof parsed.values.status === "string" ? parsed.values.status : undefined
+  const migrate = Effect.gen(function* () {
     const database = yield* PgDatabase.PgDatabase
     const applied = yield* Migrations.run.pipe(Effect.mapError(database.unavailable("migrate")))
     return applied.length === 0
       ? `${database.target} schema "${config.schema}": up to date`
       : `${database.target} schema "${config.schema}": applied ${applied.join(", ")}`
   })
+  const program =
+    command === "migrate"
+      ? migrate
+      : sub === "retry" && id !== undefined
+        ? SagaCommands.retry(id)
+        : SagaCommands.list(status)
   const outcome = await Effect.runPromise(
     program.pipe(Effect.provide(PgDatabase.layer(config)), Effect.scoped, Effect.result)
   )

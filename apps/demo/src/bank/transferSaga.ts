@@ -1,7 +1,14 @@
 /**
- * The seed's money transfer as a saga: withdraw from the source, deposit to the destination, record
- * the transfer on both. When the deposit fails (a closed or unknown destination), the withdrawal is
- * compensated by a re-deposit; the saga store keeps every run and its step log.
+ * The seed's money transfer as a saga: register it, withdraw from the source, deposit to the
+ * destination, record the transfer on both. When the deposit fails (a closed or unknown destination),
+ * the withdrawal is compensated by a re-deposit; when any step fails, undoing the registration
+ * records `TransferFailed` on the source. So the failure is recorded by a compensation: retried while
+ * the account is contended, and taken up again by recovery after a crash or a `compensation_failed`.
+ * The saga store keeps every run and its step log.
+ *
+ * Retries: a step's typed rejection (insufficient funds, a closed account) is not retried — the
+ * default policy retries only transient failures (a write conflict, a store outage, a timeout); the
+ * compensations keep retrying those with backoff (`SagaConfig.compensationRetryFor`).
  *
  * Recovery runs a step again when its effect was committed but its completion not yet logged, and a
  * compensation again when it was cut short: every move names its operation (the step's idempotency
@@ -22,8 +29,12 @@ export const TransferContext = Schema.Struct({
 })
 export type TransferContext = typeof TransferContext.Type
 
-// A rejected withdrawal or deposit does not change by retrying: business steps run once.
-const once = { maxRetries: 0 }
+/** The first step: it does nothing, and undoing it records the failure (`TransferFailed`). */
+export const registerStep = "register"
+
+// A write conflict on a busy account that the repository's own retries did not absorb is retried
+// here too (the move names its operation, so it applies once); a rejection is never retried.
+const contended = { maxRetries: 6 }
 
 /** The operation that undoes a step's: distinct from the step's own on the same account. */
 const undoing = (info: Saga.StepInfo) => `${info.idempotencyKey}:compensation`
@@ -33,8 +44,19 @@ export const TransferSaga = Saga.make({
   context: TransferContext,
   steps: [
     {
+      name: registerStep,
+      action: (t) => Effect.succeed(t),
+      // Recorded once per transfer (see `Account.failTransfer`), whatever made the saga fail.
+      compensate: (t, info) =>
+        CommandBus.dispatch(RecordTransfer, {
+          transfer_id: info.sagaId,
+          accounts: [t.from_account],
+          error: info.failure ?? "transfer undone"
+        })
+    },
+    {
       name: "withdraw",
-      retry: once,
+      retry: contended,
       action: (t, info) =>
         Effect.as(
           CommandBus.dispatch(WithdrawOnce, {
@@ -56,7 +78,7 @@ export const TransferSaga = Saga.make({
     },
     {
       name: "deposit",
-      retry: once,
+      retry: contended,
       action: (t, info) =>
         Effect.as(
           CommandBus.dispatch(DepositOnce, {
@@ -77,8 +99,10 @@ export const TransferSaga = Saga.make({
         })
     },
     {
-      // Recorded once per account and transfer (see `Account.completeTransfer`).
+      // Recorded once per account and transfer (see `Account.completeTransfer`). Retried longer: a
+      // write conflict here must not undo a transfer whose money has moved.
       name: "complete",
+      retry: { maxRetries: 8 },
       action: (t, { sagaId }) =>
         Effect.as(
           CommandBus.dispatch(RecordTransfer, {
@@ -112,10 +136,13 @@ const decodeContext = Schema.decodeUnknownOption(Schema.toCodecJson(TransferCont
 export const transferView = (execution: SagaResult.Execution): Option.Option<TransferView> => {
   if (execution.name !== TransferSaga.name) return Option.none()
   return Option.map(decodeContext(execution.context), (context) => {
-    const steps = execution.stepsCompleted.map((name) => ({
-      name,
-      status: execution.compensatedSteps.includes(name) ? "compensated" : "completed"
-    }))
+    // The registration is bookkeeping: the seed's view shows the steps that move money.
+    const steps = execution.stepsCompleted
+      .filter((name) => name !== registerStep)
+      .map((name) => ({
+        name,
+        status: execution.compensatedSteps.includes(name) ? "compensated" : "completed"
+      }))
     const failed =
       execution.failedStep === undefined ? [] : [{ name: execution.failedStep, status: "failed" }]
     const finished = execution.status !== "running" && execution.status !== "compensating"
@@ -144,12 +171,6 @@ export const handlers = CommandBus.handler(Transfer, (context) =>
       (id) => SagaOrchestrator.execute(TransferSaga, context, { id }),
       (error) => error._tag === "SagaAlreadyExists"
     )
-    if (result.status !== "completed")
-      yield* CommandBus.dispatch(RecordTransfer, {
-        transfer_id: result.sagaId,
-        accounts: [context.from_account],
-        error: result.error ?? result.status
-      })
     const view = transferView(yield* SagaOrchestrator.status(result.sagaId))
     return Option.isSome(view)
       ? view.value

@@ -34,9 +34,6 @@ export const PlacementContext = Schema.Struct({
 })
 export type PlacementContext = typeof PlacementContext.Type
 
-// Out of stock or unknown product stays so on a retry.
-const once = { maxRetries: 0 }
-
 /** `saga-1a2b3c4d` → `pay-1a2b3c4d`: a retried payment step charges the same payment once. */
 const paymentIdOf = (sagaId: string) => `pay-${sagaId.slice(sagaId.lastIndexOf("-") + 1)}`
 
@@ -49,7 +46,6 @@ export const PlaceOrderSaga = Saga.make({
   steps: [
     {
       name: "reserve_inventory",
-      retry: once,
       action: (c, { sagaId }) =>
         Effect.as(
           CommandBus.dispatch(ReserveStock, {
@@ -88,7 +84,6 @@ export const PlaceOrderSaga = Saga.make({
     },
     {
       name: "create_order",
-      retry: once,
       action: (c, { sagaId }) =>
         Effect.as(
           CommandBus.dispatch(CreateOrderWithId, {

@@ -208,7 +208,7 @@ export const bankSuite = (demo: () => Client, logSize: LogProbe = logPosition) =
       expect(saga.body).toMatchObject({ status: "compensated" })
     })
 
-    it("fails a transfer over the balance with 409 and nothing moved", async () => {
+    it("fails a transfer over the balance with 409, says insufficient funds, records TransferFailed, moves nothing", async () => {
       const api = demo()
       const from = await openAccount(api, "Judy", 10)
       const to = await openAccount(api, "Karl", 0)
@@ -218,9 +218,22 @@ export const bankSuite = (demo: () => Client, logSize: LogProbe = logPosition) =
         amount: 50
       })
       expect(res.status).toBe(409)
-      expect(res.body).toMatchObject({ status: "failed", steps: [{ name: "withdraw", status: "failed" }] })
+      expect(res.contentType).toContain(json)
+      // As the seed: the saga, compensated (its registration undone by recording the failure).
+      expect(res.body).toMatchObject({
+        status: "compensated",
+        steps: [{ name: "withdraw", status: "failed" }],
+        error: expect.stringContaining("Insufficient funds")
+      })
       expect(await balanceOf(api, from)).toBe(10)
       expect(await balanceOf(api, to)).toBe(0)
+      const history = await api.get(`/api/queries/accounts/${from}/history`)
+      expect(history.body).toMatchObject({
+        events: [
+          { type: "AccountOpened" },
+          { type: "TransferFailed", data: { transfer_id: text(res.body, "id") } }
+        ]
+      })
     })
 
     it("answers 404 with the seed's words for unknown accounts and sagas", async () => {

@@ -4,12 +4,13 @@
  * `CELLO_DEV_PAGES=true`) and always off with `NODE_ENV=production`: they show every stored payload.
  */
 import type { EventStore } from "@cello/eventsourcing"
-import { SagaRecord, type SagaStore } from "@cello/saga"
+import { type SagaOrchestrator, SagaRecord, type SagaStore } from "@cello/saga"
 import { Config, Effect, Option } from "effect"
 import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
 import type { RequestServices } from "../Route.js"
 import * as EventBrowser from "./EventBrowser.js"
 import * as Html from "./html.js"
+import * as RetryCompensation from "./retryCompensation.js"
 import * as SagaDashboard from "./SagaDashboard.js"
 import * as Tail from "./tail.js"
 
@@ -33,9 +34,13 @@ export const enabled = (option: boolean | undefined): Effect.Effect<boolean> =>
 export interface Stores {
   readonly events: Option.Option<EventStore.EventStoreShape>
   readonly sagas: Option.Option<SagaStore.SagaStoreShape>
+  /** Runs an operator's retry of a `compensation_failed` saga; without it, the store reopens it for recovery. */
+  readonly orchestrator: Option.Option<SagaOrchestrator.SagaOrchestratorShape>
 }
 
 export interface DevRoute {
+  /** Default GET. */
+  readonly method?: "POST"
   readonly path: `/${string}`
   readonly handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, RequestServices>
 }
@@ -154,5 +159,10 @@ export const routes = (stores: Stores): ReadonlyArray<DevRoute> => [
         return SagaDashboard.detailPage(saga.value, yield* store.log(id))
       })
     )
+  },
+  {
+    method: "POST",
+    path: "/sagas/:id/retry-compensation",
+    handler: withSagas(stores, (store) => RetryCompensation.handler(store, stores.orchestrator))
   }
 ]

@@ -101,6 +101,12 @@ const logRow = (entry: LogEntry) =>
   `<td>${badge(entry.status)}</td><td class="num">${entry.attempt}</td>` +
   `<td>${entry.error === undefined ? "" : `<span class="error">${Html.text(entry.error)}</span>`}</td></tr>`
 
+/** The operator's retry of a `compensation_failed` saga (a plain form: no script needed). */
+const retryForm = (id: string) =>
+  `<form method="post" action="/sagas/${Html.segment(id)}/retry-compensation" id="retry-compensation" class="note">` +
+  `<button type="submit">Retry compensation</button> ` +
+  `<span class="muted">runs the compensations that did not complete again, newest first</span></form>`
+
 export const detailPage = (saga: Record, log: ReadonlyArray<LogEntry>) => {
   const steps = progress(log)
   const compensations = log.filter((e) => e.phase === "compensate" && e.status === "completed").length
@@ -127,6 +133,7 @@ export const detailPage = (saga: Record, log: ReadonlyArray<LogEntry>) => {
       `<p><a href="/sagas">← all sagas</a></p>` +
       `<h1>Saga <code id="saga-id">${Html.text(saga.id)}</code> ${badge(saga.status)}</h1>` +
       `<div class="event"><dl>${facts}</dl></div>` +
+      (saga.status === "compensation_failed" ? retryForm(saga.id) : "") +
       `<h2>Steps</h2><table id="steps"><thead><tr><th>#</th><th>Step</th><th>Action</th><th>Compensation</th></tr></thead>` +
       `<tbody>${steps.map(stepRow).join("\n")}</tbody></table>` +
       `<h2>Step log</h2><table id="log"><thead><tr><th>#</th><th>At</th><th>Step</th><th>Phase</th><th>Status</th>` +

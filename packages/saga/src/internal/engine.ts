@@ -4,7 +4,7 @@
  * the previous one completed: one round trip per step. Recovery rebuilds the state from the row and
  * the log and continues with the same functions.
  */
-import { Cause, Clock, DateTime, Duration, Effect, Exit, Metric, Schema } from "effect"
+import { Cause, Clock, DateTime, Duration, Effect, Exit, Metric, Random, Schema } from "effect"
 import {
   CircuitOpen,
   type SagaAlreadyExists,
@@ -20,6 +20,7 @@ import type { Settings } from "../SagaConfig.js"
 import type { LogEntry, NewLogEntry, Phase, SagaChanges, SagaRecord, Status } from "../SagaRecord.js"
 import type { SagaResult } from "../SagaResult.js"
 import type { SagaStoreShape } from "../SagaStore.js"
+import { isTransient } from "../Transient.js"
 import type { Breakers } from "./circuitBreaker.js"
 import { describeCause } from "./describe.js"
 
@@ -66,6 +67,8 @@ type Outcome<A> =
   | {
       readonly _tag: "Failed"
       readonly error: string
+      /** The typed failure (undefined for a defect or an interruption), for `retryOn`. */
+      readonly failure: unknown
       readonly attempt: number
       readonly sagaTimeout: boolean
       /**
@@ -165,7 +168,8 @@ const attempt = <A, C, R>(
       saga: run.saga.name,
       step: step.name,
       attempt: attemptNo,
-      idempotencyKey: `${run.id}:${step.name}`
+      idempotencyKey: `${run.id}:${step.name}`,
+      ...(phase === "compensate" && run.error !== undefined ? { failure: run.error } : {})
     }
     let effect: Effect.Effect<A, unknown, R> = body(info)
     // Whether the body may have run at all (not when the deadline had passed before it began).
@@ -220,6 +224,7 @@ const attempt = <A, C, R>(
     return {
       _tag: "Failed",
       error: describeCause(exit.cause),
+      failure,
       attempt: attemptNo,
       sagaTimeout,
       uncertain: cut || (!ran && uncertainBefore)
@@ -227,13 +232,14 @@ const attempt = <A, C, R>(
   })
 
 /**
- * Attempts with exponential backoff. Each failed attempt that will be retried is logged (failed +
- * the next attempt started, one write) before the backoff sleep. A retry that could not start before
- * the saga's deadline is not waited for. `uncertain`: the step was left started by a crash.
+ * An action's attempts, with exponential backoff, while `retryOn` (default: transient failures only)
+ * says the failure may pass. Each failed attempt that will be retried is logged (failed + the next
+ * attempt started, one write) before the backoff sleep. A retry that could not start before the
+ * saga's deadline is not waited for. `uncertain`: the step was left started by a crash.
  */
 const withRetries = <A, C, R>(
   run: Run<C, R>,
-  phase: Phase,
+  phase: "act",
   index: number,
   step: Step<C, R>,
   firstAttempt: number,
@@ -247,11 +253,13 @@ const withRetries = <A, C, R>(
       step.retry?.retryDelay === undefined
         ? config.retryDelay
         : Duration.fromInputUnsafe(step.retry.retryDelay)
-    const useDeadline = phase === "act"
+    const retryOn = step.retry?.retryOn ?? isTransient
+    const useDeadline = true
     let unknown = uncertain
     for (let n = firstAttempt; ; n++) {
       const outcome = yield* attempt(run, phase, step, n, body, useDeadline, unknown)
-      if (outcome._tag === "Done" || outcome.sagaTimeout || n >= maxAttempts) return outcome
+      if (outcome._tag === "Done" || outcome.sagaTimeout || n >= maxAttempts || !retryOn(outcome.failure))
+        return outcome
       unknown = outcome.uncertain
       const delay = Duration.times(baseDelay, 2 ** (n - 1))
       if (useDeadline && (yield* Clock.currentTimeMillis) + Duration.toMillis(delay) >= run.deadline)
@@ -265,6 +273,47 @@ const withRetries = <A, C, R>(
         started(index, step.name, phase, n + 1)
       ])
       yield* Effect.sleep(delay)
+    }
+  })
+
+const durationOr = (input: Duration.Input | undefined, fallback: Duration.Duration): Duration.Duration =>
+  input === undefined ? fallback : Duration.fromInputUnsafe(input)
+
+/**
+ * A compensation's attempts, under its own policy (never the action's): while `retryOn` (default:
+ * transient failures) says the failure may pass and `retryFor` has not run out since the first
+ * attempt of this run, it waits (exponential from `retryDelay`, capped at `maxDelay`, ×0.8–1.2
+ * jitter so contenders spread out) and tries again. Logged like an action's retries.
+ */
+const compensationRetries = <C, R>(
+  run: Run<C, R>,
+  index: number,
+  step: Step<C, R>,
+  firstAttempt: number,
+  body: (info: StepInfo) => Effect.Effect<void, unknown, R>
+): Effect.Effect<Outcome<void>, StoreUnavailable | SagaConflict, R> =>
+  Effect.gen(function* () {
+    const config = run.engine.config
+    const policy = step.compensationRetry
+    const baseMillis = Duration.toMillis(durationOr(policy?.retryDelay, config.compensationRetryDelay))
+    const maxMillis = Duration.toMillis(durationOr(policy?.maxDelay, config.compensationMaxDelay))
+    const retryFor = durationOr(policy?.retryFor, config.compensationRetryFor)
+    const retryOn = policy?.retryOn ?? isTransient
+    const since = yield* Clock.currentTimeMillis
+    for (let n = firstAttempt, tries = 1; ; n++, tries++) {
+      const outcome = yield* attempt(run, "compensate", step, n, body, false, false)
+      if (outcome._tag === "Done" || !retryOn(outcome.failure)) return outcome
+      const delay = Math.min(maxMillis, baseMillis * 2 ** (tries - 1)) * (0.8 + 0.4 * (yield* Random.next))
+      if ((yield* Clock.currentTimeMillis) + delay - since > Duration.toMillis(retryFor))
+        return {
+          ...outcome,
+          error: `${outcome.error} (still failing after retrying for ${Duration.format(retryFor)})`
+        }
+      yield* write(run, {}, [
+        { index, step: step.name, phase: "compensate", status: "failed", attempt: n, error: outcome.error },
+        started(index, step.name, "compensate", n + 1)
+      ])
+      yield* Effect.sleep(Duration.millis(delay))
     }
   })
 
@@ -282,11 +331,14 @@ const toUndo = <C, R>(run: Run<C, R>): ReadonlyArray<Completed> =>
     .sort((a, b) => b.index - a.index)
     .filter((c) => stepFor(run.saga, c)?.compensate !== undefined)
 
-/** Runs compensations in order; every one runs even when an earlier one failed. */
+/**
+ * Runs compensations in order; every one runs even when an earlier one failed. `attemptOf` numbers
+ * each one's first attempt (after a crash or a reopen, the log's count goes on).
+ */
 const compensate = <C, R>(
   run: Run<C, R>,
   pending: ReadonlyArray<Completed>,
-  firstAttempt: number
+  attemptOf: (done: Completed) => number = () => 1
 ): Effect.Effect<SagaResult<C>, StoreUnavailable | SagaConflict, R> =>
   Effect.gen(function* () {
     for (const [k, done] of pending.entries()) {
@@ -295,7 +347,7 @@ const compensate = <C, R>(
       const outcome: Outcome<void> =
         step === undefined || undo === undefined
           ? { _tag: "Done", value: undefined, attempt: 1 }
-          : yield* withRetries(run, "compensate", done.index, step, k === 0 ? firstAttempt : 1, (info) =>
+          : yield* compensationRetries(run, done.index, step, attemptOf(done), (info) =>
               undo.call(step, run.context, info)
             )
       const changes: { -readonly [K in keyof SagaChanges]: SagaChanges[K] } = {}
@@ -319,6 +371,10 @@ const compensate = <C, R>(
           attempt: outcome.attempt,
           error: outcome.error
         }
+        yield* count(Metrics.compensationFailures, attrs(run, { step: done.step }))
+        yield* Effect.logError(
+          `saga ${run.id} (${run.saga.name}): compensation of step "${done.step}" failed for good; the saga ends compensation_failed until recovery or an operator retries it: ${outcome.error}`
+        ).pipe(Effect.annotateLogs({ sagaId: run.id, saga: run.saga.name, step: done.step }))
         if (run.compensationFailedStep === undefined) {
           run.compensationFailedStep = done.step
           run.compensationError = outcome.error
@@ -328,7 +384,7 @@ const compensate = <C, R>(
       }
       const next = pending[k + 1]
       if (next !== undefined) {
-        yield* write(run, changes, [entry, started(next.index, next.step, "compensate")])
+        yield* write(run, changes, [entry, started(next.index, next.step, "compensate", attemptOf(next))])
       } else {
         changes.status = run.compensationFailedStep === undefined ? "compensated" : "compensation_failed"
         yield* write(run, changes, [entry], true)
@@ -382,7 +438,7 @@ const fail = <C, R>(
       entry,
       started(first.index, first.step, "compensate")
     ])
-    return yield* compensate(run, pending, 1)
+    return yield* compensate(run, pending)
   })
 
 type StepOutcome<C> =
@@ -432,9 +488,11 @@ const runStep = <C, R>(
             ? run.engine.breakers.succeeded(key)
             : run.engine.breakers.failed(key, breaker)
       } else {
+        const open = new CircuitOpen({ step: step.name })
         outcome = {
           _tag: "Failed",
-          error: new CircuitOpen({ step: step.name }).message,
+          error: open.message,
+          failure: open,
           attempt: from,
           sagaTimeout: false,
           uncertain
@@ -599,10 +657,11 @@ const lastEntry = (log: ReadonlyArray<LogEntry>, index: number, phase: Phase): L
 export const resume = <C, R>(
   engine: Engine,
   saga: Saga<C, R>,
-  record: SagaRecord
+  record: SagaRecord,
+  reopened = false
 ): Effect.Effect<SagaResult<unknown>, StoreUnavailable | SagaConflict, R> =>
   Effect.gen(function* () {
-    yield* count(Metrics.recoveries, { saga: saga.name })
+    yield* count(reopened ? Metrics.compensationRetries : Metrics.recoveries, { saga: saga.name })
     const codec = contextCodec(saga, record.id)
     const log = yield* engine.store.log(record.id)
     const decoded = yield* Effect.result(codec.decode(record.context))
@@ -670,16 +729,26 @@ export const resume = <C, R>(
     }
     const continued: Effect.Effect<SagaResult<C>, RunError, R> = Effect.gen(function* () {
       if (record.status === "compensating") {
-        // Compensations run newest first, one at a time: the lowest index with a logged
-        // compensation is the one in progress; those above it are done.
-        const current = log
-          .filter((e) => e.phase === "compensate")
-          .reduce((m, e) => Math.min(m, e.index), Infinity)
-        const last = lastEntry(log, current, "compensate")
-        const pending = toUndo(run).filter(
-          (c) => c.index < current || (c.index === current && last?.status !== "completed")
-        )
-        return yield* compensate(run, pending, last?.status === "started" ? last.attempt : 1)
+        // Every compensation not logged completed runs (again), newest first — except one whose last
+        // entry is `failed` while this round already recorded a final failure: a retry logs `failed`
+        // and the next `started` together, so that one failed for good. A reopen clears the record's
+        // failure, so then the failed ones run again.
+        const settled = (c: Completed) => {
+          const last = lastEntry(log, c.index, "compensate")
+          return (
+            last?.status === "completed" ||
+            (last?.status === "failed" && run.compensationFailedStep !== undefined)
+          )
+        }
+        const attemptOf = (c: Completed) => {
+          const last = lastEntry(log, c.index, "compensate")
+          return last === undefined ? 1 : last.status === "started" ? last.attempt : last.attempt + 1
+        }
+        const pending = toUndo(run).filter((c) => !settled(c))
+        const first = pending[0]
+        if (first !== undefined && lastEntry(log, first.index, "compensate")?.status !== "started")
+          yield* write(run, {}, [started(first.index, first.step, "compensate", attemptOf(first))])
+        return yield* compensate(run, pending, attemptOf)
       }
       const steps = saga.steps
       const next = steps.findIndex((_, i) => !completed.some((c) => c.index === i))

@@ -253,6 +253,86 @@ export const sagaStoreSuite = <E>(name: string, storeLayer: Layer.Layer<SagaStor
       })
     )
 
+    it.effect(
+      "reopens only a compensation_failed saga: to an owner, or free for any recovery; one reopener wins",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* SagaStore
+          const failedSaga = (label: string) =>
+            Effect.gen(function* () {
+              const id = freshId(label)
+              yield* store.create(
+                { id, name: "s", status: "compensating", context: { n: 1 }, owner: "a" },
+                [],
+                "10 seconds"
+              )
+              yield* store.claim(id, "a", "10 seconds")
+              yield* store.update(id, {
+                version: 2,
+                owner: "a",
+                changes: {
+                  status: "compensation_failed",
+                  compensationFailedStep: "pay",
+                  compensationError: "down"
+                },
+                log: [],
+                lease: "release"
+              })
+              return id
+            })
+          const id = yield* failedSaga("reopen")
+          const reopened = Option.getOrThrow(yield* store.reopen(id, { owner: "b", lease: "10 seconds" }))
+          assert.strictEqual(reopened.status, "compensating")
+          assert.strictEqual(reopened.owner, "b")
+          assert.isDefined(reopened.leaseExpiresAt)
+          assert.strictEqual(reopened.version, 4)
+          assert.strictEqual(reopened.recoveryAttempts, 0)
+          assert.strictEqual(reopened.compensationFailedStep, undefined)
+          assert.strictEqual(reopened.compensationError, undefined)
+          assert.deepStrictEqual(Option.getOrThrow(yield* store.get(id)), reopened)
+          // Now in flight and leased: not reopened again, and only its owner writes.
+          assert.isTrue(Option.isNone(yield* store.reopen(id, { owner: "c", lease: "10 seconds" })))
+          assert.notInclude(
+            (yield* store.recoverable("c", 1000)).map((r) => r.id),
+            id
+          )
+          assert.strictEqual(
+            yield* store.update(id, {
+              version: 4,
+              owner: "b",
+              changes: { status: "compensated" },
+              log: [],
+              lease: "release"
+            }),
+            5
+          )
+          assert.isTrue(Option.isNone(yield* store.reopen(id, undefined)))
+
+          // With no owner: free for any instance's recovery.
+          const free = yield* failedSaga("reopen-free")
+          const unowned = Option.getOrThrow(yield* store.reopen(free, undefined))
+          assert.strictEqual(unowned.owner, undefined)
+          assert.strictEqual(unowned.leaseExpiresAt, undefined)
+          assert.include(
+            (yield* store.recoverable("anyone", 1000)).map((r) => r.id),
+            free
+          )
+          assert.strictEqual(
+            Option.getOrThrow(yield* store.claim(free, "anyone", "10 seconds")).owner,
+            "anyone"
+          )
+
+          const raced = yield* failedSaga("reopen-race")
+          const won = yield* Effect.forEach(
+            Array.from({ length: 8 }, (_, i) => `owner-${i}`),
+            (owner) => store.reopen(raced, { owner, lease: "10 seconds" }),
+            { concurrency: "unbounded" }
+          )
+          assert.strictEqual(won.filter(Option.isSome).length, 1)
+          assert.isTrue(Option.isNone(yield* store.reopen(freshId("missing"), undefined)))
+        })
+    )
+
     it.effect("lists by status and name, newest first, up to a limit", () =>
       Effect.gen(function* () {
         const store = yield* SagaStore
