@@ -112,9 +112,7 @@ describe("Repository", () => {
         Array.from({ length: 20 }, () => 1),
         // Each decision takes a millisecond (a real store's round trip), so all twenty collide.
         (amount) =>
-          Repository.handle(Account, "a-20", (state) =>
-            Effect.as(Effect.sleep("1 millis"), deposit(amount)(state))
-          ),
+          Repository.handle(Account, "a-20", () => Effect.as(Effect.sleep("1 millis"), deposit(amount)())),
         { concurrency: "unbounded", discard: true }
       )
       const loaded = yield* Repository.load(Account, "a-20")
