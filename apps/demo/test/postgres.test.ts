@@ -104,6 +104,7 @@ describe(`the demo on ${mode === "postgres" ? "PostgreSQL" : "PGlite"}`, () => {
   bankSuite(() => api, logSize)
   shopSuite(() => api, logSize)
   badInputSuite(() => api, logSize)
+  hostileInputSuite(() => api, logSize)
 
   it("keeps every account, order, saga and stock level across a restart", async () => {
     const alice = await openAccount(api, "Alice", 1000)
