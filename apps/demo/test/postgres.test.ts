@@ -14,6 +14,7 @@ import { Effect, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Client, client, type Demo, num, startDemo, text } from "./support/demo.js"
+import { hostileInputSuite } from "./support/hostileInput.js"
 import {
   badInputSuite,
   balanceOf,
