@@ -161,6 +161,22 @@ export const hostileInputSuite = (demo: () => Client, logSize: LogProbe = logPos
         }
     }, 120_000)
 
+    it("answers NUL in a query string or path with 422 naming the parameter", async () => {
+      const api = demo()
+      for (const [path, field] of [
+        ["/orders?status=a%00b", "status"],
+        ["/api/queries/transactions?account_id=%00", "account_id"],
+        ["/api/queries/accounts/acc%00", "account_id"],
+        ["/orders/x%00/events", "order_id"]
+      ] as const) {
+        const res = await api.get(path)
+        expect(res.status, path).toBe(422)
+        expect(at(res.body, "errors"), path).toEqual(
+          expect.arrayContaining([expect.objectContaining({ path: field })])
+        )
+      }
+    })
+
     it("keeps money exact: 0.1 + 0.2 - 0.3 is zero, and the account closes", async () => {
       const api = demo()
       const id = await openAccount(api, "Exact", 0.1)
