@@ -55,6 +55,17 @@ export const Price = Money({ min: 0, max: maxPrice })
 export const Stored = Money({ min: -maxBalance, max: maxBalance })
 
 /**
+ * Money as the demo reads back what it wrote itself (saga contexts, read models): any finite number
+ * within `maxBalance`, rounded to the cent, so a saga or a read model written by the float version
+ * reads as its upcast events do (`0.30000000000000004` → 30 cents). Encodes as `Stored` does.
+ */
+export const Rounded = Schema.Finite.check(
+  Schema.makeFilter(
+    (n: number) => Math.abs(toCents(n)) <= maxBalance || `must be at most ${format(maxBalance)} in size`
+  )
+).pipe(Schema.decodeTo(Schema.Int, SchemaTransformation.transform({ decode: toCents, encode: toMajor })))
+
+/**
  * The upcaster of an event stored by an earlier demo, whose money fields were plain floats (version
  * 1): each is rounded to the cent it stood for (`0.30000000000000004` → `0.3`). A field that holds no
  * amount of money (`"Infinity"`, `1e308`: what the float version let through) fails the upcast with

@@ -8,6 +8,8 @@ import { MemoryStore } from "@cello/store-memory"
 import { Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { Account } from "../src/bank/account.js"
+import { AccountView } from "../src/bank/readModels.js"
+import { TransferContext } from "../src/bank/transferSaga.js"
 import { Amount, maxBalance, Price, Stored, toMajor } from "../src/money.js"
 import { Order } from "../src/shop/order.js"
 
@@ -52,6 +54,28 @@ describe("Money", () => {
     expect(toMajor(maxBalance)).toBe(9_999_999_999_999.99)
     expect(String(toMajor(maxBalance))).toBe("9999999999999.99")
     expect(decode(Stored, 9_999_999_999_999.99)._tag).toBe("Success")
+  })
+})
+
+describe("saga contexts and read models of the float version", () => {
+  it("read rounded to the cent, as the upcast events are", () => {
+    const transfer = Schema.decodeUnknownSync(Schema.toCodecJson(TransferContext))({
+      from_account: "acc-1",
+      to_account: "acc-2",
+      amount: 0.30000000000000004
+    })
+    expect(transfer.amount).toBe(30)
+    const view = Schema.decodeUnknownSync(Schema.toCodecJson(AccountView))({
+      id: "acc-1",
+      owner: "Old",
+      balance: 5.551115123125783e-17,
+      status: "active",
+      opened_at: 1
+    })
+    expect(view.balance).toBe(0)
+    expect(
+      Schema.decodeUnknownExit(Schema.toCodecJson(AccountView))({ ...view, balance: "Infinity" })._tag
+    ).toBe("Failure")
   })
 })
 

@@ -5,14 +5,14 @@
 import { ReadModel } from "@cello/cqrs"
 import { Projection } from "@cello/eventsourcing"
 import { Schema } from "effect"
-import { Stored } from "../money.js"
+import { Rounded } from "../money.js"
 import { epochSeconds, idOf } from "../schemas.js"
 import { AccountClosed, AccountOpenedType, MoneyDepositedType, MoneyWithdrawnType } from "./events.js"
 
 export const AccountView = Schema.Struct({
   id: Schema.String,
   owner: Schema.String,
-  balance: Stored,
+  balance: Rounded,
   status: Schema.Literals(["active", "closed"]),
   opened_at: Schema.Number
 })
@@ -24,7 +24,7 @@ export const TransactionView = Schema.Struct({
   id: Schema.String,
   account_id: Schema.String,
   type: Schema.Literals(["deposit", "withdrawal"]),
-  amount: Stored,
+  amount: Rounded,
   timestamp: Schema.Number,
   /** The event's global position: the order transactions happened in. */
   position: Schema.Number

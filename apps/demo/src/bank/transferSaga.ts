@@ -12,14 +12,14 @@
 import { Command, CommandBus } from "@cello/cqrs"
 import { Saga, SagaOrchestrator, type SagaResult } from "@cello/saga"
 import { Effect, Layer, Option, Schema } from "effect"
-import { PositiveAmount, Stored } from "../money.js"
+import { PositiveAmount, Rounded } from "../money.js"
 import { epochSeconds, Id, withFreshId } from "../schemas.js"
 import { DepositOnce, RecordTransfer, WithdrawOnce } from "./commands.js"
 
 export const TransferContext = Schema.Struct({
   from_account: Id,
   to_account: Id,
-  amount: Stored
+  amount: Rounded
 })
 export type TransferContext = typeof TransferContext.Type
 
@@ -99,7 +99,7 @@ export const TransferView = Schema.Struct({
   status: Schema.String,
   from_account: Schema.String,
   to_account: Schema.String,
-  amount: Stored,
+  amount: Rounded,
   steps: Schema.Array(Schema.Struct({ name: Schema.String, status: Schema.String })),
   error: Schema.optionalKey(Schema.String),
   started_at: Schema.Number,

@@ -10,7 +10,7 @@
 import { Command, CommandBus } from "@cello/cqrs"
 import { Saga, SagaOrchestrator, type SagaRecord } from "@cello/saga"
 import { DateTime, Effect, Option, Schema } from "effect"
-import { Stored } from "../money.js"
+import { Rounded, Stored } from "../money.js"
 import { withFreshId } from "../schemas.js"
 import {
   CancelOrder,
@@ -28,7 +28,7 @@ export const PlacementContext = Schema.Struct({
   user_id: Schema.String,
   product: Schema.String,
   quantity: Schema.Int,
-  price: Stored,
+  price: Rounded,
   reserved_quantity: Schema.optionalKey(Schema.Int),
   payment_id: Schema.optionalKey(Schema.String),
   order_id: Schema.optionalKey(Schema.String)

@@ -2,7 +2,7 @@
 import { ReadModel } from "@cello/cqrs"
 import { Projection } from "@cello/eventsourcing"
 import { Option, Schema } from "effect"
-import { Stored } from "../money.js"
+import { Rounded } from "../money.js"
 import { epochSeconds, idOf } from "../schemas.js"
 import {
   OrderCancelled,
@@ -21,8 +21,8 @@ export const OrderView = Schema.Struct({
   user_id: Schema.String,
   product: Schema.String,
   quantity: Schema.Int,
-  price: Stored,
-  total: Stored,
+  price: Rounded,
+  total: Rounded,
   status: Schema.String,
   tracking_number: Schema.NullOr(Schema.String),
   cancelled_reason: Schema.NullOr(Schema.String),
