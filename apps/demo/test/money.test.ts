@@ -7,10 +7,10 @@ import { EventStore, Repository } from "@cello/eventsourcing"
 import { MemoryStore } from "@cello/store-memory"
 import { Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import { Account } from "../src/bank/account.js"
+import { Account, balanceLimit, deposit } from "../src/bank/account.js"
 import { AccountView } from "../src/bank/readModels.js"
 import { TransferContext } from "../src/bank/transferSaga.js"
-import { Amount, maxBalance, Price, Stored, toMajor } from "../src/money.js"
+import { Amount, maxAmount, maxBalance, Price, Stored, toMajor } from "../src/money.js"
 import { Order } from "../src/shop/order.js"
 
 const decode = (schema: typeof Amount, input: unknown) =>
@@ -54,6 +54,15 @@ describe("Money", () => {
     expect(toMajor(maxBalance)).toBe(9_999_999_999_999.99)
     expect(String(toMajor(maxBalance))).toBe("9999999999999.99")
     expect(decode(Stored, 9_999_999_999_999.99)._tag).toBe("Success")
+  })
+})
+
+describe("the account's balance limit", () => {
+  it("refuses a deposit that would take the balance past 9,999,999,999,999.99, and takes one up to it", async () => {
+    const state = { ...Account.initialState, status: "active" as const, balance: maxBalance - maxAmount }
+    const exit = (amount: number) => Effect.runPromise(Effect.result(deposit(amount)(state)))
+    expect(await exit(maxAmount)).toMatchObject({ _tag: "Success" })
+    expect(await exit(maxAmount + 1)).toMatchObject({ _tag: "Failure", failure: { reason: balanceLimit } })
   })
 })
 
