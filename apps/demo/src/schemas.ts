@@ -8,6 +8,15 @@ import { DateTime, Effect, Schema } from "effect"
 /** An id from a path or a body: short and plain, so odd ids are refused before any store sees them. */
 export const Id = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_.:-]{1,100}$/))
 
+/**
+ * A name (an owner, a product, a user id): printable text of 1 to 200 characters. It names streams and
+ * lands in jsonb, which refuses control characters, and no name needs one (nor a lone surrogate).
+ */
+export const Text = Schema.String.check(Schema.isPattern(/^[^\p{Cc}\p{Cs}]{1,200}$/u))
+
+/** Free text a client writes (a deposit's reason, a cancellation's): printable, at most 500 characters. */
+export const FreeText = Schema.String.check(Schema.isPattern(/^[^\p{Cc}\p{Cs}]{0,500}$/u))
+
 /** Seconds since the epoch, as the seeds' `time.time()` gave them. */
 export const epochSeconds = (at: DateTime.Utc): number => DateTime.toEpochMillis(at) / 1000
 

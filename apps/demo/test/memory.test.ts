@@ -1,6 +1,7 @@
 /** Both examples end to end over real HTTP, on the in-memory store (what `pnpm demo` runs). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Client, client, type Demo, startDemo } from "./support/demo.js"
+import { hostileInputSuite } from "./support/hostileInput.js"
 import { badInputSuite, bankSuite, shopSuite } from "./support/scenarios.js"
 
 let demo: Demo
@@ -48,4 +49,5 @@ describe("the demo on the memory store", () => {
   bankSuite(() => api)
   shopSuite(() => api)
   badInputSuite(() => api)
+  hostileInputSuite(() => api)
 })

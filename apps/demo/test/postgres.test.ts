@@ -14,6 +14,7 @@ import { Effect, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Client, client, type Demo, num, startDemo, text } from "./support/demo.js"
+import { hostileInputSuite } from "./support/hostileInput.js"
 import {
   badInputSuite,
   balanceOf,
@@ -104,6 +105,7 @@ describe(`the demo on ${mode === "postgres" ? "PostgreSQL" : "PGlite"}`, () => {
   bankSuite(() => api, logSize)
   shopSuite(() => api, logSize)
   badInputSuite(() => api, logSize)
+  hostileInputSuite(() => api, logSize)
 
   it("keeps every account, order, saga and stock level across a restart", async () => {
     const alice = await openAccount(api, "Alice", 1000)

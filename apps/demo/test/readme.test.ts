@@ -86,6 +86,11 @@ beforeAll(async () => {
 
 afterAll(() => demo.stop())
 
+it("shows src/money.ts verbatim", () => {
+  const money = readFileSync(new URL("../src/money.ts", import.meta.url), "utf8").trim()
+  expect(readme).toContain(money)
+})
+
 it("has curl flows with expected statuses", () => {
   expect(steps.length).toBeGreaterThan(30)
   for (const step of steps) expect(step.status, step.command).toBeGreaterThanOrEqual(200)

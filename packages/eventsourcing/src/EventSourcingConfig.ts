@@ -9,10 +9,14 @@ export interface Settings {
   readonly snapshotInterval: number
   /** Allow replaying the log to rebuild projections (`ProjectionRunner.rebuild`). */
   readonly enableReplay: boolean
-  /** How many times `Repository.handle` retries a command after a `ConcurrencyError`. */
+  /** How many times at most `Repository.handle` retries a command after a `ConcurrencyError`. */
   readonly maxConcurrencyRetries: number
   /** First backoff delay of those retries; doubles each time, with jitter. */
   readonly retryDelay: Duration.Duration
+  /** The longest wait between two of those retries (the doubling stops there; jitter still applies). */
+  readonly maxRetryDelay: Duration.Duration
+  /** How long those retries may go on in all: past it the `ConcurrencyError` surfaces. */
+  readonly retryTimeout: Duration.Duration
 }
 
 export interface Input {
@@ -20,13 +24,22 @@ export interface Input {
   readonly enableReplay?: boolean
   readonly maxConcurrencyRetries?: number
   readonly retryDelay?: Duration.Input
+  readonly maxRetryDelay?: Duration.Input
+  readonly retryTimeout?: Duration.Input
 }
 
+/**
+ * Contention on one aggregate is ordinary (twenty clients depositing into one account at once), so
+ * `handle` keeps retrying it: jittered backoff from 10 ms, at most 100 ms apart, for up to 5 seconds
+ * or 100 retries, whichever comes first — far below a command's 30-second timeout.
+ */
 export const defaults: Settings = {
   snapshotInterval: 100,
   enableReplay: true,
-  maxConcurrencyRetries: 3,
-  retryDelay: Duration.millis(10)
+  maxConcurrencyRetries: 100,
+  retryDelay: Duration.millis(10),
+  maxRetryDelay: Duration.millis(100),
+  retryTimeout: Duration.seconds(5)
 }
 
 /** A setting out of range: names the setting and the value. */
@@ -51,7 +64,15 @@ export const make = (input: Input = {}): Effect.Effect<Settings, InvalidConfig> 
       enableReplay: input.enableReplay ?? defaults.enableReplay,
       maxConcurrencyRetries: input.maxConcurrencyRetries ?? defaults.maxConcurrencyRetries,
       retryDelay:
-        input.retryDelay === undefined ? defaults.retryDelay : Duration.fromInputUnsafe(input.retryDelay)
+        input.retryDelay === undefined ? defaults.retryDelay : Duration.fromInputUnsafe(input.retryDelay),
+      maxRetryDelay:
+        input.maxRetryDelay === undefined
+          ? defaults.maxRetryDelay
+          : Duration.fromInputUnsafe(input.maxRetryDelay),
+      retryTimeout:
+        input.retryTimeout === undefined
+          ? defaults.retryTimeout
+          : Duration.fromInputUnsafe(input.retryTimeout)
     }
     if (!Number.isSafeInteger(settings.snapshotInterval) || settings.snapshotInterval < 0)
       return yield* new InvalidConfig({
@@ -70,8 +91,9 @@ export const layer = (input: Input = {}): Layer.Layer<never, InvalidConfig> =>
   Layer.effect(EventSourcingConfig, make(input))
 
 /**
- * Reads `CELLO_SNAPSHOT_INTERVAL`, `CELLO_ENABLE_REPLAY`, `CELLO_MAX_CONCURRENCY_RETRIES` and
- * `CELLO_RETRY_DELAY` (a duration such as "20 millis"); unset ones keep the seed defaults.
+ * Reads `CELLO_SNAPSHOT_INTERVAL`, `CELLO_ENABLE_REPLAY`, `CELLO_MAX_CONCURRENCY_RETRIES`,
+ * `CELLO_RETRY_DELAY`, `CELLO_MAX_RETRY_DELAY` and `CELLO_RETRY_TIMEOUT` (durations such as
+ * "20 millis"); unset ones keep the defaults.
  */
 export const fromEnv: Config.Config<Input> = Config.all({
   snapshotInterval: Config.Int("CELLO_SNAPSHOT_INTERVAL").pipe(Config.withDefault(defaults.snapshotInterval)),
@@ -79,7 +101,9 @@ export const fromEnv: Config.Config<Input> = Config.all({
   maxConcurrencyRetries: Config.Int("CELLO_MAX_CONCURRENCY_RETRIES").pipe(
     Config.withDefault(defaults.maxConcurrencyRetries)
   ),
-  retryDelay: Config.Duration("CELLO_RETRY_DELAY").pipe(Config.withDefault(defaults.retryDelay))
+  retryDelay: Config.Duration("CELLO_RETRY_DELAY").pipe(Config.withDefault(defaults.retryDelay)),
+  maxRetryDelay: Config.Duration("CELLO_MAX_RETRY_DELAY").pipe(Config.withDefault(defaults.maxRetryDelay)),
+  retryTimeout: Config.Duration("CELLO_RETRY_TIMEOUT").pipe(Config.withDefault(defaults.retryTimeout))
 })
 
 /** The settings from `Config` (by default `fromEnv`), validated. */

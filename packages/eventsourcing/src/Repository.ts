@@ -4,7 +4,7 @@
  * append, then a snapshot when one is due. `handle` runs load → decide → save and retries on
  * `ConcurrencyError` with backoff.
  */
-import { Cause, Effect, Metric, Option, Schedule } from "effect"
+import { Cause, Duration, Effect, Metric, Option, Schedule } from "effect"
 import * as Aggregate from "./Aggregate.js"
 import type {
   ConcurrencyError,
@@ -165,7 +165,8 @@ export const save = <S, Ev extends Tagged>(
 
 /**
  * Runs a command on an aggregate: load, decide, save. On `ConcurrencyError` (another writer won) it
- * reloads and decides again, up to `maxConcurrencyRetries` times with jittered exponential backoff.
+ * reloads and decides again, with jittered exponential backoff (from `retryDelay`, capped at
+ * `maxRetryDelay`), up to `maxConcurrencyRetries` times and for at most `retryTimeout`.
  * A decision of no events saves nothing.
  */
 export const handle = <S, Ev extends Tagged, E = never, R = never>(
@@ -186,7 +187,11 @@ export const handle = <S, Ev extends Tagged, E = never, R = never>(
     return yield* Effect.retry(attempt, {
       while: (error) =>
         typeof error === "object" && error !== null && "_tag" in error && error._tag === "ConcurrencyError",
-      schedule: Schedule.exponential(config.retryDelay).pipe(Schedule.jittered),
+      schedule: Schedule.exponential(config.retryDelay).pipe(
+        Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, config.maxRetryDelay))),
+        Schedule.jittered,
+        Schedule.upTo({ duration: config.retryTimeout })
+      ),
       times: config.maxConcurrencyRetries
     })
   }).pipe(

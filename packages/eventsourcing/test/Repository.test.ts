@@ -8,7 +8,8 @@ import {
 } from "@cello/eventsourcing"
 import { MemoryEventStore, MemorySnapshotStore, MemoryStore } from "@cello/store-memory"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Metric, Option, Schema } from "effect"
+import { Effect, Fiber, Layer, Metric, Option, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import { cancel, create, Order, OrderError, ship } from "../examples/order.js"
 
 class Opened extends Schema.TaggedClass<Opened>()("Opened", { owner: Schema.String }) {}
@@ -102,6 +103,56 @@ describe("Repository", () => {
       assert.strictEqual(error._tag, "ConcurrencyError")
       assert.strictEqual(attempts, 3)
     }).pipe(Effect.provide(withConfig({ maxConcurrencyRetries: 2, retryDelay: "1 millis" })))
+  )
+
+  it.live("by default, twenty concurrent commands on one aggregate all succeed (contention is retried)", () =>
+    Effect.gen(function* () {
+      yield* Repository.handle(Account, "a-20", () => [new Opened({ owner: "ann" })])
+      yield* Effect.forEach(
+        Array.from({ length: 20 }, () => 1),
+        // Each decision takes a millisecond (a real store's round trip), so all twenty collide.
+        (amount) =>
+          Repository.handle(Account, "a-20", () => Effect.as(Effect.sleep("1 millis"), deposit(amount)())),
+        { concurrency: "unbounded", discard: true }
+      )
+      const loaded = yield* Repository.load(Account, "a-20")
+      assert.deepStrictEqual(loaded.state, { balance: 20, deposits: 20 })
+    }).pipe(Effect.provide(MemoryStore.layer))
+  )
+
+  it.effect("retries are time-bounded: past retryTimeout the ConcurrencyError surfaces", () =>
+    Effect.gen(function* () {
+      let attempts = 0
+      const fiber = yield* Effect.forkChild(
+        Effect.flip(
+          Repository.handle(Account, "a-3", () =>
+            Effect.gen(function* () {
+              attempts++
+              yield* EventStore.append("Account-a-3", [{ type: "Opened", data: { owner: "rival" } }])
+              return [new Deposited({ amount: 1 })]
+            })
+          )
+        )
+      )
+      yield* TestClock.adjust("900 millis")
+      const running = attempts
+      // Backoff from 10 ms capped at 100 ms (jittered): several retries, and not over yet.
+      assert.isAbove(running, 5)
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("400 millis")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "ConcurrencyError")
+      assert.isBelow(attempts, 1000)
+    }).pipe(
+      Effect.provide(
+        withConfig({
+          maxConcurrencyRetries: 1000,
+          retryDelay: "10 millis",
+          maxRetryDelay: "100 millis",
+          retryTimeout: "1 second"
+        })
+      )
+    )
   )
 
   describe("snapshots", () => {

@@ -118,6 +118,20 @@ export const toProblem = (error: unknown, context: MappingContext): Problem => {
         title: "Payload too large",
         detail: `The request body is larger than ${String(field(error, "limit"))} bytes.`
       }
+    case "UnsupportedMediaType":
+      return {
+        status: 415,
+        slug: "unsupported-media-type",
+        title: "Unsupported media type",
+        detail: "The request body must be JSON, sent with Content-Type: application/json."
+      }
+    case "CrossOriginRefused":
+      return {
+        status: 403,
+        slug: "cross-origin-refused",
+        title: "Forbidden",
+        detail: "Writes from this origin are not allowed (it is not in the CORS allow-list)."
+      }
     case "PreconditionFailed":
       return conflict({ ...context, conditional: true })
     case "RouteNotFound":

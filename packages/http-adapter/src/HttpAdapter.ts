@@ -20,6 +20,7 @@ import {
   HttpServerResponse
 } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
+import * as Cors from "./Cors.js"
 import * as Docs from "./Docs.js"
 import * as DevPages from "./devpages/DevPages.js"
 import { ShuttingDown } from "./devpages/tail.js"
@@ -103,6 +104,8 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
           ).pipe(Effect.provideService(HttpAdapterConfig.HttpAdapterConfig, settings))
         )
 
+      // Global: it guards every route on this router, an app's own included.
+      yield* router.addGlobalMiddleware(Cors.middleware(settings.corsOrigins))
       for (const route of options.routes) yield* add(route.method, route.path, route.handler)
       yield* add("GET", "/openapi.json", jsonResponse(openApi))
       yield* add("GET", "/docs", Effect.succeed(HttpServerResponse.html(docs)))

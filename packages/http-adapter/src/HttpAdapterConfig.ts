@@ -11,6 +11,11 @@ export interface Settings {
   readonly bodyLimit: number
   /** A readiness check slower than this counts as down. */
   readonly healthTimeout: Duration.Duration
+  /**
+   * Origins whose web pages may call the API (`https://app.example.com`); empty (the default) keeps
+   * CORS off and refuses writes from pages of other origins (see `Cors`).
+   */
+  readonly corsOrigins: ReadonlyArray<string>
 }
 
 export interface Input {
@@ -18,13 +23,15 @@ export interface Input {
   readonly port?: number
   readonly bodyLimit?: number
   readonly healthTimeout?: Duration.Input
+  readonly corsOrigins?: ReadonlyArray<string>
 }
 
 export const defaults: Settings = {
   host: "127.0.0.1",
   port: 8000,
   bodyLimit: 1024 * 1024,
-  healthTimeout: Duration.seconds(2)
+  healthTimeout: Duration.seconds(2),
+  corsOrigins: []
 }
 
 export const HttpAdapterConfig = Context.Reference<Settings>("@cello/http-adapter/HttpAdapterConfig", {
@@ -35,20 +42,26 @@ export const make = (input: Input = {}): Settings => ({
   host: input.host ?? defaults.host,
   port: input.port ?? defaults.port,
   bodyLimit: Math.max(0, Math.floor(input.bodyLimit ?? defaults.bodyLimit)),
-  healthTimeout: Duration.fromInputUnsafe(input.healthTimeout ?? defaults.healthTimeout)
+  healthTimeout: Duration.fromInputUnsafe(input.healthTimeout ?? defaults.healthTimeout),
+  corsOrigins: (input.corsOrigins ?? defaults.corsOrigins).map((o) => o.trim()).filter((o) => o.length > 0)
 })
 
 export const layer = (input: Input = {}): Layer.Layer<never> => Layer.succeed(HttpAdapterConfig, make(input))
 
 /**
- * `HOST`, `PORT` (the demo's names), `CELLO_HTTP_BODY_LIMIT` (bytes) and `CELLO_HEALTH_TIMEOUT`
- * (a duration such as "2 seconds"); unset ones keep the defaults.
+ * `HOST`, `PORT` (the demo's names), `CELLO_HTTP_BODY_LIMIT` (bytes), `CELLO_HEALTH_TIMEOUT`
+ * (a duration such as "2 seconds") and `CELLO_CORS_ORIGINS` (comma-separated origins); unset ones
+ * keep the defaults.
  */
 export const fromEnv: Config.Config<Input> = Config.all({
   host: Config.String("HOST").pipe(Config.withDefault(defaults.host)),
   port: Config.Port("PORT").pipe(Config.withDefault(defaults.port)),
   bodyLimit: Config.Int("CELLO_HTTP_BODY_LIMIT").pipe(Config.withDefault(defaults.bodyLimit)),
-  healthTimeout: Config.Duration("CELLO_HEALTH_TIMEOUT").pipe(Config.withDefault(defaults.healthTimeout))
+  healthTimeout: Config.Duration("CELLO_HEALTH_TIMEOUT").pipe(Config.withDefault(defaults.healthTimeout)),
+  corsOrigins: Config.String("CELLO_CORS_ORIGINS").pipe(
+    Config.map((list) => list.split(",")),
+    Config.withDefault(defaults.corsOrigins)
+  )
 })
 
 /** Settings from the environment; `overrides` (from code) win over it. */

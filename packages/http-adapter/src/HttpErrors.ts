@@ -40,3 +40,24 @@ export class RouteNotFound extends Schema.TaggedError<RouteNotFound>()("RouteNot
     return `no route for ${this.method} ${this.path}`
   }
 }
+
+/** A body sent as anything but JSON (`application/json` or `application/…+json`), or without a type. */
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", {
+  /** The `Content-Type` sent ("" when none was). */
+  contentType: Schema.String
+}) {
+  override get message(): string {
+    return this.contentType === ""
+      ? "the request body has no Content-Type; send application/json"
+      : `the request body is ${this.contentType}; send application/json`
+  }
+}
+
+/** A write from a web page of another origin that the CORS allow-list does not name. */
+export class CrossOriginRefused extends Schema.TaggedError<CrossOriginRefused>()("CrossOriginRefused", {
+  origin: Schema.String
+}) {
+  override get message(): string {
+    return `requests from ${this.origin} are not allowed`
+  }
+}

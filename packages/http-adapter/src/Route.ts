@@ -77,8 +77,11 @@ export interface CommandOptions<D extends Message.Definition, P extends `/${stri
    * `If-Match: "<version>"`; put it in the payload to make the write conditional.
    */
   readonly payload?: (parts: RequestParts<PathParams<P>>) => unknown
-  /** The JSON body of a success; default the success encoded with its schema. */
-  readonly response?: (result: Message.Success<D>) => unknown
+  /**
+   * The JSON body of a success; default the success encoded with its schema. `encoded` is that
+   * encoding (JSON-safe: what a body should embed), `result` the decoded value.
+   */
+  readonly response?: (result: Message.Success<D>, encoded: D["success"]["Encoded"]) => unknown
   readonly summary?: string
 }
 
@@ -92,8 +95,8 @@ export interface QueryOptions<Found, P extends `/${string}`> {
   readonly payload?: (parts: RequestParts<PathParams<P>>) => unknown
   /** Sets a strong `ETag`, e.g. `(view) => view.version`; clients send it back in `If-Match`. */
   etag?(found: Found): number | string
-  /** The JSON body; default the found value encoded with its schema. */
-  response?(found: Found): unknown
+  /** The JSON body; default the found value encoded with its schema (`encoded`: JSON-safe). */
+  response?(found: Found, encoded: unknown): unknown
   readonly summary?: string
 }
 
@@ -189,10 +192,10 @@ export const command = <D extends Message.Definition, const P extends `/${string
         options.payload === undefined ? mergeInput(parts.body, parts.params) : options.payload(parts)
       const payload = yield* decodePayload(definition)(input)
       const result = yield* CommandBus.dispatch(definition, payload)
-      const body =
-        options.response === undefined
-          ? yield* Effect.orDie(Schema.encodeUnknownEffect(Schema.toCodecJson(definition.success))(result))
-          : options.response(result)
+      const encoded: D["success"]["Encoded"] = yield* Effect.orDie(
+        Schema.encodeEffect(Schema.toCodecJson(definition.success))(result)
+      )
+      const body = options.response === undefined ? encoded : options.response(result, encoded)
       return yield* respond(
         options.status ?? 200,
         body,
@@ -256,7 +259,8 @@ export function query(
     const found = foundOf(result, encoded)
     if (Option.isNone(found)) return Problem.toResponse(notFound)
     const value = found.value.value
-    const body = options.response === undefined ? found.value.encoded : options.response(value)
+    const body =
+      options.response === undefined ? found.value.encoded : options.response(value, found.value.encoded)
     return yield* respond(
       200,
       body,

@@ -1,4 +1,4 @@
-import { Checkpoint, EventStore } from "@cello/eventsourcing"
+import { Checkpoint, EventStore, StoreUnavailable } from "@cello/eventsourcing"
 import { MemoryEventStore, MemorySagaStore } from "@cello/store-memory"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
@@ -51,16 +51,73 @@ describe("development mode", () => {
     })
   )
 
-  it.live("is always off with NODE_ENV=production, even when enabled", () =>
+  it.live("is always off in production, whatever the spelling, even when enabled", () =>
     Effect.gen(function* () {
       const off = [404, 404, 404, 404, 404, 404]
-      assert.deepStrictEqual(yield* statuses({ NODE_ENV: "production" }, true), off)
-      assert.deepStrictEqual(yield* statuses({ NODE_ENV: "production", CELLO_DEV_PAGES: "true" }), off)
+      for (const NODE_ENV of ["production", "Production", "PRODUCTION", " production ", "pRoDuCtIoN"]) {
+        assert.deepStrictEqual(yield* statuses({ NODE_ENV }, true), off, NODE_ENV)
+        assert.deepStrictEqual(yield* statuses({ NODE_ENV, CELLO_DEV_PAGES: "true" }), off, NODE_ENV)
+      }
+    })
+  )
+
+  it.live("is strictly opt-in: no other setting turns them on", () =>
+    Effect.gen(function* () {
+      const off = [404, 404, 404, 404, 404, 404]
+      for (const env of [
+        { NODE_ENV: "development" },
+        { CELLO_DEV_PAGES: "false" },
+        { CELLO_DEV_PAGES: "maybe" }
+      ])
+        assert.deepStrictEqual(yield* statuses(env), off, JSON.stringify(env))
     })
   )
 })
 
+/** An event store and a saga store that fail as a lost database does, naming its host in the error. */
+const brokenStores = Layer.effect(
+  EventStore.EventStore,
+  Effect.gen(function* () {
+    const store = yield* EventStore.EventStore
+    const down = new StoreUnavailable({
+      store: "postgres",
+      operation: "read",
+      detail: "127.0.0.1:15433/sec_demo_outage: ConnectionError: connect ECONNREFUSED"
+    })
+    return EventStore.EventStore.of({
+      ...store,
+      readAll: () => Effect.fail(down),
+      readStream: () => Effect.fail(down),
+      head: Effect.fail(down)
+    })
+  })
+).pipe(Layer.provide(MemoryEventStore.layer))
+
 describe("dev pages over HTTP", () => {
+  it.live("answer a store outage with 503 and no internals (host, port, schema, driver error)", () =>
+    Effect.promise(async () => {
+      const { handler, dispose } = HttpAdapter.toWebHandler(
+        app({}, Layer.merge(brokenStores, MemorySagaStore.layer), true)
+      )
+      for (const path of ["/events", "/events/streams/s"]) {
+        const response = await handler(new Request(`http://test${path}`))
+        const html = await response.text()
+        assert.strictEqual(response.status, 503, path)
+        assert.include(html, "The event store is unavailable; try again later.")
+        for (const secret of [
+          "127.0.0.1",
+          "15433",
+          "sec_demo_outage",
+          "ECONNREFUSED",
+          "ConnectionError",
+          "postgres"
+        ])
+          assert.notInclude(html, secret, `${path} shows ${secret}`)
+      }
+      await dispose()
+    })
+  )
+
   it.live("say so when no SagaStore is provided, instead of failing", () =>
     Effect.promise(async () => {
       const { handler, dispose } = HttpAdapter.toWebHandler(app({}, MemoryEventStore.layer, true))

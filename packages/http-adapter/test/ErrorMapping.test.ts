@@ -11,11 +11,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
 import {
   BodyTooLarge,
+  CrossOriginRefused,
   ErrorMapping,
   MalformedJson,
   PreconditionFailed,
   Problem,
-  RouteNotFound
+  RouteNotFound,
+  UnsupportedMediaType
 } from "../src/index.js"
 
 class OrderRejected extends Schema.TaggedError<OrderRejected>()("OrderRejected", { reason: Schema.String }) {}
@@ -40,6 +42,14 @@ const table: ReadonlyArray<readonly [string, unknown, boolean, number, string]> 
   ],
   ["malformed JSON", new MalformedJson({ detail: "x" }), false, 400, "malformed-json"],
   ["body too large", new BodyTooLarge({ limit: 10 }), false, 413, "body-too-large"],
+  ["not JSON", new UnsupportedMediaType({ contentType: "text/plain" }), false, 415, "unsupported-media-type"],
+  [
+    "a write from another origin",
+    new CrossOriginRefused({ origin: "https://x" }),
+    false,
+    403,
+    "cross-origin-refused"
+  ],
   ["bad If-Match", new PreconditionFailed({ ifMatch: "W/x" }), false, 412, "precondition-failed"],
   ["unknown route", new RouteNotFound({ method: "GET", path: "/x" }), false, 404, "route-not-found"],
   ["ConcurrencyError", conflict, false, 409, "concurrency-conflict"],

@@ -6,6 +6,7 @@
  */
 import { Aggregate } from "@cello/eventsourcing"
 import { Effect, Schema } from "effect"
+import { type Cents, maxBalance } from "../money.js"
 import {
   AccountClosed,
   AccountOpened,
@@ -19,7 +20,8 @@ import {
 const AccountState = Schema.Struct({
   status: Schema.Literals(["unknown", "active", "closed"]),
   owner: Schema.String,
-  balance: Schema.Number,
+  /** In cents. */
+  balance: Schema.Int,
   /** Operation ids applied (kept for good: a step may be run again any time before its saga ends). */
   operations: Schema.Record(Schema.String, Schema.Literal(true)),
   /** How each transfer was recorded here, so a `complete` step run again records it once. */
@@ -52,8 +54,9 @@ export const Account = Aggregate.make<AccountState>()({
     TransferCompleted: (s, e) => ({ ...s, transfers: { ...s.transfers, [e.transfer_id]: "completed" } }),
     TransferFailed: (s, e) => ({ ...s, transfers: { ...s.transfers, [e.transfer_id]: "failed" } })
   },
-  // Version 2 added `operations` and `transfers`: older snapshots are ignored and the stream replayed.
-  snapshot: { schema: AccountState, version: 2 }
+  // Version 2 added `operations` and `transfers`, version 3 made the balance cents: older snapshots
+  // are ignored and the stream replayed.
+  snapshot: { schema: AccountState, version: 3 }
 })
 
 export type AccountEvent = Aggregate.EventOf<typeof Account>
@@ -72,7 +75,7 @@ export type Decision = (state: AccountState) => Effect.Effect<ReadonlyArray<Acco
 
 const reject = (reason: string) => Effect.fail(new AccountRejected({ reason }))
 
-const positive = (amount: number) => (amount > 0 ? Effect.void : reject("Amount must be positive"))
+const positive = (amount: Cents) => (amount > 0 ? Effect.void : reject("Amount must be positive"))
 
 const active = (state: AccountState) =>
   state.status === "active" ? Effect.void : reject("Account is not active")
@@ -80,7 +83,7 @@ const active = (state: AccountState) =>
 /** What `open` answers for an id already in use. */
 export const alreadyExists = "Account already exists"
 
-export const open = (owner: string, initialBalance: number) => (state: AccountState) =>
+export const open = (owner: string, initialBalance: Cents) => (state: AccountState) =>
   state.status === "unknown"
     ? Effect.succeed([new AccountOpened({ owner, initial_balance: initialBalance })])
     : reject(alreadyExists)
@@ -109,17 +112,21 @@ const applied = (state: AccountState, { operation, undoes }: Move) =>
   (operation !== undefined && state.operations[operation] === true) ||
   (undoes !== undefined && state.operations[undoes] !== true)
 
+/** What a deposit answers when the balance would pass `maxBalance`. */
+export const balanceLimit = "Balance limit exceeded"
+
 export const deposit =
-  (amount: number, move: Move = {}): Decision =>
+  (amount: Cents, move: Move = {}): Decision =>
   (state) =>
     applied(state, move)
       ? Effect.succeed([])
-      : Effect.as(Effect.andThen(positive(amount), active(state)), [
-          new MoneyDeposited({ amount, ...fields(move) })
-        ])
+      : Effect.andThen(positive(amount), active(state)).pipe(
+          Effect.andThen(state.balance + amount > maxBalance ? reject(balanceLimit) : Effect.void),
+          Effect.as([new MoneyDeposited({ amount, ...fields(move) })])
+        )
 
 export const withdraw =
-  (amount: number, move: Move = {}): Decision =>
+  (amount: Cents, move: Move = {}): Decision =>
   (state) =>
     applied(state, move)
       ? Effect.succeed([])

@@ -7,42 +7,39 @@
 import { Command, CommandBus } from "@cello/cqrs"
 import { type EventEnvelope, Repository } from "@cello/eventsourcing"
 import { Effect, Layer, Schema } from "effect"
-import { EventView, eventView, Id, withFreshId } from "../schemas.js"
+import { Amount, Money, maxAmount, Stored } from "../money.js"
+import { EventView, eventView, FreeText, Id, Text, withFreshId } from "../schemas.js"
 import * as Account from "./account.js"
-
-const Amount = Schema.Finite
 
 export const OpenAccount = Command.make("OpenAccount", {
   payload: {
-    owner: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)),
-    initial_balance: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)).pipe(
-      Schema.withDecodingDefaultKey(Effect.succeed(0))
-    )
+    owner: Text,
+    initial_balance: Money({ min: 0, max: maxAmount }).pipe(Schema.withDecodingDefaultKey(Effect.succeed(0)))
   },
   success: Schema.Struct({ account_id: Schema.String, event: EventView })
 })
 
-const Moved = Schema.Struct({ event: EventView, new_balance: Schema.Number })
+const Moved = Schema.Struct({ event: EventView, new_balance: Stored })
 
 export const Deposit = Command.make("Deposit", {
-  payload: { account_id: Id, amount: Amount, reason: Schema.optionalKey(Schema.String) },
+  payload: { account_id: Id, amount: Amount, reason: Schema.optionalKey(FreeText) },
   success: Moved,
   failure: Account.AccountRejected
 })
 
 export const Withdraw = Command.make("Withdraw", {
-  payload: { account_id: Id, amount: Amount, reason: Schema.optionalKey(Schema.String) },
+  payload: { account_id: Id, amount: Amount, reason: Schema.optionalKey(FreeText) },
   success: Moved,
   failure: Account.AccountRejected
 })
 
 /** What a move applied once answers: `applied` is false when the operation had been applied before. */
-const MovedOnce = Schema.Struct({ applied: Schema.Boolean, new_balance: Schema.Number })
+const MovedOnce = Schema.Struct({ applied: Schema.Boolean, new_balance: Stored })
 
 const once = {
   account_id: Id,
-  amount: Amount,
-  reason: Schema.optionalKey(Schema.String),
+  amount: Stored,
+  reason: Schema.optionalKey(FreeText),
   /** The move's id on the account: the same id is applied once, however often it is sent. */
   operation: Schema.String,
   /** The operation this move undoes: nothing happens unless the account applied that one. */

@@ -1,12 +1,18 @@
 /**
  * The bank's events, named and shaped as the seed stores them (snake_case data: the history
  * endpoint shows it as is). The account id is the stream's, not repeated in the data.
+ *
+ * Money fields are exact (`Stored`: cents inside, two decimals in the JSON). Version 1 of the events
+ * with money held floats; they are upcast on read (`roundToCents`), so a database of an earlier demo
+ * still loads.
  */
+import { EventType } from "@cello/eventsourcing"
 import { Schema } from "effect"
+import { roundToCents, Stored } from "../money.js"
 
 export class AccountOpened extends Schema.TaggedClass<AccountOpened>()("AccountOpened", {
   owner: Schema.String,
-  initial_balance: Schema.Number
+  initial_balance: Stored
 }) {}
 
 /**
@@ -17,13 +23,13 @@ export class AccountOpened extends Schema.TaggedClass<AccountOpened>()("AccountO
 const operation = Schema.optionalKey(Schema.String)
 
 export class MoneyDeposited extends Schema.TaggedClass<MoneyDeposited>()("MoneyDeposited", {
-  amount: Schema.Number,
+  amount: Stored,
   reason: Schema.optionalKey(Schema.String),
   operation
 }) {}
 
 export class MoneyWithdrawn extends Schema.TaggedClass<MoneyWithdrawn>()("MoneyWithdrawn", {
-  amount: Schema.Number,
+  amount: Stored,
   reason: Schema.optionalKey(Schema.String),
   operation
 }) {}
@@ -39,10 +45,17 @@ export class TransferFailed extends Schema.TaggedClass<TransferFailed>()("Transf
   error: Schema.String
 }) {}
 
+const exact = <A extends { readonly _tag: string }>(schema: EventType.EventSchema<A>, field: string) =>
+  EventType.make(schema, { version: 2, upcasters: { 1: roundToCents([field]) } })
+
+export const AccountOpenedType = exact(AccountOpened, "initial_balance")
+export const MoneyDepositedType = exact(MoneyDeposited, "amount")
+export const MoneyWithdrawnType = exact(MoneyWithdrawn, "amount")
+
 export const events = [
-  AccountOpened,
-  MoneyDeposited,
-  MoneyWithdrawn,
+  AccountOpenedType,
+  MoneyDepositedType,
+  MoneyWithdrawnType,
   AccountClosed,
   TransferCompleted,
   TransferFailed

@@ -5,13 +5,14 @@
 import { ReadModel } from "@cello/cqrs"
 import { Projection } from "@cello/eventsourcing"
 import { Schema } from "effect"
+import { Rounded } from "../money.js"
 import { epochSeconds, idOf } from "../schemas.js"
-import { AccountClosed, AccountOpened, MoneyDeposited, MoneyWithdrawn } from "./events.js"
+import { AccountClosed, AccountOpenedType, MoneyDepositedType, MoneyWithdrawnType } from "./events.js"
 
 export const AccountView = Schema.Struct({
   id: Schema.String,
   owner: Schema.String,
-  balance: Schema.Number,
+  balance: Rounded,
   status: Schema.Literals(["active", "closed"]),
   opened_at: Schema.Number
 })
@@ -23,7 +24,7 @@ export const TransactionView = Schema.Struct({
   id: Schema.String,
   account_id: Schema.String,
   type: Schema.Literals(["deposit", "withdrawal"]),
-  amount: Schema.Number,
+  amount: Rounded,
   timestamp: Schema.Number,
   /** The event's global position: the order transactions happened in. */
   position: Schema.Number
@@ -46,7 +47,7 @@ const changeBalance = (id: string, delta: number) =>
 
 export const accountsProjection = Projection.make({
   name: "bank-accounts",
-  events: [AccountOpened, MoneyDeposited, MoneyWithdrawn, AccountClosed],
+  events: [AccountOpenedType, MoneyDepositedType, MoneyWithdrawnType, AccountClosed],
   handlers: {
     AccountOpened: (e, envelope) => {
       const id = idOf("Account", envelope)
@@ -72,7 +73,7 @@ export const accountsProjection = Projection.make({
 
 export const transactionsProjection = Projection.make({
   name: "bank-transactions",
-  events: [MoneyDeposited, MoneyWithdrawn],
+  events: [MoneyDepositedType, MoneyWithdrawnType],
   handlers: {
     MoneyDeposited: (e, envelope) =>
       Transactions.put(envelope.eventId, {

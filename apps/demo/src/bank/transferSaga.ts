@@ -19,13 +19,14 @@
 import { Command, CommandBus } from "@cello/cqrs"
 import { Saga, SagaOrchestrator, type SagaResult } from "@cello/saga"
 import { Effect, Layer, Option, Schema } from "effect"
+import { PositiveAmount, Rounded } from "../money.js"
 import { epochSeconds, Id, withFreshId } from "../schemas.js"
 import { DepositOnce, RecordTransfer, WithdrawOnce } from "./commands.js"
 
 export const TransferContext = Schema.Struct({
   from_account: Id,
   to_account: Id,
-  amount: Schema.Finite
+  amount: Rounded
 })
 export type TransferContext = typeof TransferContext.Type
 
@@ -122,7 +123,7 @@ export const TransferView = Schema.Struct({
   status: Schema.String,
   from_account: Schema.String,
   to_account: Schema.String,
-  amount: Schema.Number,
+  amount: Rounded,
   steps: Schema.Array(Schema.Struct({ name: Schema.String, status: Schema.String })),
   error: Schema.optionalKey(Schema.String),
   started_at: Schema.Number,
@@ -160,7 +161,7 @@ export const transferView = (execution: SagaResult.Execution): Option.Option<Tra
 }
 
 export const Transfer = Command.make("Transfer", {
-  payload: { from_account: Id, to_account: Id, amount: Schema.Finite },
+  payload: { from_account: Id, to_account: Id, amount: PositiveAmount },
   success: TransferView
 })
 

@@ -4,11 +4,10 @@
  * (a compensated transfer is 409 with the saga as body), and pages that are not one message
  * (`/`). They answer errors with the adapter's problem+json and count in its HTTP metrics.
  */
-import { CommandBus, Message } from "@cello/cqrs"
-import { ErrorMapping, HttpAdapterConfig, HttpMetrics, Problem } from "@cello/http-adapter"
+import { CommandBus, type Message } from "@cello/cqrs"
+import { ErrorMapping, HttpAdapterConfig, HttpMetrics, Problem, RequestBody } from "@cello/http-adapter"
 import { Cause, Clock, Context, Effect, type Layer, Schema, type Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { readJson } from "./body.js"
 
 /** What the router provides to every handler. */
 export type RequestServices =
@@ -131,11 +130,18 @@ export interface CommandOptions<D extends Message.Definition> {
   }) => unknown
   /** The status of each declared failure. */
   readonly failureStatus: (failure: Message.Failure<D>) => number
-  /** The answer to a success (`json(body, status)`, or a `problem` when the result is a failure). */
-  readonly respond: (result: Message.Success<D>) => Response
+  /**
+   * The answer to a success, encoded with the definition's success schema (money as the seeds show
+   * it): `json(body, status)`, or a `problem` when the result is a failure.
+   */
+  readonly respond: (result: D["success"]["Encoded"]) => Response
 }
 
-/** A `POST` that decodes its payload with the definition's schema and dispatches it on the `CommandBus`. */
+/**
+ * A `POST` that reads its JSON body and decodes its payload as the adapter's routes do (415, 413,
+ * 400, and 422 naming each bad field, NUL and lone surrogates included), then dispatches it on the
+ * `CommandBus`.
+ */
 export const command = <D extends Message.Definition>(
   definition: D,
   options: CommandOptions<D>
@@ -143,10 +149,13 @@ export const command = <D extends Message.Definition>(
   method: "POST",
   path: options.path,
   handler: Effect.gen(function* () {
-    const body = yield* readJson(yield* BodyLimit)
-    const payload = yield* Message.decode(definition)(options.input({ params: yield* params, body }))
+    const body = yield* RequestBody.readJson(yield* BodyLimit)
+    const payload = yield* RequestBody.decode(definition)(options.input({ params: yield* params, body }))
     const result = yield* CommandBus.dispatch(definition, payload)
-    return options.respond(result)
+    const encoded: D["success"]["Encoded"] = yield* Effect.orDie(
+      Schema.encodeEffect(Schema.toCodecJson(definition.success))(result)
+    )
+    return options.respond(encoded)
   }).pipe(Effect.catch(answerError(definition, options.failureStatus)))
 })
 

@@ -5,14 +5,11 @@
 import { Command, CommandBus } from "@cello/cqrs"
 import { Repository } from "@cello/eventsourcing"
 import { Config, Duration, Effect, Layer, Schema } from "effect"
-import { Id, withFreshId } from "../schemas.js"
+import { type Cents, Price, Stored } from "../money.js"
+import { FreeText, Id, Text, withFreshId } from "../schemas.js"
 import * as Inventory from "./inventory.js"
 import * as Order from "./order.js"
 import * as Payment from "./payment.js"
-import { round2 } from "./readModels.js"
-
-/** Printable text: it names streams and lands in jsonb, which refuses control characters. */
-const Text = Schema.String.check(Schema.isPattern(/^\P{Cc}{1,200}$/u))
 
 const withDefault = <S extends Schema.Top & { readonly DecodingServices: never }>(
   schema: S,
@@ -24,7 +21,7 @@ export const OrderInput = {
   user_id: withDefault(Text, "anonymous"),
   product: withDefault(Text, "Unknown"),
   quantity: withDefault(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 1_000_000 })), 1),
-  price: withDefault(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)), 0)
+  price: withDefault(Price, 0)
 }
 
 export const CreateOrder = Command.make("CreateOrder", {
@@ -34,7 +31,7 @@ export const CreateOrder = Command.make("CreateOrder", {
     status: Schema.String,
     product: Schema.String,
     quantity: Schema.Int,
-    total: Schema.Number
+    total: Stored
   })
 })
 
@@ -54,7 +51,7 @@ export const ShipOrder = Command.make("ShipOrder", {
 })
 
 export const CancelOrder = Command.make("CancelOrder", {
-  payload: { order_id: Id, reason: withDefault(Text, "Cancelled by user") },
+  payload: { order_id: Id, reason: withDefault(FreeText, "Cancelled by user") },
   success: Schema.Struct({ order_id: Schema.String, status: Schema.String, reason: Schema.String }),
   failure: Schema.Union([Order.OrderNotFound, Order.OrderRejected])
 })
@@ -77,7 +74,7 @@ export const ReleaseStock = Command.make("ReleaseStock", {
 })
 
 export const ProcessPayment = Command.make("ProcessPayment", {
-  payload: { payment_id: Id, user_id: Text, amount: Schema.Finite },
+  payload: { payment_id: Id, user_id: Text, amount: Stored },
   success: Schema.Void
 })
 
@@ -104,6 +101,10 @@ export const definitions = [
  */
 const gatewayLatency = Config.Duration("CELLO_DEMO_PAYMENT_LATENCY").pipe(Config.withDefault(Duration.zero))
 
+/** An order's total in cents: exact, since a price and a quantity are bounded (at most 10^14 cents). */
+export const totalOf = (order: { readonly price: Cents; readonly quantity: number }): Cents =>
+  order.price * order.quantity
+
 const trackingNumber = () => `TRK-${crypto.randomUUID().replace(/-/g, "").slice(0, 10).toUpperCase()}`
 
 export const handlers = Layer.mergeAll(
@@ -116,7 +117,7 @@ export const handlers = Layer.mergeAll(
           status: "created",
           product: order.product,
           quantity: order.quantity,
-          total: round2(order.price * order.quantity)
+          total: totalOf(order)
         }),
       (error) => error instanceof Order.OrderRejected && error.reason === Order.alreadyExists
     )

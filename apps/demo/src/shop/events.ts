@@ -1,11 +1,16 @@
-/** The shop's events (seed 003), snake_case as the event history shows them. */
+/**
+ * The shop's events (seed 003), snake_case as the event history shows them. Prices and payments are
+ * exact money (see `../money.ts`); their version-1 payloads held floats and are upcast on read.
+ */
+import { EventType } from "@cello/eventsourcing"
 import { Schema } from "effect"
+import { roundToCents, Stored } from "../money.js"
 
 export class OrderCreated extends Schema.TaggedClass<OrderCreated>()("OrderCreated", {
   user_id: Schema.String,
   product: Schema.String,
   quantity: Schema.Int,
-  price: Schema.Number
+  price: Stored
 }) {}
 export class OrderConfirmed extends Schema.TaggedClass<OrderConfirmed>()("OrderConfirmed", {
   payment_id: Schema.String
@@ -18,8 +23,13 @@ export class OrderCancelled extends Schema.TaggedClass<OrderCancelled>()("OrderC
   reason: Schema.String
 }) {}
 
+export const OrderCreatedType = EventType.make(OrderCreated, {
+  version: 2,
+  upcasters: { 1: roundToCents(["price"]) }
+})
+
 export const orderEvents = [
-  OrderCreated,
+  OrderCreatedType,
   OrderConfirmed,
   OrderShipped,
   OrderDelivered,
@@ -41,8 +51,13 @@ export const productEvents = [StockAdded, StockReserved, StockReleased] as const
 
 export class PaymentProcessed extends Schema.TaggedClass<PaymentProcessed>()("PaymentProcessed", {
   user_id: Schema.String,
-  amount: Schema.Number
+  amount: Stored
 }) {}
 export class PaymentRefunded extends Schema.TaggedClass<PaymentRefunded>()("PaymentRefunded", {}) {}
 
-export const paymentEvents = [PaymentProcessed, PaymentRefunded] as const
+export const PaymentProcessedType = EventType.make(PaymentProcessed, {
+  version: 2,
+  upcasters: { 1: roundToCents(["amount"]) }
+})
+
+export const paymentEvents = [PaymentProcessedType, PaymentRefunded] as const

@@ -8,7 +8,8 @@ const OrderState = Schema.Struct({
   user_id: Schema.String,
   product: Schema.String,
   quantity: Schema.Int,
-  price: Schema.Number,
+  /** In cents. */
+  price: Schema.Int,
   tracking_number: Schema.NullOr(Schema.String),
   cancelled_reason: Schema.NullOr(Schema.String)
 })
@@ -40,7 +41,8 @@ export const Order = Aggregate.make<OrderState>()({
     OrderDelivered: (s) => ({ ...s, status: "delivered" }),
     OrderCancelled: (s, e) => ({ ...s, status: "cancelled", cancelled_reason: e.reason })
   },
-  snapshot: { schema: OrderState, version: 1 }
+  // Version 2: the price is cents (older snapshots are ignored and the stream replayed).
+  snapshot: { schema: OrderState, version: 2 }
 })
 
 export type OrderEvent = Aggregate.EventOf<typeof Order>

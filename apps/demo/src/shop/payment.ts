@@ -5,7 +5,8 @@ import { PaymentProcessed, PaymentRefunded, paymentEvents } from "./events.js"
 
 const PaymentState = Schema.Struct({
   status: Schema.Literals(["none", "completed", "refunded"]),
-  amount: Schema.Number
+  /** In cents. */
+  amount: Schema.Int
 })
 type PaymentState = typeof PaymentState.Type
 

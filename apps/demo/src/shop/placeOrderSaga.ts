@@ -10,6 +10,7 @@
 import { Command, CommandBus } from "@cello/cqrs"
 import { Saga, SagaOrchestrator, type SagaRecord } from "@cello/saga"
 import { DateTime, Effect, Option, Schema } from "effect"
+import { Rounded, Stored } from "../money.js"
 import { withFreshId } from "../schemas.js"
 import {
   CancelOrder,
@@ -19,15 +20,15 @@ import {
   ProcessPayment,
   RefundPayment,
   ReleaseStock,
-  ReserveStock
+  ReserveStock,
+  totalOf
 } from "./commands.js"
-import { round2 } from "./readModels.js"
 
 export const PlacementContext = Schema.Struct({
   user_id: Schema.String,
   product: Schema.String,
   quantity: Schema.Int,
-  price: Schema.Number,
+  price: Rounded,
   reserved_quantity: Schema.optionalKey(Schema.Int),
   payment_id: Schema.optionalKey(Schema.String),
   order_id: Schema.optionalKey(Schema.String)
@@ -74,7 +75,7 @@ export const PlaceOrderSaga = Saga.make({
           CommandBus.dispatch(ProcessPayment, {
             payment_id,
             user_id: c.user_id,
-            amount: round2(c.price * c.quantity)
+            amount: totalOf(c)
           }),
           { ...c, payment_id }
         )
@@ -125,7 +126,7 @@ export const Placement = Schema.Struct({
   payment_id: Schema.NullOr(Schema.String),
   product: Schema.String,
   quantity: Schema.Int,
-  total: Schema.Number,
+  total: Stored,
   failed_step: Schema.NullOr(Schema.String),
   error: Schema.NullOr(Schema.String),
   compensated_steps: Schema.Array(Schema.String)
@@ -153,7 +154,7 @@ export const handlers = CommandBus.handler(PlaceOrder, (input) =>
       payment_id: result.context.payment_id ?? null,
       product: input.product,
       quantity: input.quantity,
-      total: round2(input.price * input.quantity),
+      total: totalOf(input),
       failed_step: result.failedStep ?? null,
       error: reasonOf(result.error),
       compensated_steps: result.compensatedSteps

@@ -2,11 +2,12 @@
 import { ReadModel } from "@cello/cqrs"
 import { Projection } from "@cello/eventsourcing"
 import { Option, Schema } from "effect"
+import { Rounded } from "../money.js"
 import { epochSeconds, idOf } from "../schemas.js"
 import {
   OrderCancelled,
   OrderConfirmed,
-  OrderCreated,
+  OrderCreatedType,
   OrderDelivered,
   OrderShipped,
   StockAdded,
@@ -20,8 +21,8 @@ export const OrderView = Schema.Struct({
   user_id: Schema.String,
   product: Schema.String,
   quantity: Schema.Int,
-  price: Schema.Number,
-  total: Schema.Number,
+  price: Rounded,
+  total: Rounded,
   status: Schema.String,
   tracking_number: Schema.NullOr(Schema.String),
   cancelled_reason: Schema.NullOr(Schema.String),
@@ -35,8 +36,6 @@ export const Orders = ReadModel.make({
   schema: OrderView,
   indexes: ["status", "created_at"]
 })
-
-export const round2 = (n: number): number => Math.round(n * 100) / 100
 
 const change = (id: string, version: number, f: (view: OrderView) => OrderView) =>
   Orders.update(id, (current) =>
@@ -62,7 +61,7 @@ const change = (id: string, version: number, f: (view: OrderView) => OrderView) 
 
 export const ordersProjection = Projection.make({
   name: "shop-orders",
-  events: [OrderCreated, OrderConfirmed, OrderShipped, OrderDelivered, OrderCancelled],
+  events: [OrderCreatedType, OrderConfirmed, OrderShipped, OrderDelivered, OrderCancelled],
   handlers: {
     OrderCreated: (e, envelope) => {
       const id = idOf("Order", envelope)
@@ -72,7 +71,7 @@ export const ordersProjection = Projection.make({
         product: e.product,
         quantity: e.quantity,
         price: e.price,
-        total: round2(e.price * e.quantity),
+        total: e.price * e.quantity,
         status: "created",
         tracking_number: null,
         cancelled_reason: null,

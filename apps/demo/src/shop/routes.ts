@@ -20,7 +20,7 @@ export const adapterRoutes = [
     path: "/orders",
     status: 201,
     location: (r) => `/orders/${r.order_id}`,
-    response: (data) => ({ message: "Order created", data }),
+    response: (_, data) => ({ message: "Order created", data }),
     summary: "Create an order (via the CommandBus)"
   }),
   HttpAdapter.query(ListOrders, { path: "/orders" }),

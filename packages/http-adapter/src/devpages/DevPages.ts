@@ -19,13 +19,17 @@ export const config = Config.all({
   flag: Config.Boolean("CELLO_DEV_PAGES").pipe(Config.withDefault(false))
 })
 
+/** `NODE_ENV` names production in any case and spacing: `production`, `Production`, ` PRODUCTION`. */
+export const isProduction = (nodeEnv: string): boolean => nodeEnv.trim().toLowerCase() === "production"
+
 /**
- * On when `option` says so (or, without it, `CELLO_DEV_PAGES`), never under `NODE_ENV=production`.
- * A malformed `CELLO_DEV_PAGES` keeps them off, with a warning rather than a failed start.
+ * On only when asked for: `option === true` (or, without the option, `CELLO_DEV_PAGES=true`), and
+ * never in production. A malformed `CELLO_DEV_PAGES` keeps them off, with a warning rather than a
+ * failed start.
  */
 export const enabled = (option: boolean | undefined): Effect.Effect<boolean> =>
   config.pipe(
-    Effect.map(({ nodeEnv, flag }) => nodeEnv.trim() !== "production" && (option ?? flag)),
+    Effect.map(({ nodeEnv, flag }) => !isProduction(nodeEnv) && (option ?? flag) === true),
     Effect.catch((error) =>
       Effect.as(Effect.logWarning(`development pages stay off: ${error.message}`), false)
     )
@@ -53,8 +57,21 @@ const missing = (section: Html.Page["section"], service: string, example: string
       `Provide one with the app (for example <code>${example}</code>).`
   )
 
+// The error's text may name hosts, ports, schemas and driver errors: it goes to the log, and the
+// page says only what the API answers say.
 const unavailable = (section: Html.Page["section"]) => (error: { readonly message: string }) =>
-  Effect.succeed(Html.message(section, "Store unavailable", Html.text(error.message), 503))
+  Effect.as(
+    Effect.logError(
+      `development page: the ${section === "events" ? "event" : "saga"} store failed`,
+      error.message
+    ),
+    Html.message(
+      section,
+      "Store unavailable",
+      `The ${section === "events" ? "event" : "saga"} store is unavailable; try again later.`,
+      503
+    )
+  )
 
 const param = Effect.map(HttpRouter.params, (params) => params.id ?? "")
 
