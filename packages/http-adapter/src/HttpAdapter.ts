@@ -10,7 +10,7 @@ import { createServer } from "node:http"
 import type { CommandBus, QueryBus } from "@cello/cqrs"
 import { EventStore } from "@cello/eventsourcing"
 import { SagaStore } from "@cello/saga"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Config, Context, Deferred, Effect, Layer, Option, type Scope } from "effect"
 import {
   HttpRouter,
