@@ -5,6 +5,7 @@ import { MemoryStore } from "@cello/store-memory"
 import { exampleSource, readmeCodeBlocks } from "@cello/tooling/readme"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { program as lending } from "../examples/lending.js"
 import { AppLayer, program } from "../examples/order.js"
 import { program as quickstart } from "../examples/quickstart.js"
 
@@ -31,6 +32,16 @@ describe("README", () => {
     })
     assert.strictEqual(out.trim(), "{ balance: 50 }")
   })
+
+  it("shows examples/lending.ts verbatim", () => {
+    assert.include(readmeCodeBlocks(dir), exampleSource(`${dir}/examples/lending.ts`))
+  })
+
+  it.effect("the lending example prints what its comment says", () =>
+    Effect.gen(function* () {
+      assert.deepStrictEqual(yield* lending, { again: "already lent to ann", missing: "no book-2" })
+    })
+  )
 
   it.effect("the quick start deposits 50", () =>
     Effect.gen(function* () {
