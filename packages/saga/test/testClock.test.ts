@@ -14,8 +14,9 @@ const makeCharge = (calls: Ref.Ref<number>) =>
       {
         name: "charge-card",
         action: (c) =>
-          Effect.flatMap(Ref.updateAndGet(calls, (n) => n + 1), (n) =>
-            n === 1 ? Effect.fail(new CardDeclined()) : Effect.succeed(c)
+          Effect.flatMap(
+            Ref.updateAndGet(calls, (n) => n + 1),
+            (n) => (n === 1 ? Effect.fail(new CardDeclined()) : Effect.succeed(c))
           )
       }
     ]
