@@ -5,7 +5,7 @@
 import { conformance as cqrsConformance } from "@cello/cqrs/testing"
 import { conformance } from "@cello/eventsourcing/testing"
 import { sagaStoreSuite } from "@cello/saga/testing"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll } from "vitest"
 import { PgStore } from "../src/index.js"
