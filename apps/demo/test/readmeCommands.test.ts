@@ -1,7 +1,9 @@
 /**
  * Every command line in every README's ```sh blocks, from a fresh clone: each is run by a test
  * (named here, and checked to exist where a file can say so) or exempt for a stated reason. A new
- * command that matches no rule fails this test until someone says how it is proven.
+ * command that matches no rule fails this test until someone says how it is proven. Likewise every
+ * ```ts block is, verbatim, an example or test file that the tests compile and run, or a listed
+ * fragment with the reason and the test that covers what it shows.
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
@@ -79,4 +81,55 @@ describe("README commands", () => {
     expect(rule, `no rule says how "${line}" is proven: add one to this file`).toBeDefined()
     if (rule?.check !== undefined) expect(read(rule.check.file)).toContain(rule.check.text)
   })
+})
+
+/** Files a ```ts block may be, verbatim: examples and tests (the package tests compile and run them). */
+const sources = ["packages", "apps"].flatMap((dir) =>
+  readdirSync(new URL(dir, root)).flatMap((name) =>
+    ["examples", "test"].flatMap((sub) => {
+      try {
+        return readdirSync(new URL(`${dir}/${name}/${sub}`, root))
+          .filter((file) => file.endsWith(".ts"))
+          .map((file) => read(`${dir}/${name}/${sub}/${file}`).trim())
+      } catch {
+        return []
+      }
+    })
+  )
+)
+
+/** Fragments: first line of the block → why it is not a file of its own, and the test that covers it. */
+const fragments: Record<string, { readonly why: string; readonly test: string }> = {
+  "const placeOrder = Effect.gen(function* () {": {
+    why: "a fragment in the world of examples/order.ts (its aggregate, a projection)",
+    test: "packages/eventsourcing/test/Consistency.test.ts"
+  },
+  "const readSide = RedisStore.layer({ url: redisUrl })": {
+    why: "composes with @cello/store-postgres, which a store may not import",
+    test: "packages/store-redis/test/projection.test.ts"
+  },
+  'const snapshots = RedisSnapshotCache.layer({ ttl: "10 minutes" }).pipe(': {
+    why: "composes with @cello/store-postgres, which a store may not import",
+    test: "packages/store-redis/test/snapshotCache.test.ts"
+  },
+  "PgStore.layer({ url: databaseUrl }).pipe(": {
+    why: "composes with @cello/store-postgres, which a store may not import",
+    test: "packages/store-redis/test/wakeup.test.ts"
+  }
+}
+
+const codeBlocks = readmes.flatMap((readme) =>
+  Array.from(read(readme).matchAll(/```ts\n([\s\S]*?)```/g), (m) => ({ readme, code: (m[1] ?? "").trim() }))
+)
+
+describe("README code", () => {
+  it.each(codeBlocks.map((b) => ({ ...b, first: b.code.split("\n")[0] ?? "" })))(
+    "$readme: $first",
+    ({ code, first }) => {
+      if (sources.includes(code)) return
+      const fragment = fragments[first]
+      expect(fragment, `this block is no example or test file, nor a listed fragment: ${first}`).toBeDefined()
+      if (fragment !== undefined) expect(read(fragment.test).length).toBeGreaterThan(0)
+    }
+  )
 })
