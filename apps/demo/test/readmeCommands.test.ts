@@ -63,7 +63,7 @@ const rules: ReadonlyArray<Rule> = [
     check: { file: "packages/store-postgres/test/migrations.test.ts", text: 'cli("migrate"' }
   },
   {
-    match: /^(pnpm add|npm i) (@cello\/[a-z-]+ |@effect\/platform-node-shared )+effect$/,
+    match: /^(pnpm add|npm i)( (@cello\/[a-z-]+|@effect\/platform-node-shared|effect))+$/,
     how:
       "exempt: installs from the npm registry, where the packages are not published yet; `pnpm check:install` " +
       "makes the same installs from the packed tarballs with plain npm and runs a program in each",
