@@ -1,3 +1,9 @@
 import { packageBuild } from "@cello/tooling/tsup"
 
-export default packageBuild({ entry: { index: "src/index.ts" } })
+// `NodeHttpServer` of @effect/platform-node (MIT) is bundled, with only the modules it imports:
+// that package requires the `redis` client as a peer, which npm would install into every app.
+// Its shared half, @effect/platform-node-shared, stays an ordinary dependency.
+export default packageBuild({
+  entry: { index: "src/index.ts" },
+  noExternal: [/^@effect\/platform-node(\/|$)/]
+})

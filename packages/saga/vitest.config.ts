@@ -5,6 +5,10 @@ import { mergeConfig } from "vitest/config"
 // Tests and examples use the memory store from source; a package dependency would be a cycle.
 export default mergeConfig(packageTest(), {
   resolve: {
-    alias: { "@cello/store-memory": fileURLToPath(new URL("../store-memory/src/index.ts", import.meta.url)) }
+    // The subpath first: an alias also matches the paths under it.
+    alias: {
+      "@cello/store-memory/saga": fileURLToPath(new URL("../store-memory/src/saga.ts", import.meta.url)),
+      "@cello/store-memory": fileURLToPath(new URL("../store-memory/src/index.ts", import.meta.url))
+    }
   }
 })

@@ -1,3 +1,12 @@
 import { packageBuild } from "@cello/tooling/tsup"
 
-export default packageBuild({ entry: { index: "src/index.ts" } })
+// One entry per pattern package's ports, so a user imports (and installs) only what they use.
+export default packageBuild({
+  entry: {
+    index: "src/index.ts",
+    saga: "src/saga.ts",
+    eventsourcing: "src/eventsourcing.ts",
+    cqrs: "src/cqrs.ts"
+  },
+  splitting: true
+})

@@ -10,6 +10,7 @@ const dir = process.cwd()
 const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
 const require = createRequire(join(dir, "package.json"))
 let loaded = 0
+const loadedEntries = []
 for (const [entry, target] of Object.entries(pkg.exports ?? {})) {
   if (typeof target !== "object" || entry.startsWith("./testing")) continue
   const cjs = require(join(dir, target.require.default))
@@ -17,6 +18,20 @@ for (const [entry, target] of Object.entries(pkg.exports ?? {})) {
   const names = Object.keys(esm).sort().join(",")
   if (Object.keys(cjs).sort().join(",") !== names)
     throw new Error(`${pkg.name}${entry.slice(1)}: CJS and ESM exports differ`)
+  loadedEntries.push({ entry, cjs, esm })
   loaded++
+}
+// A name exported by several entries (a store's root and its per-port entries) is one value, not
+// a copy per entry: the same Layer, the same service tag.
+const root = loadedEntries.find((e) => e.entry === ".")
+for (const { entry, cjs, esm } of loadedEntries) {
+  if (root === undefined || entry === ".") continue
+  for (const name of Object.keys(esm)) {
+    const same = (a, b) => a === b || (typeof a === "object" && Object.keys(a).every((k) => a[k] === b[k]))
+    if (name in root.esm && !same(esm[name], root.esm[name]))
+      throw new Error(`${pkg.name}${entry.slice(1)}: ${name} (ESM) is not the root entry's`)
+    if (name in root.cjs && !same(cjs[name], root.cjs[name]))
+      throw new Error(`${pkg.name}${entry.slice(1)}: ${name} (CJS) is not the root entry's`)
+  }
 }
 console.log(`${pkg.name}: ${loaded} entr${loaded === 1 ? "y" : "ies"} load as CJS and ESM`)

@@ -2,11 +2,11 @@
  * The Cello demo: both seed examples from one process on `HOST`:`PORT` (default 127.0.0.1:8000),
  * in memory, or on PostgreSQL with `CELLO_DATABASE_URL`, or on PGlite with `CELLO_DEMO_EMBEDDED`.
  * `CELLO_REDIS_URL` puts the read models in Redis.
- * `CELLO_LOG_LEVEL` (default Info) silences the request log, e.g. for benchmarks.
+ * `CELLO_LOG_LEVEL` (default Info); `Debug` adds one line per request.
  */
 import { HttpAdapter } from "@cello/http-adapter"
-import { NodeRuntime } from "@effect/platform-node"
-import { Config, Console, Effect, Layer, References } from "effect"
+import { NodeRuntime } from "@effect/platform-node-shared"
+import { Cause, Config, Console, Effect, Exit, Layer, References } from "effect"
 import { HttpServer } from "effect/http"
 import { App } from "./app.js"
 import { StoreKind } from "./storeKind.js"
@@ -15,8 +15,13 @@ const Announce = Layer.effectDiscard(
   Effect.gen(function* () {
     const server = yield* HttpServer.HttpServer
     const store = yield* StoreKind
-    // Printed whatever the log level: scripts and tests wait for this line.
-    yield* Console.log(`Cello demo on ${HttpServer.formatAddress(server.address)} (store: ${store})`)
+    const base = HttpServer.formatAddress(server.address)
+    const dev = (yield* HttpAdapter.devPagesEnabled()) ? " · dev pages /events /sagas" : ""
+    // One line, printed whatever the log level: scripts and tests wait for it.
+    yield* Console.log(
+      `Cello demo on ${base} (store: ${store}) · API ${base}/ · docs /docs${dev} · health /health · metrics /metrics`
+    )
+    yield* Effect.addFinalizer(() => Console.log("Cello demo stopped"))
   })
 )
 
@@ -27,5 +32,10 @@ const LogLevel = Layer.unwrap(
 )
 
 NodeRuntime.runMain(
-  Layer.launch(Announce.pipe(Layer.provideMerge(HttpAdapter.serve(App)), Layer.provide(LogLevel)))
+  Layer.launch(
+    Announce.pipe(Layer.provideMerge(HttpAdapter.serve(App, { listenLog: false })), Layer.provide(LogLevel))
+  ),
+  // Ctrl-C (or SIGTERM) is how the demo is meant to stop: exit 0 after a graceful shutdown, so
+  // `pnpm demo` ends without a failure report. A real failure still exits 1.
+  { teardown: (exit, onExit) => onExit(Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause) ? 1 : 0) }
 )

@@ -1,5 +1,5 @@
 import { Aggregate, EventSourcingConfig, Repository } from "@cello/eventsourcing"
-import { MemoryStore } from "@cello/store-memory"
+import { MemoryEventStore, MemorySnapshotStore } from "@cello/store-memory/eventsourcing"
 import { Effect, Layer, Schema } from "effect"
 
 // Events: Schema tagged classes; the tag is the stored type name.
@@ -71,7 +71,8 @@ export const program = Effect.gen(function* () {
 
 // Compose the layers: a store (here in memory) and the settings (seed defaults unless given).
 export const AppLayer = Layer.mergeAll(
-  MemoryStore.layer,
+  MemoryEventStore.layer,
+  MemorySnapshotStore.layer,
   EventSourcingConfig.layer({ snapshotInterval: 100 })
 )
 

@@ -1,5 +1,5 @@
 import { Aggregate, Repository } from "@cello/eventsourcing"
-import { MemoryStore } from "@cello/store-memory"
+import { MemoryEventStore } from "@cello/store-memory/eventsourcing"
 import { Effect, Schema } from "effect"
 
 class Deposited extends Schema.TaggedClass<Deposited>()("Deposited", { amount: Schema.Number }) {}
@@ -14,6 +14,6 @@ const Account = Aggregate.make<{ readonly balance: number }>()({
 export const program = Repository.handle(Account, "acc-1", () => [new Deposited({ amount: 50 })])
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  Effect.runPromise(program.pipe(Effect.provide(MemoryStore.layer))).then((r) => console.log(r.state))
+  Effect.runPromise(program.pipe(Effect.provide(MemoryEventStore.layer))).then((r) => console.log(r.state))
   // → { balance: 50 }
 }

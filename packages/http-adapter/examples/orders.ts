@@ -2,7 +2,7 @@ import { Command, CommandBus, Query, QueryBus } from "@cello/cqrs"
 import { Aggregate, ConcurrencyError, Repository } from "@cello/eventsourcing"
 import { HttpAdapter } from "@cello/http-adapter"
 import { MemoryStore } from "@cello/store-memory"
-import { NodeRuntime } from "@effect/platform-node"
+import { NodeRuntime } from "@effect/platform-node-shared"
 import { Effect, Layer, Option, Schema } from "effect"
 
 // An event-sourced order.

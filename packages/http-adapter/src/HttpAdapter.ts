@@ -10,7 +10,7 @@ import { createServer } from "node:http"
 import type { CommandBus, QueryBus } from "@cello/cqrs"
 import { EventStore } from "@cello/eventsourcing"
 import { SagaOrchestrator, SagaStore } from "@cello/saga"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Config, Context, Deferred, Effect, Layer, Option, type Scope } from "effect"
 import {
   HttpRouter,
@@ -53,6 +53,9 @@ export interface Options<R> {
    */
   readonly devPages?: boolean
 }
+
+/** Whether `make` serves the development pages, by the same rule (for an app's start-up banner). */
+export const devPagesEnabled = (option?: boolean): Effect.Effect<boolean> => DevPages.enabled(option)
 
 const jsonResponse = (body: unknown, status = 200) => Effect.orDie(HttpServerResponse.json(body, { status }))
 
@@ -158,7 +161,10 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
  */
 export const serve = <A, E>(
   app: Layer.Layer<A, E, HttpRouter.HttpRouter>,
-  options: HttpAdapterConfig.Input = {}
+  options: HttpAdapterConfig.Input & {
+    /** The "Listening on …" log line at start-up (default true): off for an app that prints its own. */
+    readonly listenLog?: boolean
+  } = {}
 ): Layer.Layer<A | HttpServer.HttpServer, E | HttpServerError.ServeError | Config.ConfigError> => {
   const config = HttpAdapterConfig.layerConfig(options)
   const server = Layer.unwrap(
@@ -172,7 +178,7 @@ export const serve = <A, E>(
       const closing = yield* Deferred.make<void>()
       // The HttpServer stays visible so callers can read the bound address (e.g. with port 0).
       const context = yield* Layer.build(
-        HttpRouter.serve(app, { disableLogger: true }).pipe(
+        HttpRouter.serve(app, { disableLogger: true, disableListenLog: options.listenLog === false }).pipe(
           Layer.provideMerge(server),
           Layer.provide(config),
           Layer.provide(Layer.succeed(ShuttingDown, Deferred.await(closing)))

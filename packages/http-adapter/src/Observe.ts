@@ -1,6 +1,6 @@
 /**
  * Around every route: a request id and trace id (from `x-request-id` and `traceparent` when the
- * client sent sane ones), one log line per request annotated with both, the HTTP metrics, the
+ * client sent sane ones), one Debug log line per request annotated with both, the HTTP metrics, the
  * `x-request-id` echo, and the last line of defence: a defect is logged and answered with a generic
  * 500 problem that says nothing of it.
  */
@@ -62,9 +62,10 @@ export const observe =
         )
         const seconds = Number((yield* Clock.currentTimeNanos) - started) / 1e9
         yield* HttpMetrics.record(request.method, routeTemplate, response.status, seconds)
-        // The line is built only when it will be written (benchmarks and busy services log at Warn).
-        if (yield* LogLevel.isEnabled("Info"))
-          yield* Effect.logInfo(`${request.method} ${request.url.slice(0, 300)} ${response.status}`).pipe(
+        // At Debug: quiet by default (Effect's minimum level is Info), so apps and their tests do not
+        // print a line per request. Built only when it will be written.
+        if (yield* LogLevel.isEnabled("Debug"))
+          yield* Effect.logDebug(`${request.method} ${request.url.slice(0, 300)} ${response.status}`).pipe(
             Effect.annotateLogs({ route: routeTemplate, status: response.status, durationMs: seconds * 1000 })
           )
         return HttpServerResponse.setHeader(response, "x-request-id", ids.requestId)

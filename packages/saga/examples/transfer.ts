@@ -1,5 +1,5 @@
 import { Saga, SagaOrchestrator } from "@cello/saga"
-import { MemorySagaStore } from "@cello/store-memory"
+import { MemorySagaStore } from "@cello/store-memory/saga"
 import { Context, Effect, Layer, Ref, Schema } from "effect"
 
 // The bank the steps call (here a Ref of balances; in an app, your aggregates or services).

@@ -13,6 +13,10 @@ describe("README", () => {
     assert.include(readmeCodeBlocks(dir), exampleSource(`${dir}/examples/compensationRetry.ts`))
   })
 
+  it("shows test/testClock.test.ts (the TestClock line, run as a test) verbatim", () => {
+    assert.include(readmeCodeBlocks(dir), exampleSource(`${dir}/test/testClock.test.ts`))
+  })
+
   it.effect("the example prints what its comment says", () =>
     Effect.gen(function* () {
       assert.deepStrictEqual(yield* program, {

@@ -1,5 +1,5 @@
 import { EventStore } from "@cello/eventsourcing"
-import { MemoryStore } from "@cello/store-memory"
+import { MemoryEventStore } from "@cello/store-memory/eventsourcing"
 import { Effect, Stream } from "effect"
 
 export const program = Effect.gen(function* () {
@@ -21,7 +21,7 @@ export const program = Effect.gen(function* () {
 })
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  Effect.runPromise(program.pipe(Effect.provide(MemoryStore.layer))).then(console.log)
+  Effect.runPromise(program.pipe(Effect.provide(MemoryEventStore.layer))).then(console.log)
   // → { types: [ 'account-1@1 Opened', 'account-1@2 Deposited' ],
   //     conflict: 'stream "account-1": expected version 0, actual 2' }
 }

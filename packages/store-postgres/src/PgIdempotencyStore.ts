@@ -6,7 +6,7 @@ import { IdempotencyStore } from "@cello/cqrs"
 import { Duration, Effect, Layer } from "effect"
 import type { SqlError } from "effect/sql"
 import { sql } from "kysely"
-import { cqrsUnavailable } from "./internal/unavailable.js"
+import { cqrsUnavailable } from "./internal/cqrsUnavailable.js"
 import { PgDatabase } from "./PgDatabase.js"
 
 const after = (duration: Duration.Input) =>

@@ -6,9 +6,9 @@
 import { ReadModelStore } from "@cello/cqrs"
 import { Effect, Layer, Option } from "effect"
 import { sql } from "kysely"
+import { cqrsUnavailable } from "./internal/cqrsUnavailable.js"
 import { countQuery, listQuery } from "./internal/documentQuery.js"
 import { transaction } from "./internal/transaction.js"
-import { cqrsUnavailable } from "./internal/unavailable.js"
 import { PgDatabase } from "./PgDatabase.js"
 
 // jsonb's text is JSON: parsing it cannot fail.

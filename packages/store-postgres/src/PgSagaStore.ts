@@ -9,7 +9,7 @@
 import { SagaAlreadyExists, SagaConflict, type SagaRecord, SagaStore } from "@cello/saga"
 import { DateTime, Duration, Effect, Layer, Option } from "effect"
 import { type RawBuilder, type Selectable, sql } from "kysely"
-import { sagaUnavailable } from "./internal/unavailable.js"
+import { sagaUnavailable } from "./internal/sagaUnavailable.js"
 import { PgDatabase } from "./PgDatabase.js"
 import type { SagasTable } from "./Schema.js"
 

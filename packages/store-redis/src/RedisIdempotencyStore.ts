@@ -5,9 +5,9 @@
  */
 import { IdempotencyStore, StoreUnavailable } from "@cello/cqrs"
 import { Duration, Effect, Layer, Schema } from "effect"
+import { cqrsUnavailable } from "./internal/cqrsUnavailable.js"
 import { isString } from "./internal/reply.js"
 import * as Script from "./internal/script.js"
-import { cqrsUnavailable } from "./internal/unavailable.js"
 import { RedisClient } from "./RedisClient.js"
 
 const pending = "pending"

@@ -13,8 +13,8 @@
  */
 import { SnapshotStore } from "@cello/eventsourcing"
 import { DateTime, Duration, Effect, Layer, Option, Schema } from "effect"
+import { eventSourcingUnavailable } from "./internal/eventSourcingUnavailable.js"
 import * as Script from "./internal/script.js"
-import { eventSourcingUnavailable } from "./internal/unavailable.js"
 import { RedisClient } from "./RedisClient.js"
 import type { RedisError } from "./RedisError.js"
 

@@ -19,6 +19,12 @@ export type Services =
   | CheckpointStore.CheckpointStore
   | RedisClient.RedisClient
 
+/**
+ * A Layer of all of this store's ports, for an app that picks its store at run time: annotate with
+ * it (not `Layer<any>`) so a missing service stays a compile error.
+ */
+export type StoreLayer<E = never> = Layer.Layer<Services, E>
+
 const ports = Layer.mergeAll(
   RedisReadModelStore.layer,
   RedisIdempotencyStore.layer,

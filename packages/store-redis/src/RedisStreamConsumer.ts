@@ -8,9 +8,9 @@
  */
 import type { EventEnvelope, StoreUnavailable } from "@cello/eventsourcing"
 import { Clock, Duration, Effect, Ref } from "effect"
+import { eventSourcingUnavailable } from "./internal/eventSourcingUnavailable.js"
 import { type StreamEntry as Entry, isString, streamEntries } from "./internal/reply.js"
 import * as StreamEntry from "./internal/streamEntry.js"
-import { eventSourcingUnavailable } from "./internal/unavailable.js"
 import { RedisClient } from "./RedisClient.js"
 import type { StreamEntryError } from "./StreamEntryError.js"
 

@@ -15,8 +15,8 @@ import {
   type StoreUnavailable
 } from "@cello/eventsourcing"
 import { Data, Duration, Effect, Option, Schedule, Stream } from "effect"
+import { eventSourcingUnavailable } from "./internal/eventSourcingUnavailable.js"
 import * as StreamEntry from "./internal/streamEntry.js"
-import { eventSourcingUnavailable } from "./internal/unavailable.js"
 import { RedisClient } from "./RedisClient.js"
 
 export interface Options {

@@ -1,6 +1,6 @@
 /**
  * The EventStore conformance suite: what every store must do, specified once. A store's test file
- * calls `eventStoreSuite(name, layer)`. Tests use fresh stream ids and read the global log from the
+ * calls `eventStoreSuite(name, layer)`. Tests use fresh stream and event ids and read the global log from the
  * head they see at their start, so the store may hold other data (a shared database).
  */
 import { assert, describe, layer } from "@effect/vitest"
@@ -105,7 +105,8 @@ export const eventStoreSuite = <E>(
           Effect.gen(function* () {
             const store = yield* EventStore
             const streamId = freshStream("env")
-            const eventId = "0190f0e0-0000-7000-8000-000000000001"
+            // A fresh id, so the suite runs again on the same database.
+            const eventId = crypto.randomUUID()
             const before = yield* headNow
             const result = yield* store.append(
               streamId,
@@ -260,7 +261,7 @@ export const eventStoreSuite = <E>(
       it.effect("an event id already stored (in any stream) is refused and the append writes nothing", () =>
         Effect.gen(function* () {
           const store = yield* EventStore
-          const eventId = `0190f0e0-0000-7000-8000-${String(Date.now() % 1e12).padStart(12, "0")}`
+          const eventId = crypto.randomUUID()
           const first = freshStream("dup-a")
           const second = freshStream("dup-b")
           yield* store.append(first, [{ type: "A", eventId, data: {} }])

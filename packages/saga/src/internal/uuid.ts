@@ -1,3 +1,8 @@
+// UUID v7, in eventsourcing and (byte for byte the same, a test holds it) in saga: the pattern
+// packages depend on `effect` alone and never on each other, so neither the `uuid` package nor a
+// shared module is open to them. effect's `SecureRandom.uuidV7Unsafe` reads `Date.now()` rather than
+// the `Clock` (ids here follow the TestClock) and took 2.1–2.5 µs per id against 0.22 µs here, on
+// the append hot path (Node 24, 500k ids).
 import { randomFillSync } from "node:crypto"
 
 const hex: ReadonlyArray<string> = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
