@@ -100,6 +100,41 @@ layer(storeLayer("order"), { excludeTestServices: true })("transaction shapes", 
   )
 
   it.effect(
+    "two transactions appending to two streams in opposite orders: one is undone with ConcurrencyError",
+    () =>
+      onRealServer(
+        "deadlock test",
+        Effect.gen(function* () {
+          const store = yield* EventStore.EventStore
+          const [a, b] = [`dl-a-${Math.random()}`, `dl-b-${Math.random()}`]
+          const [readyA, readyB, go] = [
+            yield* Deferred.make<void>(),
+            yield* Deferred.make<void>(),
+            yield* Deferred.make<void>()
+          ]
+          const run = (first: string, second: string, ready: Deferred.Deferred<void>) =>
+            Effect.exit(staged(store.append(first, tick(1)), store.append(second, tick(2)), ready, go))
+          const both = yield* Effect.forkChild(
+            Effect.all([run(a, b, readyA), run(b, a, readyB)], { concurrency: 2 })
+          )
+          yield* Deferred.await(readyA)
+          yield* Deferred.await(readyB)
+          yield* Deferred.succeed(go, undefined)
+          const exits = yield* Fiber.join(both)
+          const failures = exits.flatMap((exit) => (exit._tag === "Failure" ? exit.cause.reasons : []))
+          assert.strictEqual(failures.length, 1, "one of the two is undone, the other commits")
+          const failure = failures[0]
+          assert.isTrue(
+            failure !== undefined && failure._tag === "Fail" && failure.error instanceof ConcurrencyError
+          )
+          if (failure?._tag === "Fail" && failure.error instanceof ConcurrencyError)
+            assert.match(failure.error.reason ?? "", /deadlock/)
+          assert.strictEqual((yield* store.streamVersion(a)) + (yield* store.streamVersion(b)), 2)
+        })
+      )
+  )
+
+  it.effect(
     "a re-sent append is stored once and answers the original result; its ids elsewhere are refused",
     () =>
       Effect.gen(function* () {
