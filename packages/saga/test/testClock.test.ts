@@ -3,9 +3,12 @@ import { MemorySagaStore } from "@cello/store-memory/saga"
 import { assert, it } from "@effect/vitest"
 import { Effect, Layer, Ref, Schema } from "effect"
 
-class CardDeclined extends Schema.TaggedError<CardDeclined>()("CardDeclined", {}) {}
+// A gateway timeout marks itself transient, so the step is retried (a declined card would not be).
+class GatewayTimeout extends Schema.TaggedError<GatewayTimeout>()("GatewayTimeout", {
+  transient: Schema.Literal(true)
+}) {}
 
-// A payment API that fails the first call (a transient failure: the step is retried).
+// A payment API that times out on the first call.
 const makeCharge = (calls: Ref.Ref<number>) =>
   Saga.make({
     name: "charge",
@@ -16,7 +19,7 @@ const makeCharge = (calls: Ref.Ref<number>) =>
         action: (c) =>
           Effect.flatMap(
             Ref.updateAndGet(calls, (n) => n + 1),
-            (n) => (n === 1 ? Effect.fail(new CardDeclined()) : Effect.succeed(c))
+            (n) => (n === 1 ? Effect.fail(new GatewayTimeout({ transient: true })) : Effect.succeed(c))
           )
       }
     ]
