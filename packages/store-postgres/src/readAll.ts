@@ -13,6 +13,7 @@ import {
 import { Effect } from "effect"
 import { sql } from "kysely"
 import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
 
 /** Below the oldest transaction that may still commit events into this store (migration 0005). */
@@ -39,7 +40,7 @@ export const readAllAfter = (
     )
     .pipe(
       Effect.map((rows) => rows.map(toEnvelope)),
-      Effect.mapError(database.unavailable("readAll"))
+      Effect.mapError(eventsourcingUnavailable(database, "readAll"))
     )
 
 export const readAll =
@@ -64,7 +65,7 @@ export const head = (database: PgDatabaseShape): Effect.Effect<Checkpoint.Checkp
         const row = rows[0]
         return row === undefined ? Checkpoint.start : Checkpoint.make(BigInt(row.tx), BigInt(row.pos))
       }),
-      Effect.mapError(database.unavailable("head"))
+      Effect.mapError(eventsourcingUnavailable(database, "head"))
     )
 
 export const streamVersion =
@@ -80,6 +81,6 @@ export const streamVersion =
           )
           .pipe(
             Effect.map((rows) => Number(rows[0]?.version ?? 0)),
-            Effect.mapError(database.unavailable("streamVersion"))
+            Effect.mapError(eventsourcingUnavailable(database, "streamVersion"))
           )
       : Effect.succeed(0)
