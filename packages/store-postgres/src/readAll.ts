@@ -16,9 +16,14 @@ import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
 import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
 
-/** Below the oldest transaction that may still commit events into this store (migration 0005). */
+/**
+ * Below the oldest transaction that may still commit events into this store (migration 0005). Rows
+ * below the server's oldest running transaction are below it too; the horizon itself (a look at
+ * `pg_locks` and `pg_stat_activity`) is only computed, once per statement, when a row above that
+ * one is a candidate — so catching up on older events, or an idle poll at the head, never pays it.
+ */
 export const visibleIn = (database: PgDatabaseShape) =>
-  sql<boolean>`transaction_id < (SELECT ${sql.id(database.config.schema, "read_horizon")}())`
+  sql<boolean>`(transaction_id < pg_snapshot_xmin(pg_current_snapshot()) OR transaction_id < (SELECT ${sql.id(database.config.schema, "read_horizon")}()))`
 
 export const readAllAfter = (
   database: PgDatabaseShape,
