@@ -26,8 +26,10 @@ import * as DevPages from "./devpages/DevPages.js"
 import { ShuttingDown } from "./devpages/tail.js"
 import { toProblem } from "./ErrorMapping.js"
 import * as Health from "./Health.js"
+import * as Home from "./Home.js"
 import * as HttpAdapterConfig from "./HttpAdapterConfig.js"
 import { RouteNotFound } from "./HttpErrors.js"
+import * as IfMatch from "./IfMatch.js"
 import { observe } from "./Observe.js"
 import * as OpenApi from "./OpenApi.js"
 import * as Problem from "./Problem.js"
@@ -52,6 +54,11 @@ export interface Options<R> {
    * option `CELLO_DEV_PAGES=true` turns them on; always off with `NODE_ENV=production`.
    */
   readonly devPages?: boolean
+  /**
+   * `GET /`: this discovery document for JSON clients; a browser (`Accept: text/html`) gets a page
+   * linking the docs, health, metrics and the development pages when they are on. No `/` without it.
+   */
+  readonly home?: unknown
 }
 
 /** Whether `make` serves the development pages, by the same rule (for an app's start-up banner). */
@@ -103,15 +110,19 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
           method,
           path,
           withServices<HttpServerResponse.HttpServerResponse, never, RequestServices>(
-            observe(path)(handler)
-          ).pipe(Effect.provideService(HttpAdapterConfig.HttpAdapterConfig, settings))
+            observe(path)(IfMatch.guard(handler))
+          ).pipe(
+            Effect.provideService(HttpAdapterConfig.HttpAdapterConfig, settings),
+            // No answer is to be read as another type than it says (a JSON string as HTML, say).
+            Effect.map(HttpServerResponse.setHeader("x-content-type-options", "nosniff"))
+          )
         )
 
       // Global: it guards every route on this router, an app's own included.
       yield* router.addGlobalMiddleware(Cors.middleware(settings.corsOrigins))
       for (const route of options.routes) yield* add(route.method, route.path, route.handler)
       yield* add("GET", "/openapi.json", jsonResponse(openApi))
-      yield* add("GET", "/docs", Effect.succeed(HttpServerResponse.html(docs)))
+      yield* add("GET", "/docs", Effect.succeed(Home.html(docs)))
       yield* add("GET", "/health/live", jsonResponse({ status: "ok" }))
       const ready = Effect.flatMap(Health.run(checks, settings.healthTimeout), (report) =>
         jsonResponse(report, report.status === "ok" ? 200 : 503)
@@ -125,7 +136,21 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
           HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4; charset=utf-8" })
         )
       )
-      if (yield* DevPages.enabled(options.devPages)) {
+      const devPages = yield* DevPages.enabled(options.devPages)
+      if (options.home !== undefined) {
+        const homePage = Home.page(info, devPages)
+        const discovery = options.home
+        yield* add(
+          "GET",
+          "/",
+          Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+            Home.wantsHtml(request.headers.accept)
+              ? Effect.succeed(Home.html(homePage))
+              : jsonResponse(discovery)
+          )
+        )
+      }
+      if (devPages) {
         const stores = {
           events: store,
           sagas: yield* Effect.serviceOption(SagaStore.SagaStore),
