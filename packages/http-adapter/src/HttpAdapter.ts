@@ -98,7 +98,9 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
         )
       ]
       const info = { title: options.title ?? "Cello API", version: options.version ?? "0.0.0" }
-      const openApi = yield* Effect.sync(() => OpenApi.document(options.routes, info))
+      const openApi = yield* Effect.sync(() =>
+        OpenApi.document(options.routes, info, { home: options.home !== undefined })
+      )
       const docs = Docs.page(options.routes, info, "/openapi.json")
 
       const add = (

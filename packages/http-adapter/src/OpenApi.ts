@@ -147,7 +147,74 @@ const addProblem = (responses: Record<string, Json>, status: number, description
       : problem(description)
 }
 
-export const document = (routes: ReadonlyArray<Route<unknown>>, info: Info): JsonObject => {
+const plain = (description: string, contentType: string, schema: Json): JsonObject => ({
+  description,
+  headers: requestIdHeader,
+  content: { [contentType]: { schema } }
+})
+
+const healthReport: Json = {
+  type: "object",
+  properties: {
+    status: { type: "string", enum: ["ok", "unavailable"] },
+    checks: { type: "object", additionalProperties: { type: "object" } }
+  },
+  required: ["status"]
+}
+
+const operationalGet = (operationId: string, summary: string, responses: Record<string, Json>): Json => ({
+  get: {
+    operationId,
+    tags: ["operations"],
+    summary,
+    responses: {
+      ...responses,
+      "400": problem("Malformed If-Match header"),
+      "500": problem("Unexpected error")
+    }
+  }
+})
+
+/** The adapter's own routes: health, metrics, this document, the docs page, and `/` when served. */
+const operational = (home: boolean): Record<string, Json> => ({
+  ...(home
+    ? {
+        "/": operationalGet("home", "What the API serves (a page of links for a browser)", {
+          "200": {
+            description: "The discovery document, or for `Accept: text/html` a page of links",
+            headers: requestIdHeader,
+            content: { "application/json": { schema: {} }, "text/html": { schema: { type: "string" } } }
+          }
+        })
+      }
+    : {}),
+  "/health": operationalGet("health", "Readiness: every check", {
+    "200": plain("Ready", "application/json", healthReport),
+    "503": plain("A check is down", "application/json", healthReport)
+  }),
+  "/health/ready": operationalGet("healthReady", "Readiness: every check", {
+    "200": plain("Ready", "application/json", healthReport),
+    "503": plain("A check is down", "application/json", healthReport)
+  }),
+  "/health/live": operationalGet("healthLive", "Liveness", {
+    "200": plain("Alive", "application/json", healthReport)
+  }),
+  "/metrics": operationalGet("metrics", "Prometheus metrics", {
+    "200": plain("The text exposition format", "text/plain", { type: "string" })
+  }),
+  "/openapi.json": operationalGet("openApi", "This document", {
+    "200": plain("OpenAPI 3.1", "application/json", { type: "object" })
+  }),
+  "/docs": operationalGet("docs", "The interactive API reference", {
+    "200": plain("An HTML page", "text/html", { type: "string" })
+  })
+})
+
+export const document = (
+  routes: ReadonlyArray<Route<unknown>>,
+  info: Info,
+  options: { readonly home?: boolean } = {}
+): JsonObject => {
   const components: Record<string, Json> = { Problem: problemSchema }
   const jsonSchema = (schema: Schema.Top): Json => {
     const doc = Schema.toJsonSchemaDocument(schema)
@@ -243,7 +310,7 @@ export const document = (routes: ReadonlyArray<Route<unknown>>, info: Info): Jso
   return {
     openapi: "3.1.0",
     info: { title: info.title, version: info.version },
-    paths,
+    paths: { ...paths, ...operational(options.home === true) },
     components: { schemas: components }
   }
 }
