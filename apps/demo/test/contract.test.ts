@@ -205,6 +205,8 @@ describe("every operation, called with valid and invalid input, answers as docum
     const order = await expectStatus(200, "GET", `/orders/${id}`)
     expect(order.headers.get("etag")).toMatch(/^"\d+"$/)
     await expectStatus(404, "GET", "/orders/ord-nobody")
+    const malformed = await expectStatus(400, "GET", "/orders/%")
+    expect(at(malformed.body, "type")).toBe("urn:cello:problem:malformed-path")
     await expectStatus(200, "GET", `/orders/${id}/events`)
     await expectStatus(200, "POST", `/orders/${id}/ship`)
     await expectStatus(409, "POST", `/orders/${id}/ship`)

@@ -148,6 +148,13 @@ export const toProblem = (error: unknown, context: MappingContext): Problem => {
         title: "Forbidden",
         detail: "Writes from this origin are not allowed (it is not in the CORS allow-list)."
       }
+    case "MalformedPath":
+      return {
+        status: 400,
+        slug: "malformed-path",
+        title: "Malformed path",
+        detail: "The request path is not valid percent-encoding (a % must start %XX)."
+      }
     case "MalformedIfMatch":
       return {
         status: 400,

@@ -24,6 +24,7 @@ import * as Cors from "./Cors.js"
 import * as Docs from "./Docs.js"
 import * as DevPages from "./devpages/DevPages.js"
 import { ShuttingDown } from "./devpages/tail.js"
+import * as Envelope from "./Envelope.js"
 import { toProblem } from "./ErrorMapping.js"
 import * as Health from "./Health.js"
 import * as Home from "./Home.js"
@@ -113,14 +114,12 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
           path,
           withServices<HttpServerResponse.HttpServerResponse, never, RequestServices>(
             observe(path)(IfMatch.guard(handler))
-          ).pipe(
-            Effect.provideService(HttpAdapterConfig.HttpAdapterConfig, settings),
-            // No answer is to be read as another type than it says (a JSON string as HTML, say).
-            Effect.map(HttpServerResponse.setHeader("x-content-type-options", "nosniff"))
-          )
+          ).pipe(Effect.provideService(HttpAdapterConfig.HttpAdapterConfig, settings))
         )
 
-      // Global: it guards every route on this router, an app's own included.
+      // Global: they guard every route on this router, an app's own included. The envelope first, so
+      // it is the outermost: the CORS refusal gets a request id too.
+      yield* router.addGlobalMiddleware(Envelope.middleware)
       yield* router.addGlobalMiddleware(Cors.middleware(settings.corsOrigins))
       for (const route of options.routes) yield* add(route.method, route.path, route.handler)
       yield* add("GET", "/openapi.json", jsonResponse(openApi))
@@ -166,18 +165,18 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
           if (page.method === "POST") yield* add("POST", page.path, page.handler)
           else if (!taken.has(template(page.path))) yield* add("GET", page.path, page.handler)
       }
-      yield* add(
-        "*",
-        "*",
-        Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
-          Problem.toResponse(
-            toProblem(new RouteNotFound({ method: request.method, path: request.url }), {
-              isDeclaredFailure: () => false,
-              conditional: false
-            })
-          )
+      // The problem 404 for every method but HEAD: the router answers a HEAD with the GET route of
+      // its path when it has no HEAD route, so HEAD works on every GET route (Node drops the body).
+      const notFound = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
+        Problem.toResponse(
+          toProblem(new RouteNotFound({ method: request.method, path: request.url }), {
+            isDeclaredFailure: () => false,
+            conditional: false
+          })
         )
       )
+      for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"] as const)
+        yield* add(method, "*", notFound)
     })
   )
 

@@ -70,3 +70,12 @@ export class MalformedIfMatch extends Schema.TaggedError<MalformedIfMatch>()("Ma
     return `If-Match ${JSON.stringify(this.ifMatch)} is not * or a list of entity tags such as "3"`
   }
 }
+
+/** A request path that is not valid percent-encoding (`/orders/%`). */
+export class MalformedPath extends Schema.TaggedError<MalformedPath>()("MalformedPath", {
+  path: Schema.String
+}) {
+  override get message(): string {
+    return `the path ${JSON.stringify(this.path)} is not valid percent-encoding`
+  }
+}

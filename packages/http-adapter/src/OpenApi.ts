@@ -169,7 +169,7 @@ const operationalGet = (operationId: string, summary: string, responses: Record<
     summary,
     responses: {
       ...responses,
-      "400": problem("Malformed If-Match header"),
+      "400": problem("Malformed If-Match header or path"),
       "500": problem("Unexpected error")
     }
   }
@@ -284,7 +284,7 @@ export const document = (
       addProblem(responses, 404, "Not found")
     if (route.kind !== "saga-status")
       addProblem(responses, 422, "The payload does not match its schema; `errors` names each bad field")
-    addProblem(responses, 400, "Malformed If-Match header")
+    addProblem(responses, 400, "Malformed If-Match header, or a path that is not valid percent-encoding")
     if (route.readsBody) {
       addProblem(responses, 400, "Malformed JSON")
       addProblem(responses, 413, "Body too large")

@@ -82,3 +82,48 @@ describe("GET / with a discovery document", () => {
     }).pipe(Effect.provide(Layer.fresh(HttpAdapter.serve(HomeApp, { host: "127.0.0.1", port: 0 }))))
   )
 })
+
+describe("HEAD, bad paths, unknown routes", () => {
+  it.live("HEAD answers every GET route with its status and headers and no body", () =>
+    withServer((base) =>
+      Effect.gen(function* () {
+        const created = yield* call(`${base}/orders`, json({ items: ["Widget"] }))
+        const location = created.headers.get("location") ?? ""
+        for (const path of ["/health", "/openapi.json", "/metrics", location]) {
+          const head = yield* call(`${base}${path}`, { method: "HEAD" })
+          assert.strictEqual(head.status, 200, path)
+          assert.strictEqual(head.text, "", path)
+          assert.isNotNull(head.headers.get("x-request-id"), path)
+        }
+        assert.strictEqual((yield* call(`${base}${location}`, { method: "HEAD" })).headers.get("etag"), '"1"')
+        assert.strictEqual((yield* call(`${base}/nowhere`, { method: "HEAD" })).status, 404)
+      })
+    )
+  )
+
+  it.live(
+    "a path that is not valid percent-encoding is a 400 problem; an unknown method or path a 404 problem",
+    () =>
+      withServer((base) =>
+        Effect.gen(function* () {
+          for (const path of ["/orders/%", "/orders/%zz/ship", "/nowhere/%"]) {
+            const bad = yield* call(`${base}${path}`)
+            assert.strictEqual(bad.status, 400, path)
+            assert.strictEqual(at(bad.body, "type"), "urn:cello:problem:malformed-path", path)
+            assert.isNotNull(bad.headers.get("x-request-id"), path)
+            assert.strictEqual(bad.headers.get("x-content-type-options"), "nosniff", path)
+          }
+          const options = yield* call(`${base}/orders`, { method: "OPTIONS" })
+          assert.strictEqual(options.status, 404)
+          assert.strictEqual(at(options.body, "type"), "urn:cello:problem:route-not-found")
+          assert.isNotNull(options.headers.get("x-request-id"))
+          const refused = yield* call(
+            `${base}/orders`,
+            json({ items: ["x"] }, { origin: "https://evil.example" })
+          )
+          assert.strictEqual(refused.status, 403)
+          assert.isNotNull(refused.headers.get("x-request-id"))
+        })
+      )
+  )
+})
