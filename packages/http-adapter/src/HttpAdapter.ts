@@ -123,7 +123,33 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
       yield* router.addGlobalMiddleware(Cors.middleware(settings.corsOrigins))
       for (const route of options.routes) yield* add(route.method, route.path, route.handler)
       yield* add("GET", "/openapi.json", jsonResponse(openApi))
-      yield* add("GET", "/docs", Effect.succeed(Home.html(docs)))
+      const swaggerUi = yield* Docs.loadAssets
+      yield* add(
+        "GET",
+        "/docs",
+        Effect.succeed(
+          Option.isSome(swaggerUi)
+            ? HttpServerResponse.text(docs, {
+                contentType: "text/html; charset=utf-8",
+                headers: { "content-security-policy": Docs.contentSecurityPolicy }
+              })
+            : Home.html(docs)
+        )
+      )
+      if (Option.isSome(swaggerUi)) {
+        const { css, bundle } = swaggerUi.value
+        yield* add("GET", Docs.assetPaths.css, Effect.succeed(Docs.asset(css, "text/css; charset=utf-8")))
+        yield* add(
+          "GET",
+          Docs.assetPaths.bundle,
+          Effect.succeed(Docs.asset(bundle, "text/javascript; charset=utf-8"))
+        )
+        yield* add(
+          "GET",
+          Docs.assetPaths.init,
+          Effect.succeed(Docs.asset(Docs.initScript("/openapi.json"), "text/javascript; charset=utf-8"))
+        )
+      }
       yield* add("GET", "/health/live", jsonResponse({ status: "ok" }))
       const ready = Effect.flatMap(Health.run(checks, settings.healthTimeout), (report) =>
         jsonResponse(report, report.status === "ok" ? 200 : 503)
