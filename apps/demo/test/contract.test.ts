@@ -241,6 +241,24 @@ describe("every operation, called with valid and invalid input, answers as docum
     await expectStatus(200, "GET", "/")
   })
 
+  it("a method not documented on a documented path is no route: a 404 route-not-found problem", async () => {
+    const paths = at(doc, "paths")
+    for (const template of Object.keys(isObject(paths) ? paths : {})) {
+      const documented = Object.keys(isObject(paths) && isObject(paths[template]) ? paths[template] : {})
+      const concrete = template.replace(/\{[^}]+\}/g, "x")
+      for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"].filter(
+        (m) => !documented.includes(m.toLowerCase())
+      )) {
+        const response = await fetch(`${demo.url}${concrete}`, { method })
+        const body: unknown = await response.json()
+        expect([response.status, at(body, "type")], `${method} ${concrete}`).toEqual([
+          404,
+          "urn:cello:problem:route-not-found"
+        ])
+      }
+    }
+  })
+
   it("no answer broke the document, and every documented operation was called", () => {
     expect(problems).toEqual([])
     expect(check.operations.filter((op) => !check.called.has(op))).toEqual([])
