@@ -36,9 +36,19 @@ import * as OpenApi from "./OpenApi.js"
 import * as Problem from "./Problem.js"
 import type { RequestServices, Route } from "./Route.js"
 
+export type { FailureAnswer } from "./ErrorMapping.js"
 export type { HealthCheck } from "./Health.js"
 export { healthCheck } from "./Health.js"
-export type { CommandOptions, PathParams, QueryOptions, Route } from "./Route.js"
+export type {
+  CommandOptions,
+  FailureAnswers,
+  ParamMembers,
+  PathParams,
+  QueryOptions,
+  ResultAnswer,
+  ResultStatus,
+  Route
+} from "./Route.js"
 export { command, query } from "./Route.js"
 export type { SagaOptions, SagaStatusOptions } from "./SagaRoute.js"
 export { SagaResultBody, saga, sagaStatus } from "./SagaRoute.js"

@@ -250,6 +250,8 @@ export const document = (
         schema: { type: "string" }
       })
     }
+    // An `Option` success answers its value, and 404 for `none`.
+    const optional = answered(route.definition.success) !== route.definition.success
     const body = route.responseSchema ?? answered(route.definition.success)
     const successHeaders: Record<string, Json> = { ...requestIdHeader }
     for (const header of route.successHeaders)
@@ -280,7 +282,7 @@ export const document = (
     if (route.kind === "command")
       addProblem(responses, 409, "A concurrent change to the same resource; retry")
     if (route.ifMatch) addProblem(responses, 412, "If-Match does not match the current version")
-    if (route.kind === "saga-status" || (route.kind === "query" && body !== route.definition.success))
+    if (route.kind === "saga-status" || (route.kind === "query" && optional))
       addProblem(responses, 404, "Not found")
     if (route.kind !== "saga-status")
       addProblem(responses, 422, "The payload does not match its schema; `errors` names each bad field")
