@@ -1,6 +1,6 @@
 import { Command, Query } from "@cello/cqrs"
 import { assert, describe, it } from "@effect/vitest"
-import { Option, Schema } from "effect"
+import { Schema } from "effect"
 import { HttpAdapter, OpenApi } from "../src/index.js"
 
 class ThingNotFound extends Schema.TaggedError<ThingNotFound>()("ThingNotFound", { id: Schema.String }) {}
