@@ -1,7 +1,7 @@
 /**
  * The demo assembled from Layers: a store (memory, PostgreSQL or PGlite), its read side (`readSide.ts`),
  * the command and query buses with both examples' handlers, the saga orchestrator, and the routes
- * (the adapter's and the demo's own) for `HttpRouter`.
+ * (every one an adapter route, so `/openapi.json` describes them all) for `HttpRouter`.
  */
 import { CommandBus, QueryBus } from "@cello/cqrs"
 import { HttpAdapter } from "@cello/http-adapter"
@@ -12,7 +12,6 @@ import * as BankQueries from "./bank/queries.js"
 import * as BankRoutes from "./bank/routes.js"
 import * as Transfer from "./bank/transferSaga.js"
 import * as Discovery from "./discovery.js"
-import * as Routes from "./http/routes.js"
 import { instance } from "./instance.js"
 import * as ReadSide from "./readSide.js"
 import * as ShopCommands from "./shop/commands.js"
@@ -86,17 +85,13 @@ const Domain = Startup.pipe(
 const AdapterRoutes = HttpAdapter.make<CommandBus.CommandBus | QueryBus.QueryBus | SagaStore.SagaStore>({
   title: "Cello demo: bank and orders",
   version: "0.1.0",
+  home: Discovery.about,
   routes: [...BankRoutes.adapterRoutes, ...ShopRoutes.adapterRoutes],
   healthChecks: [HttpAdapter.healthCheck("saga-store", SagaStore.list({ limit: 1 }))]
 })
 
-const DemoRoutes = Routes.layer([...BankRoutes.demoRoutes, ...ShopRoutes.demoRoutes, Discovery.route])
-
 /** Every route, over the domain, over a store layer (`Store.layer` picks one from the environment). */
 export const makeApp = <E>(store: Layer.Layer<Store.Ports | Store.StoreKind, E>) =>
-  Layer.mergeAll(AdapterRoutes, DemoRoutes, ReadSide.middleware).pipe(
-    Layer.provide(Domain),
-    Layer.provideMerge(store)
-  )
+  Layer.mergeAll(AdapterRoutes, ReadSide.middleware).pipe(Layer.provide(Domain), Layer.provideMerge(store))
 
 export const App = makeApp(Store.layer)

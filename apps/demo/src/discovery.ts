@@ -1,5 +1,7 @@
-/** `GET /`: what the demo serves (both seeds' discovery pages in one). */
-import * as Routes from "./http/routes.js"
+/**
+ * `GET /` for JSON clients: what the demo serves (both seeds' discovery pages in one). The adapter
+ * answers it (`home`), and a browser gets a page of links instead.
+ */
 
 export const about = {
   service: "cello-demo",
@@ -49,9 +51,3 @@ export const about = {
   openapi: "/openapi.json",
   docs: "/docs"
 } as const
-
-export const route: Routes.Route<never> = {
-  method: "GET",
-  path: "/",
-  handler: Routes.respondWith(about)
-}

@@ -10,7 +10,22 @@ export interface MappingContext {
   readonly isDeclaredFailure: (error: unknown) => boolean
   /** The request carried `If-Match`: losing a version race then means 412, not 409. */
   readonly conditional: boolean
+  /** How the route answers a declared failure, by its tag (see `FailureAnswer`); default 409/404. */
+  readonly failureAnswer?: (tag: string) => FailureAnswer | undefined
 }
+
+/** How a declared failure is answered: its status, and the problem's `type` slug and `title`. */
+export interface FailureAnswer {
+  /** A 4xx status, e.g. 400, 404, 409 or 422. */
+  readonly status: number
+  /** The problem `type` as a slug (`urn:cello:problem:<type>`); default the tag in kebab case. */
+  readonly type?: string
+  /** Default the tag in words (`OrderRejected` → `Order rejected`). */
+  readonly title?: string
+}
+
+/** The default answer of a declared failure: 404 for a `…NotFound`, 409 otherwise. */
+export const defaultFailureStatus = (tag: string): number => (tag.endsWith("NotFound") ? 404 : 409)
 
 const field = (error: unknown, key: string): unknown =>
   typeof error === "object" && error !== null && key in error ? Reflect.get(error, key) : undefined
@@ -82,11 +97,12 @@ export const toProblem = (error: unknown, context: MappingContext): Problem => {
   // Checked before declared failures: a command may declare it, and If-Match turns it into 412.
   if (tag === "ConcurrencyError") return conflict(context)
   if (context.isDeclaredFailure(error)) {
-    const title = titleOf(tag)
+    const answer = context.failureAnswer?.(tag)
+    const title = answer?.title ?? titleOf(tag)
     const message = stringField(error, "message")
     return {
-      status: tag.endsWith("NotFound") ? 404 : 409,
-      slug: slugOf(tag),
+      status: answer?.status ?? defaultFailureStatus(tag),
+      slug: answer?.type ?? slugOf(tag),
       title,
       detail: message !== undefined && message.length > 0 ? message : title,
       extensions: primitiveFields(error)
@@ -131,6 +147,20 @@ export const toProblem = (error: unknown, context: MappingContext): Problem => {
         slug: "cross-origin-refused",
         title: "Forbidden",
         detail: "Writes from this origin are not allowed (it is not in the CORS allow-list)."
+      }
+    case "MalformedPath":
+      return {
+        status: 400,
+        slug: "malformed-path",
+        title: "Malformed path",
+        detail: "The request path is not valid percent-encoding (a % must start %XX)."
+      }
+    case "MalformedIfMatch":
+      return {
+        status: 400,
+        slug: "malformed-if-match",
+        title: "Malformed If-Match",
+        detail: 'If-Match must be * or entity tags such as "3" (a version this server handed out in ETag).'
       }
     case "PreconditionFailed":
       return conflict({ ...context, conditional: true })

@@ -24,18 +24,31 @@ import * as Cors from "./Cors.js"
 import * as Docs from "./Docs.js"
 import * as DevPages from "./devpages/DevPages.js"
 import { ShuttingDown } from "./devpages/tail.js"
+import * as Envelope from "./Envelope.js"
 import { toProblem } from "./ErrorMapping.js"
 import * as Health from "./Health.js"
+import * as Home from "./Home.js"
 import * as HttpAdapterConfig from "./HttpAdapterConfig.js"
 import { RouteNotFound } from "./HttpErrors.js"
+import * as IfMatch from "./IfMatch.js"
 import { observe } from "./Observe.js"
 import * as OpenApi from "./OpenApi.js"
 import * as Problem from "./Problem.js"
 import type { RequestServices, Route } from "./Route.js"
 
+export type { FailureAnswer } from "./ErrorMapping.js"
 export type { HealthCheck } from "./Health.js"
 export { healthCheck } from "./Health.js"
-export type { CommandOptions, PathParams, QueryOptions, Route } from "./Route.js"
+export type {
+  CommandOptions,
+  FailureAnswers,
+  ParamMembers,
+  PathParams,
+  QueryOptions,
+  ResultAnswer,
+  ResultStatus,
+  Route
+} from "./Route.js"
 export { command, query } from "./Route.js"
 export type { SagaOptions, SagaStatusOptions } from "./SagaRoute.js"
 export { SagaResultBody, saga, sagaStatus } from "./SagaRoute.js"
@@ -52,6 +65,11 @@ export interface Options<R> {
    * option `CELLO_DEV_PAGES=true` turns them on; always off with `NODE_ENV=production`.
    */
   readonly devPages?: boolean
+  /**
+   * `GET /`: this discovery document for JSON clients; a browser (`Accept: text/html`) gets a page
+   * linking the docs, health, metrics and the development pages when they are on. No `/` without it.
+   */
+  readonly home?: unknown
 }
 
 /** Whether `make` serves the development pages, by the same rule (for an app's start-up banner). */
@@ -91,7 +109,9 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
         )
       ]
       const info = { title: options.title ?? "Cello API", version: options.version ?? "0.0.0" }
-      const openApi = yield* Effect.sync(() => OpenApi.document(options.routes, info))
+      const openApi = yield* Effect.sync(() =>
+        OpenApi.document(options.routes, info, { home: options.home !== undefined })
+      )
       const docs = Docs.page(options.routes, info, "/openapi.json")
 
       const add = (
@@ -103,15 +123,43 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
           method,
           path,
           withServices<HttpServerResponse.HttpServerResponse, never, RequestServices>(
-            observe(path)(handler)
+            observe(path)(IfMatch.guard(handler))
           ).pipe(Effect.provideService(HttpAdapterConfig.HttpAdapterConfig, settings))
         )
 
-      // Global: it guards every route on this router, an app's own included.
+      // Global: they guard every route on this router, an app's own included. The envelope first, so
+      // it is the outermost: the CORS refusal gets a request id too.
+      yield* router.addGlobalMiddleware(Envelope.middleware)
       yield* router.addGlobalMiddleware(Cors.middleware(settings.corsOrigins))
       for (const route of options.routes) yield* add(route.method, route.path, route.handler)
       yield* add("GET", "/openapi.json", jsonResponse(openApi))
-      yield* add("GET", "/docs", Effect.succeed(HttpServerResponse.html(docs)))
+      const swaggerUi = yield* Docs.loadAssets
+      yield* add(
+        "GET",
+        "/docs",
+        Effect.succeed(
+          Option.isSome(swaggerUi)
+            ? HttpServerResponse.text(docs, {
+                contentType: "text/html; charset=utf-8",
+                headers: { "content-security-policy": Docs.contentSecurityPolicy }
+              })
+            : Home.html(docs)
+        )
+      )
+      if (Option.isSome(swaggerUi)) {
+        const { css, bundle } = swaggerUi.value
+        yield* add("GET", Docs.assetPaths.css, Effect.succeed(Docs.asset(css, "text/css; charset=utf-8")))
+        yield* add(
+          "GET",
+          Docs.assetPaths.bundle,
+          Effect.succeed(Docs.asset(bundle, "text/javascript; charset=utf-8"))
+        )
+        yield* add(
+          "GET",
+          Docs.assetPaths.init,
+          Effect.succeed(Docs.asset(Docs.initScript("/openapi.json"), "text/javascript; charset=utf-8"))
+        )
+      }
       yield* add("GET", "/health/live", jsonResponse({ status: "ok" }))
       const ready = Effect.flatMap(Health.run(checks, settings.healthTimeout), (report) =>
         jsonResponse(report, report.status === "ok" ? 200 : 503)
@@ -125,7 +173,21 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
           HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4; charset=utf-8" })
         )
       )
-      if (yield* DevPages.enabled(options.devPages)) {
+      const devPages = yield* DevPages.enabled(options.devPages)
+      if (options.home !== undefined) {
+        const homePage = Home.page(info, devPages)
+        const discovery = options.home
+        yield* add(
+          "GET",
+          "/",
+          Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+            Home.wantsHtml(request.headers.accept)
+              ? Effect.succeed(Home.html(homePage))
+              : jsonResponse(discovery)
+          )
+        )
+      }
+      if (devPages) {
         const stores = {
           events: store,
           sagas: yield* Effect.serviceOption(SagaStore.SagaStore),
@@ -139,18 +201,18 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
           if (page.method === "POST") yield* add("POST", page.path, page.handler)
           else if (!taken.has(template(page.path))) yield* add("GET", page.path, page.handler)
       }
-      yield* add(
-        "*",
-        "*",
-        Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
-          Problem.toResponse(
-            toProblem(new RouteNotFound({ method: request.method, path: request.url }), {
-              isDeclaredFailure: () => false,
-              conditional: false
-            })
-          )
+      // The problem 404 for every method but HEAD: the router answers a HEAD with the GET route of
+      // its path when it has no HEAD route, so HEAD works on every GET route (Node drops the body).
+      const notFound = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
+        Problem.toResponse(
+          toProblem(new RouteNotFound({ method: request.method, path: request.url }), {
+            isDeclaredFailure: () => false,
+            conditional: false
+          })
         )
       )
+      for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"] as const)
+        yield* add(method, "*", notFound)
     })
   )
 

@@ -61,3 +61,21 @@ export class CrossOriginRefused extends Schema.TaggedError<CrossOriginRefused>()
     return `requests from ${this.origin} are not allowed`
   }
 }
+
+/** An `If-Match` header that is not `*` or a list of entity tags (RFC 9110 §13.1.1). */
+export class MalformedIfMatch extends Schema.TaggedError<MalformedIfMatch>()("MalformedIfMatch", {
+  ifMatch: Schema.String
+}) {
+  override get message(): string {
+    return `If-Match ${JSON.stringify(this.ifMatch)} is not * or a list of entity tags such as "3"`
+  }
+}
+
+/** A request path that is not valid percent-encoding (`/orders/%`). */
+export class MalformedPath extends Schema.TaggedError<MalformedPath>()("MalformedPath", {
+  path: Schema.String
+}) {
+  override get message(): string {
+    return `the path ${JSON.stringify(this.path)} is not valid percent-encoding`
+  }
+}

@@ -15,6 +15,8 @@ export interface Problem {
   readonly detail: string
   /** Extension members, e.g. `errors` for validation issues. */
   readonly extensions?: Readonly<Record<string, unknown>>
+  /** The `error` member when it should say something else than `detail` (default: the detail). */
+  readonly error?: string
 }
 
 export const contentType = ProblemDetails.contentType
@@ -53,7 +55,7 @@ export const toJson = (problem: Problem): ProblemDetails.ProblemDetails => {
     title: problem.title,
     status: problem.status,
     detail: problem.detail,
-    error: problem.detail
+    error: problem.error ?? problem.detail
   }
 }
 

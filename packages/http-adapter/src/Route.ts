@@ -7,7 +7,7 @@
 import { CommandBus, type Message, QueryBus } from "@cello/cqrs"
 import { Effect, Option, Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { toProblem } from "./ErrorMapping.js"
+import { type FailureAnswer, toProblem } from "./ErrorMapping.js"
 import { HttpAdapterConfig } from "./HttpAdapterConfig.js"
 import * as Problem from "./Problem.js"
 import {
@@ -48,6 +48,14 @@ export interface Operation {
   readonly failure: Schema.Top
 }
 
+/** An answer a route gives for some results, as the OpenAPI document lists it. */
+export interface ResultStatus {
+  readonly status: number
+  readonly description: string
+  /** True when that answer is a problem (`application/problem+json`), not the success body. */
+  readonly problem: boolean
+}
+
 export interface Route<R> {
   readonly kind: "command" | "query" | "saga" | "saga-status"
   readonly method: Method
@@ -58,8 +66,44 @@ export interface Route<R> {
   readonly summary: string | undefined
   /** True when the route reads a JSON body (documented as the request body). */
   readonly readsBody: boolean
+  /** True when the payload's other members come from the query string (a query's default). */
+  readonly readsQuery: boolean
+  /** True when `If-Match` names the expected version (documented with its 412). */
+  readonly ifMatch: boolean
+  /** Payload members filled from the path: not documented as body or query members. */
+  readonly fromPath: ReadonlyArray<string>
+  /** The answers of declared failures that are not the default (409, or 404 for a `…NotFound`). */
+  readonly failureAnswers: Readonly<Record<string, FailureAnswer>>
+  /** Answers other than `status` that some results get. */
+  readonly results: ReadonlyArray<ResultStatus>
+  /**
+   * The schema of the success body when it is not the success schema (`response` reshapes it);
+   * `undefined`: the success schema.
+   */
+  readonly responseSchema: Schema.Top | undefined
+  /** Headers a success carries besides `x-request-id`. */
+  readonly successHeaders: ReadonlyArray<"location" | "etag">
   readonly handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | RequestServices>
 }
+
+/** `F`'s `_tag`s: the keys of a route's `failures`. */
+export type TagOf<F> = F extends { readonly _tag: infer T extends string } ? T : never
+
+/** How each declared failure is answered, by its tag; the ones left out keep the default. */
+export type FailureAnswers<F> = { readonly [T in TagOf<F>]?: FailureAnswer }
+
+/** A status chosen by the result: the first whose `when` holds answers instead of `status`. */
+export interface ResultAnswer<A, E> {
+  readonly when: (result: A) => boolean
+  readonly status: number
+  /** For the OpenAPI document, e.g. "The transfer was undone". */
+  readonly description: string
+  /** Answer this problem instead of the success body (default: the success body with `status`). */
+  readonly problem?: (result: A, encoded: E) => Problem.Problem
+}
+
+/** Which payload member each path parameter fills; default its own name. */
+export type ParamMembers<P extends string> = { readonly [K in ParamNames<P>]?: string }
 
 export interface CommandOptions<D extends Message.Definition, P extends `/${string}`> {
   /** Default `POST`. */
@@ -82,6 +126,27 @@ export interface CommandOptions<D extends Message.Definition, P extends `/${stri
    * encoding (JSON-safe: what a body should embed), `result` the decoded value.
    */
   readonly response?: (result: Message.Success<D>, encoded: D["success"]["Encoded"]) => unknown
+  /** The schema of `response`'s body, for the OpenAPI document (without it: any JSON). */
+  readonly responseSchema?: Schema.Top
+  /**
+   * Which payload member each path parameter fills, e.g. `{ id: "orderId" }` (default: its name).
+   * Those members are not documented as body members.
+   */
+  readonly params?: ParamMembers<P>
+  /**
+   * The answer of each declared failure by its tag: status, problem `type` and `title`, e.g.
+   * `{ OrderNotFound: { status: 400 }, OrderRejected: { status: 409, title: "Refused" } }`.
+   * Default: 404 for a `…NotFound`, 409 otherwise.
+   */
+  readonly failures?: FailureAnswers<Message.Failure<D>>
+  /** Statuses chosen by the result, e.g. 409 for a transfer that was undone; first match wins. */
+  readonly results?: ReadonlyArray<ResultAnswer<Message.Success<D>, D["success"]["Encoded"]>>
+  /**
+   * Whether `If-Match: "<version>"` is the command's expected version (412 when it does not
+   * match). Default: when the payload has an `expectedVersion` member. Other commands ignore a
+   * well-formed `If-Match`.
+   */
+  readonly ifMatch?: boolean
   readonly summary?: string
 }
 
@@ -93,10 +158,14 @@ export interface QueryOptions<Found, P extends `/${string}`> {
   readonly path: P
   /** Builds the payload input. Default: the query string's members with the path parameters over them. */
   readonly payload?: (parts: RequestParts<PathParams<P>>) => unknown
+  /** Which payload member each path parameter fills, e.g. `{ id: "orderId" }` (default: its name). */
+  readonly params?: ParamMembers<P>
   /** Sets a strong `ETag`, e.g. `(view) => view.version`; clients send it back in `If-Match`. */
   etag?(found: Found): number | string
   /** The JSON body; default the found value encoded with its schema (`encoded`: JSON-safe). */
   response?(found: Found, encoded: unknown): unknown
+  /** The schema of `response`'s body, for the OpenAPI document (without it: any JSON). */
+  readonly responseSchema?: Schema.Top
   readonly summary?: string
 }
 
@@ -120,11 +189,41 @@ export const notFound: Problem.Problem = {
   detail: "The resource does not exist."
 }
 
+/** Path parameters under the payload member names they fill. */
+export const renameParams = (
+  params: Readonly<Record<string, string>>,
+  members: Readonly<Record<string, string | undefined>> | undefined
+): Readonly<Record<string, string>> => {
+  if (members === undefined) return params
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(params)) out[members[name] ?? name] = value
+  return out
+}
+
+/** The payload members the path fills: each parameter's member name. */
+export const membersFromPath = (
+  path: string,
+  members: Readonly<Record<string, string | undefined>> | undefined
+): ReadonlyArray<string> => paramNames(path).map((name) => members?.[name] ?? name)
+
+const failureAnswerOf =
+  (answers: Readonly<Record<string, FailureAnswer | undefined>>) =>
+  (tag: string): FailureAnswer | undefined =>
+    Object.hasOwn(answers, tag) ? answers[tag] : undefined
+
 /** Answers an error: 5xx are logged with their cause (the response never carries it). */
 export const answerError =
-  (definition: Operation, conditional: boolean) =>
+  (
+    definition: Operation,
+    conditional: boolean,
+    failures: Readonly<Record<string, FailureAnswer | undefined>> = {}
+  ) =>
   (error: unknown): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-    const problem = toProblem(error, { isDeclaredFailure: Schema.is(definition.failure), conditional })
+    const problem = toProblem(error, {
+      isDeclaredFailure: Schema.is(definition.failure),
+      conditional,
+      failureAnswer: failureAnswerOf(failures)
+    })
     const log =
       problem.status >= 500
         ? Effect.logError(`${definition.name} failed`, error instanceof Error ? error.message : String(error))
@@ -156,7 +255,7 @@ const hasParams = <P extends string>(
   names: ReadonlyArray<string>
 ): params is Readonly<Record<string, string>> & PathParams<P> => names.every((name) => name in params)
 
-export const readParts = <P extends string>(path: P, readsBody: boolean) =>
+export const readParts = <P extends string>(path: P, readsBody: boolean, takesIfMatch = false) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const settings = yield* HttpAdapterConfig
@@ -166,7 +265,8 @@ export const readParts = <P extends string>(path: P, readsBody: boolean) =>
       ? raw
       : yield* Effect.die(new Error(`route ${path} matched without its path parameters`))
     const query = yield* HttpServerRequest.ParsedSearchParams
-    const ifMatch = request.headers["if-match"]
+    // Only a command that takes an expected version evaluates If-Match; the others ignore it.
+    const ifMatch = takesIfMatch ? request.headers["if-match"] : undefined
     const version = yield* expectedVersion(ifMatch)
     const body = readsBody ? yield* readJson(settings.bodyLimit) : undefined
     const read: Read<P> = {
@@ -176,6 +276,12 @@ export const readParts = <P extends string>(path: P, readsBody: boolean) =>
     return read
   })
 
+/** True when the payload schema is a struct with an `expectedVersion` member. */
+const hasExpectedVersion = (payload: Schema.Top): boolean =>
+  "fields" in payload && isObject(payload.fields) && "expectedVersion" in payload.fields
+
+const isVoid = (schema: Schema.Top): boolean => schema.ast._tag === "Void" || schema.ast._tag === "Undefined"
+
 /** A route that dispatches a command on the `CommandBus`. */
 export const command = <D extends Message.Definition, const P extends `/${string}`>(
   definition: D,
@@ -183,37 +289,60 @@ export const command = <D extends Message.Definition, const P extends `/${string
 ): Route<CommandBus.CommandBus> => {
   const method = options.method ?? "POST"
   const readsBody = method !== "DELETE"
+  const takesIfMatch = options.ifMatch ?? hasExpectedVersion(definition.payload)
+  const failures: Readonly<Record<string, FailureAnswer | undefined>> = options.failures ?? {}
+  const status = options.status ?? (isVoid(definition.success) && options.response === undefined ? 204 : 200)
   const handler = Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const conditional = request.headers["if-match"] !== undefined
+    const conditional = takesIfMatch && request.headers["if-match"] !== undefined
     return yield* Effect.gen(function* () {
-      const { parts } = yield* readParts(options.path, readsBody)
+      const { parts } = yield* readParts(options.path, readsBody, takesIfMatch)
       const input =
-        options.payload === undefined ? mergeInput(parts.body, parts.params) : options.payload(parts)
+        options.payload === undefined
+          ? mergeInput(parts.body, renameParams(parts.params, options.params))
+          : options.payload(parts)
       const payload = yield* decodePayload(definition)(input)
       const result = yield* CommandBus.dispatch(definition, payload)
       const encoded: D["success"]["Encoded"] = yield* Effect.orDie(
         Schema.encodeEffect(Schema.toCodecJson(definition.success))(result)
       )
+      const chosen = options.results?.find((answer) => answer.when(result))
+      if (chosen?.problem !== undefined) return Problem.toResponse(chosen.problem(result, encoded))
       const body = options.response === undefined ? encoded : options.response(result, encoded)
       return yield* respond(
-        options.status ?? 200,
+        chosen?.status ?? status,
         body,
         headersOf({
           ...(options.location === undefined ? {} : { location: options.location(result) }),
           ...(options.etag === undefined ? {} : { etag: etagOf(options.etag(result)) })
         })
       )
-    }).pipe(Effect.catch(answerError(definition, conditional)))
+    }).pipe(Effect.catch(answerError(definition, conditional, failures)))
   })
+  const answers: Record<string, FailureAnswer> = {}
+  for (const [tag, answer] of Object.entries(failures)) if (answer !== undefined) answers[tag] = answer
   return {
     kind: "command",
     method,
     path: options.path,
     definition,
-    status: options.status ?? 200,
+    status,
     summary: options.summary,
     readsBody,
+    readsQuery: false,
+    ifMatch: takesIfMatch,
+    fromPath: options.payload === undefined ? membersFromPath(options.path, options.params) : [],
+    failureAnswers: answers,
+    results: (options.results ?? []).map((answer) => ({
+      status: answer.status,
+      description: answer.description,
+      problem: answer.problem !== undefined
+    })),
+    responseSchema: options.response === undefined ? undefined : (options.responseSchema ?? Schema.Unknown),
+    successHeaders: [
+      ...(options.location === undefined ? [] : ["location" as const]),
+      ...(options.etag === undefined ? [] : ["etag" as const])
+    ],
     handler
   }
 }
@@ -250,7 +379,9 @@ export function query(
   const handler = Effect.gen(function* () {
     const { parts } = yield* readParts(options.path, false)
     const input =
-      options.payload === undefined ? mergeInput(parts.query, parts.params) : options.payload(parts)
+      options.payload === undefined
+        ? mergeInput(parts.query, renameParams(parts.params, options.params))
+        : options.payload(parts)
     const payload = yield* decodePayload(definition)(input)
     const result = yield* QueryBus.dispatch(definition, payload)
     const encoded = yield* Effect.orDie(
@@ -275,6 +406,13 @@ export function query(
     status: 200,
     summary: options.summary,
     readsBody: false,
+    readsQuery: options.payload === undefined,
+    ifMatch: false,
+    fromPath: membersFromPath(options.path, options.params),
+    failureAnswers: {},
+    results: [],
+    responseSchema: options.response === undefined ? undefined : (options.responseSchema ?? Schema.Unknown),
+    successHeaders: options.etag === undefined ? [] : ["etag"],
     handler
   }
 }

@@ -13,6 +13,7 @@ import {
   mergeInput,
   type Operation,
   type PathParams,
+  paramNames,
   type Route,
   readParts,
   respond
@@ -127,6 +128,20 @@ export const saga = <C, R, const P extends `/${string}`>(
     status: 201,
     summary: options.summary,
     readsBody: true,
+    readsQuery: false,
+    ifMatch: false,
+    fromPath: options.context === undefined ? paramNames(options.path) : [],
+    failureAnswers: {},
+    results: [
+      {
+        status: 409,
+        description:
+          "The saga did not complete (compensated, failed or compensation_failed); the `saga` member is its result",
+        problem: true
+      }
+    ],
+    responseSchema: undefined,
+    successHeaders: [],
     handler
   }
 }
@@ -163,6 +178,13 @@ export const sagaStatus = <const P extends `/${string}:id` | `/${string}:id/${st
     status: 200,
     summary: options.summary,
     readsBody: false,
+    readsQuery: false,
+    ifMatch: false,
+    fromPath: ["id"],
+    failureAnswers: {},
+    results: [],
+    responseSchema: undefined,
+    successHeaders: [],
     handler
   }
 }

@@ -13,7 +13,9 @@ import {
   BodyTooLarge,
   CrossOriginRefused,
   ErrorMapping,
+  MalformedIfMatch,
   MalformedJson,
+  MalformedPath,
   PreconditionFailed,
   Problem,
   RouteNotFound,
@@ -51,6 +53,8 @@ const table: ReadonlyArray<readonly [string, unknown, boolean, number, string]> 
     "cross-origin-refused"
   ],
   ["bad If-Match", new PreconditionFailed({ ifMatch: "W/x" }), false, 412, "precondition-failed"],
+  ["malformed If-Match", new MalformedIfMatch({ ifMatch: "abc" }), false, 400, "malformed-if-match"],
+  ["malformed path", new MalformedPath({ path: "/orders/%" }), false, 400, "malformed-path"],
   ["unknown route", new RouteNotFound({ method: "GET", path: "/x" }), false, 404, "route-not-found"],
   ["ConcurrencyError", conflict, false, 409, "concurrency-conflict"],
   ["ConcurrencyError with If-Match", conflict, true, 412, "precondition-failed"],
@@ -136,5 +140,32 @@ describe("ErrorMapping.toProblem", () => {
     )
     assert.strictEqual(json.status, 409)
     assert.strictEqual(json.reason, "r")
+  })
+
+  it("a route's failure answers choose the status, type and title of a declared failure by its tag", () => {
+    class Gone extends Schema.TaggedError<Gone>()("ItemNotFound", { id: Schema.String }) {}
+    class Taken extends Schema.TaggedError<Taken>()("Taken", { id: Schema.String }) {}
+    const answers: Record<string, ErrorMapping.FailureAnswer> = {
+      Taken: { status: 422, type: "already-taken", title: "Already taken" }
+    }
+    const toJson = (error: unknown) =>
+      Problem.toJson(
+        ErrorMapping.toProblem(error, {
+          isDeclaredFailure: () => true,
+          conditional: false,
+          failureAnswer: (tag) => answers[tag]
+        })
+      )
+    const taken = toJson(new Taken({ id: "1" }))
+    assert.deepStrictEqual(
+      [taken.status, taken.type, taken.title],
+      [422, "urn:cello:problem:already-taken", "Already taken"]
+    )
+    // Not named: the default, 404 for a `…NotFound`.
+    const gone = toJson(new Gone({ id: "1" }))
+    assert.deepStrictEqual(
+      [gone.status, gone.type, gone.title],
+      [404, "urn:cello:problem:item-not-found", "Item not found"]
+    )
   })
 })

@@ -105,31 +105,45 @@ describe("metrics, request ids, docs", () => {
     })
   )
 
-  it.live("/openapi.json documents each route from its schemas; /docs lists them without scripts", () =>
-    withServer((base) =>
-      Effect.gen(function* () {
-        const doc = (yield* call(`${base}/openapi.json`)).body
-        assert.strictEqual(at(doc, "openapi"), "3.1.0")
-        assert.strictEqual(at(doc, "paths", "/orders", "post", "operationId"), "PlaceOrder")
-        assert.isObject(at(doc, "paths", "/orders", "post", "responses", "201"))
-        assert.include(JSON.stringify(at(doc, "paths", "/orders", "post", "requestBody")), '"minItems":1')
-        assert.strictEqual(at(doc, "paths", "/orders/{id}", "get", "operationId"), "GetOrder")
-        // The Option success is documented as its value.
-        assert.include(
-          JSON.stringify(at(doc, "paths", "/orders/{id}", "get", "responses", "200")),
-          '"version"'
-        )
-        assert.notInclude(
-          JSON.stringify(at(doc, "paths", "/orders/{id}", "get", "responses", "200")),
-          '"Some"'
-        )
-        assert.strictEqual(at(doc, "paths", "/orders/{id}/ship", "post", "operationId"), "ShipOrder")
-        const docs = yield* call(`${base}/docs`)
-        assert.include(docs.text, "<code>/orders/:id/ship</code>")
-        assert.include(docs.text, 'href="/openapi.json"')
-        assert.notInclude(docs.text, "<script")
-      })
-    )
+  it.live(
+    "/openapi.json documents each route from its schemas; /docs lists them for readers without scripts",
+    () =>
+      withServer((base) =>
+        Effect.gen(function* () {
+          const doc = (yield* call(`${base}/openapi.json`)).body
+          assert.strictEqual(at(doc, "openapi"), "3.1.0")
+          assert.strictEqual(at(doc, "paths", "/orders", "post", "operationId"), "PlaceOrder")
+          assert.isObject(at(doc, "paths", "/orders", "post", "responses", "201"))
+          assert.include(JSON.stringify(at(doc, "paths", "/orders", "post", "requestBody")), '"minItems":1')
+          assert.strictEqual(at(doc, "paths", "/orders/{id}", "get", "operationId"), "GetOrder")
+          // The Option success is documented as its value.
+          assert.include(
+            JSON.stringify(at(doc, "paths", "/orders/{id}", "get", "responses", "200")),
+            '"version"'
+          )
+          assert.notInclude(
+            JSON.stringify(at(doc, "paths", "/orders/{id}", "get", "responses", "200")),
+            '"Some"'
+          )
+          assert.strictEqual(at(doc, "paths", "/orders/{id}/ship", "post", "operationId"), "ShipOrder")
+          const docs = yield* call(`${base}/docs`)
+          assert.include(docs.text, "<code>/orders/:id/ship</code>")
+          assert.include(docs.text, 'href="/openapi.json"')
+          // Swagger UI from this server only (no CDN), and the table for readers without scripts.
+          const sources = Array.from(
+            docs.text.matchAll(/<(?:script|link rel="stylesheet")[^>]*(?:src|href)="([^"]+)"/g),
+            (m) => m[1]
+          )
+          assert.deepStrictEqual(sources, [
+            "/docs/swagger-ui.css",
+            "/docs/swagger-ui-bundle.js",
+            "/docs/swagger-init.js"
+          ])
+          assert.match(docs.text, /<noscript>[\s\S]*<code>\/orders\/:id\/ship<\/code>[\s\S]*<\/noscript>/)
+          for (const path of sources)
+            assert.strictEqual((yield* call(`${base}${path ?? ""}`)).status, 200, path)
+        })
+      )
   )
 })
 

@@ -97,8 +97,10 @@ describe("saga routes over HTTP", () => {
         assert.deepStrictEqual(Object.keys(at(run, "responses") ?? {}).sort(), [
           "201",
           "400",
+          "403",
           "409",
           "413",
+          "415",
           "422",
           "500",
           "503",
