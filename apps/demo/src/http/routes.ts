@@ -5,7 +5,14 @@
  * (`/`). They answer errors with the adapter's problem+json and count in its HTTP metrics.
  */
 import { CommandBus, type Message } from "@cello/cqrs"
-import { ErrorMapping, HttpAdapterConfig, HttpMetrics, Problem, RequestBody } from "@cello/http-adapter"
+import {
+  ErrorMapping,
+  HttpAdapterConfig,
+  HttpMetrics,
+  Observe,
+  Problem,
+  RequestBody
+} from "@cello/http-adapter"
 import { Cause, Clock, Context, Effect, type Layer, Schema, type Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 
@@ -58,7 +65,7 @@ export const layer = <R>(
       const settings = yield* HttpAdapterConfig.HttpAdapterConfig
       for (const route of routes) {
         const handler = Effect.updateContext(
-          observe(route.path)(route.handler),
+          observe(route.path)(Observe.correlated(route.handler)),
           (own: Context.Context<RequestServices>) =>
             Context.add(Context.merge(services, own), BodyLimit, settings.bodyLimit)
         )
