@@ -1,9 +1,80 @@
 // The message context lives in eventsourcing, cqrs and saga (the pattern packages may not import each
 // other) under one key: the copies must not drift apart.
 import { readFileSync } from "node:fs"
-import { assert, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Schema } from "effect"
+import { CommandBus, EventBus, MessageContext } from "../src/index.js"
+import { Ping } from "./fixtures.js"
+
+class Pinged extends Schema.TaggedClass<Pinged>()("Pinged", {}) {}
 
 it("src/MessageContext.ts is the same file as eventsourcing's", () => {
   const read = (path: string) => readFileSync(new URL(path, import.meta.url), "utf8")
   assert.strictEqual(read("../src/MessageContext.ts"), read("../../eventsourcing/src/MessageContext.ts"))
+})
+
+describe("the message context a command or event handler runs under", () => {
+  it.effect(
+    "a command gets its own id, the cause of what it appends; the request's correlation, or its own",
+    () =>
+      Effect.gen(function* () {
+        const seen: Array<MessageContext.MessageContext> = []
+        const layer = CommandBus.handler(Ping, () =>
+          Effect.map(MessageContext.current, (current) => {
+            seen.push(current)
+            return undefined
+          })
+        ).pipe(Layer.provideMerge(CommandBus.layer()))
+        yield* Effect.provide(
+          Effect.gen(function* () {
+            yield* CommandBus.dispatch(Ping, {})
+            yield* CommandBus.dispatch(Ping, {}).pipe(MessageContext.provide({ correlationId: "trace-1" }))
+            // Dispatched by a saga step (or an event handler): that stays the cause.
+            yield* CommandBus.dispatch(Ping, {}).pipe(
+              MessageContext.provide({ correlationId: "trace-1", causationId: "saga:s-1:charge" })
+            )
+          }),
+          layer
+        )
+        const [alone, inRequest, inSaga] = seen
+        assert.match(alone?.commandId ?? "", /^[0-9a-f-]{36}$/)
+        assert.deepStrictEqual(alone, {
+          correlationId: alone?.commandId,
+          causationId: alone?.commandId,
+          commandId: alone?.commandId
+        })
+        assert.deepStrictEqual(inRequest, {
+          correlationId: "trace-1",
+          causationId: inRequest?.commandId,
+          commandId: inRequest?.commandId
+        })
+        assert.deepStrictEqual(inSaga, {
+          correlationId: "trace-1",
+          causationId: "saga:s-1:charge",
+          commandId: inSaga?.commandId
+        })
+        assert.strictEqual(new Set(seen.map((s) => s.commandId)).size, 3)
+      })
+  )
+
+  it.effect("an event bus subscriber of a stored event runs with that event as its cause", () =>
+    Effect.gen(function* () {
+      const seen: Array<MessageContext.MessageContext> = []
+      const layer = EventBus.subscribe("audit", Pinged, () =>
+        Effect.map(MessageContext.current, (current) => {
+          seen.push(current)
+        })
+      ).pipe(Layer.provideMerge(EventBus.layer()))
+      yield* Effect.provide(
+        Effect.gen(function* () {
+          yield* EventBus.publish(new Pinged({}), {
+            stored: { eventId: "e-1", metadata: { correlationId: "trace-1" } }
+          })
+          yield* EventBus.publish(new Pinged({}))
+        }),
+        layer
+      )
+      assert.deepStrictEqual(seen, [{ correlationId: "trace-1", causationId: "e-1" }, {}])
+    })
+  )
 })
