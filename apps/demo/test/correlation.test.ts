@@ -9,23 +9,18 @@
 import { randomBytes } from "node:crypto"
 import type { EventEnvelope } from "@cello/eventsourcing"
 import { EventStore } from "@cello/eventsourcing"
-import { HttpAdapter } from "@cello/http-adapter"
 import { SagaStore } from "@cello/saga"
-import { MemoryStore } from "@cello/store-memory"
 import { PgStore } from "@cello/store-postgres"
 import { reachable } from "@cello/tooling/net"
 import { Effect, Layer, Option } from "effect"
-import { HttpServer } from "effect/http"
 import { SqlClient } from "effect/sql"
 import { describe, expect, it } from "vitest"
-import { makeApp } from "../src/app.js"
 import * as Account from "../src/bank/account.js"
 import { StoreKind } from "../src/storeKind.js"
+import { memory, withDemo } from "./support/inProcess.js"
 
 const configured = process.env.CELLO_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 const onPostgres = process.env.CELLO_TEST_PGLITE !== "1" && (await reachable(configured, 5432))
-
-const memory = Layer.merge(MemoryStore.layer, Layer.succeed(StoreKind, "memory"))
 
 /** A fresh schema on the server, dropped afterwards; embedded PGlite where no server answers. */
 const postgres = () => {
@@ -62,78 +57,70 @@ const stream = (id: string) => EventStore.readStream(Account.Account.streamId(id
 const causes = (events: ReadonlyArray<EventEnvelope>) =>
   events.map((e) => [e.type, e.metadata.correlationId, e.metadata.causationId])
 
-const scenario = Effect.gen(function* () {
-  const base = HttpServer.formatAddress((yield* HttpServer.HttpServer).address)
-  const [openFrom, openTo, close, transfer] = [traceId(), traceId(), traceId(), traceId()]
-  const from = yield* post(
-    base,
-    "/api/commands/accounts",
-    { owner: "Alice", initial_balance: 300 },
-    {
-      traceparent: traceparent(openFrom)
-    }
-  )
-  // An `x-request-id` is the correlation id when no `traceparent` came.
-  const to = yield* post(base, "/api/commands/accounts", { owner: "Bob" }, { "x-request-id": openTo })
-  const fromId = String(from.body.account_id)
-  const toId = String(to.body.account_id)
-  expect(
-    (yield* post(base, `/api/commands/accounts/${toId}/close`, {}, { traceparent: traceparent(close) }))
-      .status
-  ).toBe(200)
-
-  const res = yield* post(
-    base,
-    "/api/commands/transfers",
-    { from_account: fromId, to_account: toId, amount: 100 },
-    { traceparent: traceparent(transfer) }
-  )
-  expect(res.status).toBe(409)
-  expect(res.body).toMatchObject({ status: "compensated" })
-  const sagaId = String(res.body.id)
-  const step = (name: string) => `saga:${sagaId}:${name}`
-
-  const fromEvents = yield* stream(fromId)
-  const opened = fromEvents[0]
-  // A command from a request: the request's correlation, the command's own id as the cause.
-  expect(opened?.metadata.correlationId).toBe(openFrom)
-  expect(opened?.metadata.causationId).toMatch(/^[0-9a-f-]{36}$/)
-  expect(opened?.metadata.commandId).toBe(opened?.metadata.causationId)
-  expect(causes(fromEvents.slice(1))).toEqual([
-    ["MoneyWithdrawn", transfer, step("withdraw")],
-    ["MoneyDeposited", transfer, step("withdraw:compensate")],
-    ["TransferFailed", transfer, step("register:compensate")]
-  ])
-  // Each of those was written by its own command, dispatched by the step.
-  const commands = new Set(fromEvents.map((e) => e.metadata.commandId))
-  expect(commands.size).toBe(4)
-
-  const toEvents = yield* stream(toId)
-  expect(causes(toEvents).map(([type, correlation]) => [type, correlation])).toEqual([
-    ["AccountOpened", openTo],
-    ["AccountClosed", close]
-  ])
-  // Nothing of the transfer reached the closed account.
-  expect(toEvents.every((e) => e.metadata.correlationId !== transfer)).toBe(true)
-
-  const saga = Option.getOrThrow(yield* SagaStore.get(sagaId))
-  expect(saga.correlationId).toBe(transfer)
-  expect(saga.status).toBe("compensated")
-})
-
-const run = <E>(store: Layer.Layer<Layer.Success<typeof memory>, E>) =>
-  Effect.runPromise(
-    scenario.pipe(
-      Effect.provide(HttpAdapter.serve(makeApp(store), { host: "127.0.0.1", port: 0, listenLog: false })),
-      Effect.scoped
+const scenario = (base: string) =>
+  Effect.gen(function* () {
+    const [openFrom, openTo, close, transfer] = [traceId(), traceId(), traceId(), traceId()]
+    const from = yield* post(
+      base,
+      "/api/commands/accounts",
+      { owner: "Alice", initial_balance: 300 },
+      {
+        traceparent: traceparent(openFrom)
+      }
     )
-  )
+    // An `x-request-id` is the correlation id when no `traceparent` came.
+    const to = yield* post(base, "/api/commands/accounts", { owner: "Bob" }, { "x-request-id": openTo })
+    const fromId = String(from.body.account_id)
+    const toId = String(to.body.account_id)
+    expect(
+      (yield* post(base, `/api/commands/accounts/${toId}/close`, {}, { traceparent: traceparent(close) }))
+        .status
+    ).toBe(200)
+
+    const res = yield* post(
+      base,
+      "/api/commands/transfers",
+      { from_account: fromId, to_account: toId, amount: 100 },
+      { traceparent: traceparent(transfer) }
+    )
+    expect(res.status).toBe(409)
+    expect(res.body).toMatchObject({ status: "compensated" })
+    const sagaId = String(res.body.id)
+    const step = (name: string) => `saga:${sagaId}:${name}`
+
+    const fromEvents = yield* stream(fromId)
+    const opened = fromEvents[0]
+    // A command from a request: the request's correlation, the command's own id as the cause.
+    expect(opened?.metadata.correlationId).toBe(openFrom)
+    expect(opened?.metadata.causationId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(opened?.metadata.commandId).toBe(opened?.metadata.causationId)
+    expect(causes(fromEvents.slice(1))).toEqual([
+      ["MoneyWithdrawn", transfer, step("withdraw")],
+      ["MoneyDeposited", transfer, step("withdraw:compensate")],
+      ["TransferFailed", transfer, step("register:compensate")]
+    ])
+    // Each of those was written by its own command, dispatched by the step.
+    const commands = new Set(fromEvents.map((e) => e.metadata.commandId))
+    expect(commands.size).toBe(4)
+
+    const toEvents = yield* stream(toId)
+    expect(causes(toEvents).map(([type, correlation]) => [type, correlation])).toEqual([
+      ["AccountOpened", openTo],
+      ["AccountClosed", close]
+    ])
+    // Nothing of the transfer reached the closed account.
+    expect(toEvents.every((e) => e.metadata.correlationId !== transfer)).toBe(true)
+
+    const saga = Option.getOrThrow(yield* SagaStore.get(sagaId))
+    expect(saga.correlationId).toBe(transfer)
+    expect(saga.status).toBe("compensated")
+  })
 
 describe("a request's correlation id, and the causes of the events it caused", () => {
-  it("on the memory store", () => run(memory), 30_000)
+  it("on the memory store", () => withDemo(memory, scenario), 30_000)
   it(
     `on ${onPostgres ? "PostgreSQL" : "PGlite (no PostgreSQL server answered)"}`,
-    () => run(postgres()),
+    () => withDemo(postgres(), scenario),
     60_000
   )
 })
