@@ -10,7 +10,10 @@ export const durationBoundaries: ReadonlyArray<number> = [
 ]
 
 /** A histogram of durations, recorded in seconds: `Effect.trackDuration` takes it like a timer. */
-const seconds = (name: string, description: string): Metric.Metric<Duration.Duration, Metric.HistogramState> =>
+const seconds = (
+  name: string,
+  description: string
+): Metric.Metric<Duration.Duration, Metric.HistogramState> =>
   Metric.mapInput(Metric.histogram(name, { description, boundaries: durationBoundaries }), Duration.toSeconds)
 
 /** Dispatches by `kind` (command/query) and `name`. */
@@ -20,7 +23,10 @@ export const dispatches = Metric.counter("cello_cqrs_dispatch_total", {
 })
 
 /** Dispatch latency by `kind` and `name`. */
-export const latency = seconds("cello_cqrs_dispatch_duration_seconds", "Time to handle a dispatch, in seconds")
+export const latency = seconds(
+  "cello_cqrs_dispatch_duration_seconds",
+  "Time to handle a dispatch, in seconds"
+)
 
 /** Failed dispatches by `kind`, `name` and `error` (the error's tag). */
 export const errors = Metric.counter("cello_cqrs_dispatch_errors_total", {

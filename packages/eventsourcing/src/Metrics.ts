@@ -10,7 +10,10 @@ export const durationBoundaries: ReadonlyArray<number> = [
 ]
 
 /** A histogram of durations, recorded in seconds: `Effect.trackDuration` takes it like a timer. */
-const seconds = (name: string, description: string): Metric.Metric<Duration.Duration, Metric.HistogramState> =>
+const seconds = (
+  name: string,
+  description: string
+): Metric.Metric<Duration.Duration, Metric.HistogramState> =>
   Metric.mapInput(Metric.histogram(name, { description, boundaries: durationBoundaries }), Duration.toSeconds)
 
 /** Events written by appends (counted after commit). */

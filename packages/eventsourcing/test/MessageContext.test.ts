@@ -59,7 +59,9 @@ describe("MessageContext", () => {
         events: [OrderCreated],
         handlers: {
           OrderCreated: (e) =>
-            Effect.asVoid(EventStore.append<never, never>(`mail-${e.orderId}`, [{ type: "MailQueued", data: {} }]))
+            Effect.asVoid(
+              EventStore.append<never, never>(`mail-${e.orderId}`, [{ type: "MailQueued", data: {} }])
+            )
         }
       })
       const [created] = (yield* EventStore.append("Order-o-1", [

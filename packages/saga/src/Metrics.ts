@@ -11,7 +11,10 @@ export const durationBoundaries: ReadonlyArray<number> = [
 ]
 
 /** A histogram of durations, recorded in seconds: `Effect.trackDuration` takes it like a timer. */
-const seconds = (name: string, description: string): Metric.Metric<Duration.Duration, Metric.HistogramState> =>
+const seconds = (
+  name: string,
+  description: string
+): Metric.Metric<Duration.Duration, Metric.HistogramState> =>
   Metric.mapInput(Metric.histogram(name, { description, boundaries: durationBoundaries }), Duration.toSeconds)
 
 /** Sagas started (`execute` and `start`). */
@@ -71,4 +74,7 @@ export const recoveries = Metric.counter("cello_saga_recoveries_total", {
   incremental: true
 })
 
-export const stepDuration = seconds("cello_saga_step_duration_seconds", "Time of one step attempt, in seconds")
+export const stepDuration = seconds(
+  "cello_saga_step_duration_seconds",
+  "Time of one step attempt, in seconds"
+)
