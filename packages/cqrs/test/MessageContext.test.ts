@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
-import { CommandBus, EventBus, MessageContext } from "../src/index.js"
+import { CommandBus, EventBus, MessageContext, type Middleware } from "../src/index.js"
 import { Ping } from "./fixtures.js"
 
 class Pinged extends Schema.TaggedClass<Pinged>()("Pinged", {}) {}
@@ -47,6 +47,28 @@ describe("the message context a command or event handler runs under", () => {
         ])
         assert.strictEqual(new Set(seen.map((s) => s.commandId)).size, 3)
       })
+  )
+
+  it.effect("middleware sees the command's id and correlation id in its DispatchContext", () =>
+    Effect.gen(function* () {
+      const dispatched: Array<readonly [string | undefined, string | undefined]> = []
+      const handled: Array<MessageContext.MessageContext> = []
+      const capture: Middleware.Handler = (context, next) => {
+        dispatched.push([context.commandId, context.correlationId])
+        return next
+      }
+      const layer = CommandBus.handler(Ping, () =>
+        Effect.map(MessageContext.current, (current) => {
+          handled.push(current)
+        })
+      ).pipe(Layer.provideMerge(CommandBus.layer({ middleware: [capture] })))
+      yield* CommandBus.dispatch(Ping, {}).pipe(
+        MessageContext.provide({ correlationId: "trace-1" }),
+        Effect.provide(layer)
+      )
+      assert.deepStrictEqual(dispatched, [[handled[0]?.commandId, "trace-1"]])
+      assert.isDefined(handled[0]?.commandId)
+    })
   )
 
   it.effect("an event bus subscriber of a stored event runs with that event as its cause", () =>
