@@ -49,6 +49,39 @@ const main = Effect.gen(function* () {
     expect: 1
   },
   {
+    name: "saga + store-postgres",
+    install: ["@cello/saga", "@cello/store-postgres", "effect"],
+    imports: {
+      "@cello/saga": ["Saga", "SagaOrchestrator"],
+      "@cello/store-postgres/saga": ["Migrations", "PgDatabase", "PgSagaStore", "PgStoreConfig"],
+      effect: ["Effect", "Layer", "Schema"]
+    },
+    body: `
+const schema = "install_check_" + Math.random().toString(36).slice(2, 10)
+const migrated = Layer.effectDiscard(Migrations.run).pipe(
+  Layer.provideMerge(PgDatabase.layer(PgStoreConfig.make({ url: ${pg}, schema })))
+)
+const Hello = Saga.make({
+  name: "hello",
+  context: Schema.Struct({ n: Schema.Number }),
+  steps: [{ name: "double", action: (c) => Effect.succeed({ n: c.n * 2 }) }]
+})
+const main = Effect.gen(function* () {
+  const result = yield* SagaOrchestrator.execute(Hello, { n: 21 })
+  const db = yield* PgDatabase.PgDatabase
+  yield* db.sql.unsafe("DROP SCHEMA " + schema + " CASCADE")
+  return [result.status, result.context.n]
+}).pipe(
+  Effect.provide(
+    SagaOrchestrator.layer({ sagas: [Hello] }).pipe(
+      Layer.provideMerge(PgSagaStore.layer),
+      Layer.provideMerge(migrated)
+    )
+  )
+)`,
+    expect: ["completed", 42]
+  },
+  {
     name: "cqrs + store-redis",
     install: ["@cello/cqrs", "@cello/store-redis", "effect"],
     imports: {

@@ -63,6 +63,11 @@ const rules: ReadonlyArray<Rule> = [
     check: { file: "packages/store-postgres/test/migrations.test.ts", text: 'cli("migrate"' }
   },
   {
+    match: /^npx cello-pg saga (list|retry) /,
+    how: "store-postgres test/cliSaga.test.ts runs `cello-pg saga list` and `saga retry` against a real schema",
+    check: { file: "packages/store-postgres/test/cliSaga.test.ts", text: 'cli("saga", "retry"' }
+  },
+  {
     match: /^(pnpm add|npm i)( (@cello\/[a-z-]+|@effect\/platform-node-shared|effect))+$/,
     how:
       "exempt: installs from the npm registry, where the packages are not published yet; `pnpm check:install` " +
@@ -83,18 +88,23 @@ describe("README commands", () => {
   })
 })
 
-/** Files a ```ts block may be, verbatim: examples and tests (the package tests compile and run them). */
-const sources = ["packages", "apps"].flatMap((dir) =>
-  readdirSync(new URL(dir, root)).flatMap((name) =>
-    ["examples", "test"].flatMap((sub) => {
-      try {
-        return readdirSync(new URL(`${dir}/${name}/${sub}`, root))
-          .filter((file) => file.endsWith(".ts"))
-          .map((file) => read(`${dir}/${name}/${sub}/${file}`).trim())
-      } catch {
-        return []
-      }
-    })
+/**
+ * Files a ```ts block may be, verbatim: examples and tests (the package tests compile and run them),
+ * and the demo's money schema (its own tests, test/money.test.ts, run it).
+ */
+const sources = [read("apps/demo/src/money.ts").trim()].concat(
+  ["packages", "apps"].flatMap((dir) =>
+    readdirSync(new URL(dir, root)).flatMap((name) =>
+      ["examples", "test"].flatMap((sub) => {
+        try {
+          return readdirSync(new URL(`${dir}/${name}/${sub}`, root))
+            .filter((file) => file.endsWith(".ts"))
+            .map((file) => read(`${dir}/${name}/${sub}/${file}`).trim())
+        } catch {
+          return []
+        }
+      })
+    )
   )
 )
 

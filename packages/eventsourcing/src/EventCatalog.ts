@@ -3,7 +3,7 @@
  * stored envelopes, upcasting old schema versions first. Never skips: an unknown type, a missing
  * upcaster or a bad payload is an `EventDecodeError` naming stream, version and type.
  */
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { EventDecodeError, InvalidAppendError } from "./Errors.js"
 import type { EventEnvelope, NewEvent } from "./EventEnvelope.js"
 import * as EventType from "./EventType.js"
@@ -14,6 +14,11 @@ export interface EventCatalog<Ev extends { readonly _tag: string }> {
   readonly has: (type: string) => boolean
   readonly encode: (streamId: string, event: Ev) => Effect.Effect<NewEvent, InvalidAppendError>
   readonly decode: (envelope: EventEnvelope) => Effect.Effect<Ev, EventDecodeError>
+  /**
+   * `decode` without an Effect, for loops over many events; `undefined` when the envelope needs an
+   * upcaster (which is an Effect): use `decode` for that one.
+   */
+  readonly decodeCurrent: (envelope: EventEnvelope) => Result.Result<Ev, EventDecodeError> | undefined
 }
 
 export const make = <const Defs extends ReadonlyArray<EventType.Definition>>(
@@ -28,15 +33,28 @@ export const make = <const Defs extends ReadonlyArray<EventType.Definition>>(
   // A decoded value whose tag is in this catalog was produced by that tag's schema.
   const isKnown = (u: { readonly _tag: string }): u is Ev => types.has(u._tag)
 
+  const failure = (envelope: EventEnvelope, cause: string) =>
+    new EventDecodeError({
+      streamId: envelope.streamId,
+      version: envelope.streamVersion,
+      type: envelope.type,
+      schemaVersion: envelope.schemaVersion,
+      cause
+    })
+
+  const decodeCurrent = (envelope: EventEnvelope): Result.Result<Ev, EventDecodeError> | undefined => {
+    const type = types.get(envelope.type)
+    if (type === undefined || envelope.schemaVersion !== type.version) return undefined
+    const decoded = type.decodeResult(envelope.data)
+    if (Result.isFailure(decoded)) return Result.fail(failure(envelope, decoded.failure.message))
+    const event = decoded.success
+    return isKnown(event)
+      ? Result.succeed(event)
+      : Result.fail(failure(envelope, `decoded tag "${event._tag}" is not in the catalog`))
+  }
+
   const decode = Effect.fnUntraced(function* (envelope: EventEnvelope) {
-    const fail = (cause: string) =>
-      new EventDecodeError({
-        streamId: envelope.streamId,
-        version: envelope.streamVersion,
-        type: envelope.type,
-        schemaVersion: envelope.schemaVersion,
-        cause
-      })
+    const fail = (cause: string) => failure(envelope, cause)
     const type = types.get(envelope.type)
     if (type === undefined) return yield* fail("unknown event type: no schema is registered for it")
     if (envelope.schemaVersion > type.version)
@@ -64,5 +82,5 @@ export const make = <const Defs extends ReadonlyArray<EventType.Definition>>(
     )
   }
 
-  return { types, has: (type) => types.has(type), encode, decode }
+  return { types, has: (type) => types.has(type), encode, decode, decodeCurrent }
 }

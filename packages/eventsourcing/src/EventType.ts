@@ -3,7 +3,7 @@
  * its current schema version, and upcasters that turn payloads stored under older versions into the
  * next version, chained on read.
  */
-import { Effect, Predicate, Schema, SchemaAST } from "effect"
+import { Effect, Predicate, type Result, Schema, SchemaAST } from "effect"
 
 /** A payload's upcast to the next schema version failed. */
 export class UpcastError extends Schema.TaggedError<UpcastError>()("UpcastError", {
@@ -34,6 +34,8 @@ export interface EventType<A extends { readonly _tag: string } = { readonly _tag
   encode(event: A): Effect.Effect<unknown, Schema.SchemaError>
   /** Decodes a payload that is already at `version`. */
   decode(data: unknown): Effect.Effect<A, Schema.SchemaError>
+  /** The same, without an Effect: for loops over many events (loads, catch-up). */
+  decodeResult(data: unknown): Result.Result<A, Schema.SchemaError>
 }
 
 /** A definition accepted wherever event types are listed: an `EventType` or a bare event schema (v1). */
@@ -63,6 +65,9 @@ export const make = <A extends { readonly _tag: string }>(
   const json = Schema.toCodecJson(schema)
   const encodeJson = Schema.encodeEffect(json)
   const decodeJson = Schema.decodeUnknownEffect(json)
+  const decodeJsonResult = Schema.decodeUnknownResult(json)
+  // The type column holds the tag; the payload is stored without it.
+  const tagged = (data: unknown) => (Predicate.isObject(data) ? { ...data, _tag: name } : data)
   const upcasters = new Map<number, Upcaster>()
   for (const [from, upcaster] of Object.entries(options.upcasters ?? {}))
     upcasters.set(Number(from), upcaster)
@@ -78,7 +83,8 @@ export const make = <A extends { readonly _tag: string }>(
           ? Object.fromEntries(Object.entries(encoded).filter(([key]) => key !== "_tag"))
           : encoded
       ),
-    decode: (data) => decodeJson(Predicate.isObject(data) ? { ...data, _tag: name } : data)
+    decode: (data) => decodeJson(tagged(data)),
+    decodeResult: (data) => decodeJsonResult(tagged(data))
   }
 }
 

@@ -3,7 +3,7 @@
  * each (checked by the compiler). Run it inline — inside the append, so the read model and the events
  * commit together in SQL stores — or asynchronously with `ProjectionRunner`, from a checkpoint.
  */
-import { Context, Effect, Layer, Metric } from "effect"
+import { Context, Effect, Layer, Metric, Result } from "effect"
 import { ProjectionError, StoreUnavailable } from "./Errors.js"
 import * as EventCatalog from "./EventCatalog.js"
 import type { EventEnvelope } from "./EventEnvelope.js"
@@ -110,16 +110,24 @@ export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, 
   return {
     name: options.name,
     handles: catalog.has,
-    apply: (envelope) =>
-      catalog.has(envelope.type)
-        ? catalog.decode(envelope).pipe(
-            Effect.flatMap((event) => handleOne(options.handlers, event._tag, event, envelope)),
-            // An event the handler appends is caused by this one and shares its correlation.
-            MessageContext.provide(MessageContext.causedByEvent(envelope)),
-            Effect.mapError(fail(envelope)),
-            Effect.tap(() => Metric.update(counter, 1))
-          )
-        : Effect.void,
+    apply: (envelope) => {
+      if (!catalog.has(envelope.type)) return Effect.void
+      // Decoded without an Effect of its own unless an upcaster has to run.
+      const current = catalog.decodeCurrent(envelope)
+      const decoded =
+        current === undefined
+          ? catalog.decode(envelope)
+          : Result.isSuccess(current)
+            ? Effect.succeed(current.success)
+            : Effect.fail(current.failure)
+      return decoded.pipe(
+        Effect.flatMap((event) => handleOne(options.handlers, event._tag, event, envelope)),
+        // An event the handler appends is caused by this one and shares its correlation.
+        MessageContext.provide(MessageContext.causedByEvent(envelope)),
+        Effect.mapError(fail(envelope)),
+        Effect.tap(() => Metric.update(counter, 1))
+      )
+    },
     reset:
       options.reset === undefined
         ? Effect.void

@@ -4,7 +4,7 @@
  * append, then a snapshot when one is due. `handle` runs load → decide → save and retries on
  * `ConcurrencyError` with backoff.
  */
-import { Cause, Duration, Effect, Metric, Option, Schedule } from "effect"
+import { Cause, Duration, Effect, Metric, Option, Result, Schedule } from "effect"
 import * as Aggregate from "./Aggregate.js"
 import type {
   ConcurrencyError,
@@ -80,8 +80,17 @@ export const load = <S, Ev extends Tagged>(
       .pipe(Effect.catchTag("StreamNotFound", () => Effect.succeed([])))
     let state = start.state
     let version = start.version
+    // Events stored at their current schema version decode without an Effect each (most of a long
+    // replay); only upcasting goes through one.
     for (const envelope of envelopes) {
-      state = aggregate.evolve(state, yield* aggregate.events.decode(envelope))
+      const current = aggregate.events.decodeCurrent(envelope)
+      const event =
+        current === undefined
+          ? yield* aggregate.events.decode(envelope)
+          : Result.isSuccess(current)
+            ? current.success
+            : yield* Effect.fail(current.failure)
+      state = aggregate.evolve(state, event)
       version = envelope.streamVersion
     }
     yield* Metric.update(Metrics.eventsReplayed, envelopes.length)

@@ -6,10 +6,12 @@
 import { writeFile } from "node:fs/promises"
 import { performance } from "node:perf_hooks"
 import * as append from "./append.js"
+import * as appendFunction from "./appendFunction.js"
 import * as batch from "./batch.js"
 import * as catchUp from "./catchUp.js"
 import { machine, type Row, revision, type ScenarioResult, table } from "./harness.js"
 import * as load from "./load.js"
+import * as poll from "./poll.js"
 import * as saga from "./saga.js"
 
 const scenarios: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<ScenarioResult> }> = [
@@ -17,7 +19,9 @@ const scenarios: ReadonlyArray<{ readonly name: string; readonly run: () => Prom
   { name: "100-event appends", run: batch.run },
   { name: "aggregate loads", run: load.run },
   { name: "readAll catch-up", run: catchUp.run },
-  { name: "saga executions", run: saga.run }
+  { name: "saga executions", run: saga.run },
+  { name: "idle polls", run: poll.run },
+  { name: "append function cost", run: appendFunction.run }
 ]
 
 const main = async () => {

@@ -5,6 +5,7 @@
 import { Checkpoint, CheckpointStore } from "@cello/eventsourcing"
 import { Duration, Effect, Layer, Option } from "effect"
 import { sql } from "kysely"
+import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import { transaction } from "./internal/transaction.js"
 import { PgDatabase } from "./PgDatabase.js"
 
@@ -29,7 +30,7 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, Pg
               ? Option.none()
               : Option.some(Checkpoint.make(BigInt(row.tx), BigInt(row.pos)))
           }),
-          Effect.mapError(database.unavailable("loadCheckpoint"))
+          Effect.mapError(eventsourcingUnavailable(database, "loadCheckpoint"))
         ),
       save: (name, checkpoint) =>
         run(
@@ -47,14 +48,14 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, Pg
                 updated_at: sql`now()`
               })
             )
-        ).pipe(Effect.asVoid, Effect.mapError(database.unavailable("saveCheckpoint"))),
+        ).pipe(Effect.asVoid, Effect.mapError(eventsourcingUnavailable(database, "saveCheckpoint"))),
       reset: (name) =>
         run(
           db
             .updateTable("checkpoints")
             .set({ transaction_id: null, position: null, updated_at: sql`now()` })
             .where("name", "=", name)
-        ).pipe(Effect.asVoid, Effect.mapError(database.unavailable("resetCheckpoint"))),
+        ).pipe(Effect.asVoid, Effect.mapError(eventsourcingUnavailable(database, "resetCheckpoint"))),
       acquireLease: (name, owner, duration) => {
         const ms = Duration.toMillis(Duration.fromInputUnsafe(duration))
         const expires = sql<Date>`clock_timestamp() + ${ms} * interval '1 millisecond'`
@@ -77,12 +78,13 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, Pg
             .returning("owner")
         ).pipe(
           Effect.map((rows) => rows.length === 1),
-          Effect.mapError(database.unavailable("acquireLease"))
+          Effect.mapError(eventsourcingUnavailable(database, "acquireLease"))
         )
       },
       // Read-model writes through the same SqlClient join this transaction: exactly once.
       atomic: true,
-      atomically: (effect) => transaction(database, effect, database.unavailable("checkpoint transaction")),
+      atomically: (effect) =>
+        transaction(database, effect, eventsourcingUnavailable(database, "checkpoint transaction")),
       releaseLease: (name, owner) =>
         run(
           db
@@ -90,7 +92,7 @@ export const make: Effect.Effect<CheckpointStore.CheckpointStoreShape, never, Pg
             .set({ owner: null, lease_expires_at: null })
             .where("name", "=", name)
             .where("owner", "=", owner)
-        ).pipe(Effect.asVoid, Effect.mapError(database.unavailable("releaseLease")))
+        ).pipe(Effect.asVoid, Effect.mapError(eventsourcingUnavailable(database, "releaseLease")))
     }
   }
 )

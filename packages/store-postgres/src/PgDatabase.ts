@@ -3,7 +3,6 @@
  * queries that kysely builds, so the event store, read models and a user's own Effect SQL code share
  * one pool, one transaction (`sql.withTransaction`) and Effect's spans.
  */
-import { StoreUnavailable } from "@cello/eventsourcing"
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer } from "effect"
 import type { SqlClient, SqlError } from "effect/sql"
@@ -17,6 +16,7 @@ import {
   PostgresQueryCompiler
 } from "kysely"
 import * as PgStoreConfig from "./PgStoreConfig.js"
+import { PgUnavailable } from "./PgUnavailable.js"
 import type { Database } from "./Schema.js"
 
 export interface PgDatabaseShape {
@@ -32,8 +32,8 @@ export interface PgDatabaseShape {
   readonly run: <O>(
     query: Compilable<O> | CompiledQuery<O>
   ) => Effect.Effect<ReadonlyArray<O>, SqlError.SqlError>
-  /** Turns a driver error into `StoreUnavailable` naming the operation and the server. */
-  readonly unavailable: (operation: string) => (error: SqlError.SqlError) => StoreUnavailable
+  /** Turns a driver error into the store's `PgUnavailable` naming the operation and the server. */
+  readonly unavailable: (operation: string) => (error: SqlError.SqlError) => PgUnavailable
 }
 
 export class PgDatabase extends Context.Service<PgDatabase, PgDatabaseShape>()(
@@ -63,11 +63,11 @@ const schemaPattern = /^[a-z_][a-z0-9_]{0,62}$/
 /** The database service over the `PgClient` in context (use it to share your own pool). */
 export const make = (
   config: PgStoreConfig.PgStoreConfig
-): Effect.Effect<PgDatabaseShape, StoreUnavailable, PgClient.PgClient> =>
+): Effect.Effect<PgDatabaseShape, PgUnavailable, PgClient.PgClient> =>
   Effect.gen(function* () {
     const target = PgStoreConfig.describeTarget(config.url)
     if (!schemaPattern.test(config.schema))
-      return yield* new StoreUnavailable({
+      return yield* new PgUnavailable({
         store: "postgres",
         operation: "configure",
         detail: `schema name "${config.schema}" must match ${schemaPattern} (lower-case letters, digits, _)`
@@ -76,7 +76,7 @@ export const make = (
     // kysely's row types use raw column names: no name transforms.
     const sql = pg.withoutTransforms()
     const unavailable = (operation: string) => (error: SqlError.SqlError) =>
-      new StoreUnavailable({ store: "postgres", operation, detail: `${target}: ${describeSqlError(error)}` })
+      new PgUnavailable({ store: "postgres", operation, detail: `${target}: ${describeSqlError(error)}` })
     return {
       sql,
       pg,
@@ -95,7 +95,7 @@ export const make = (
 /** A pool from the config, and the database service over it. Also provides `SqlClient` and `PgClient`. */
 export const layer = (
   config: PgStoreConfig.PgStoreConfig
-): Layer.Layer<PgDatabase | PgClient.PgClient | SqlClient.SqlClient, StoreUnavailable> =>
+): Layer.Layer<PgDatabase | PgClient.PgClient | SqlClient.SqlClient, PgUnavailable> =>
   Layer.effect(PgDatabase, make(config)).pipe(
     Layer.provideMerge(
       PgClient.layerFrom(
@@ -108,7 +108,7 @@ export const layer = (
         }).pipe(
           Effect.mapError(
             (error) =>
-              new StoreUnavailable({
+              new PgUnavailable({
                 store: "postgres",
                 operation: "connect",
                 detail: `${PgStoreConfig.describeTarget(config.url)}: ${describeSqlError(error)}`

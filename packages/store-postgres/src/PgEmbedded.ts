@@ -5,18 +5,18 @@
  * connection and polls instead of LISTEN/NOTIFY. Needs the optional `@electric-sql/pglite` and
  * `@electric-sql/pglite-socket` packages.
  */
-import { StoreUnavailable } from "@cello/eventsourcing"
 import { Effect, type Scope } from "effect"
+import { PgUnavailable } from "./PgUnavailable.js"
 
 export interface Options {
   /** A folder to keep the database in across restarts; in memory when absent. */
   readonly dataDir?: string
 }
 
-const fail = (detail: string) => new StoreUnavailable({ store: "pglite", operation: "start", detail })
+const fail = (detail: string) => new PgUnavailable({ store: "pglite", operation: "start", detail })
 
 /** Starts PGlite and its socket server; returns a connection URL. Both stop when the scope closes. */
-export const start = (options: Options = {}): Effect.Effect<string, StoreUnavailable, Scope.Scope> =>
+export const start = (options: Options = {}): Effect.Effect<string, PgUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
     const { PGlite } = yield* Effect.tryPromise({
       try: () => import("@electric-sql/pglite"),

@@ -7,6 +7,7 @@ import { Append, Checkpoint, EventStore, Subscription, Wakeup } from "@cello/eve
 import { Effect, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
 import { appendToStream } from "./appendToStream.js"
 import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import { sampleHeldBack } from "./internal/heldBack.js"
 import { PgDatabase, type PgDatabaseShape } from "./PgDatabase.js"
 import { head, readAll, readAllAfter, streamVersion } from "./readAll.js"
@@ -105,7 +106,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
                       )
                       .pipe(
                         Effect.map((rows) => rows.map(toEnvelope)),
-                        Effect.mapError(database.unavailable("subscribeStream"))
+                        Effect.mapError(eventsourcingUnavailable(database, "subscribeStream"))
                       ),
               cursorOf: (event) => event.streamVersion,
               signal,

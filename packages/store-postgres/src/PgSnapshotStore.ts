@@ -2,6 +2,7 @@
 import { SnapshotStore } from "@cello/eventsourcing"
 import { DateTime, Effect, Layer, Option } from "effect"
 import { sql } from "kysely"
+import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import { PgDatabase } from "./PgDatabase.js"
 
 export const make: Effect.Effect<SnapshotStore.SnapshotStoreShape, never, PgDatabase> = Effect.gen(
@@ -30,7 +31,7 @@ export const make: Effect.Effect<SnapshotStore.SnapshotStoreShape, never, PgData
                 })
                 .where("snapshots.stream_version", "<=", sql<string>`excluded.stream_version`)
             )
-        ).pipe(Effect.asVoid, Effect.mapError(database.unavailable("saveSnapshot"))),
+        ).pipe(Effect.asVoid, Effect.mapError(eventsourcingUnavailable(database, "saveSnapshot"))),
       load: (streamId) =>
         run(
           db
@@ -53,12 +54,12 @@ export const make: Effect.Effect<SnapshotStore.SnapshotStoreShape, never, PgData
               takenAt: DateTime.makeUnsafe(Number(row.taken_ms))
             }))
           ),
-          Effect.mapError(database.unavailable("loadSnapshot"))
+          Effect.mapError(eventsourcingUnavailable(database, "loadSnapshot"))
         ),
       delete: (streamId) =>
         run(db.deleteFrom("snapshots").where("stream_id", "=", streamId)).pipe(
           Effect.asVoid,
-          Effect.mapError(database.unavailable("deleteSnapshot"))
+          Effect.mapError(eventsourcingUnavailable(database, "deleteSnapshot"))
         )
     }
   }

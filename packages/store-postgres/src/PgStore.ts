@@ -4,7 +4,7 @@
  * start-up unless `migrate: false`.
  */
 import type { IdempotencyStore, ReadModelStore } from "@cello/cqrs"
-import type { CheckpointStore, EventStore, SnapshotStore, StoreUnavailable } from "@cello/eventsourcing"
+import type { CheckpointStore, EventStore, SnapshotStore } from "@cello/eventsourcing"
 import type { SagaStore } from "@cello/saga"
 import type { PgClient } from "@effect/sql-pg"
 import { type Config, Effect, Layer } from "effect"
@@ -19,6 +19,7 @@ import * as PgReadModelStore from "./PgReadModelStore.js"
 import * as PgSagaStore from "./PgSagaStore.js"
 import * as PgSnapshotStore from "./PgSnapshotStore.js"
 import * as PgStoreConfig from "./PgStoreConfig.js"
+import type { PgUnavailable } from "./PgUnavailable.js"
 
 export type Services =
   | EventStore.EventStore
@@ -63,16 +64,16 @@ export const layerFromDatabase: Layer.Layer<
   | ReadModelStore.ReadModelStore
   | IdempotencyStore.IdempotencyStore
   | SagaStore.SagaStore,
-  StoreUnavailable,
+  PgUnavailable,
   PgDatabase.PgDatabase
 > = Layer.provideMerge(ports, migrateOnStart)
 
-export const layer = (input: PgStoreConfig.Input): Layer.Layer<Services, StoreUnavailable> =>
+export const layer = (input: PgStoreConfig.Input): Layer.Layer<Services, PgUnavailable> =>
   layerFromDatabase.pipe(Layer.provideMerge(PgDatabase.layer(PgStoreConfig.make(input))))
 
 export const layerConfig = (
   config: Config.Config<PgStoreConfig.PgStoreConfig> = PgStoreConfig.fromEnv
-): Layer.Layer<Services, StoreUnavailable | Config.ConfigError> =>
+): Layer.Layer<Services, PgUnavailable | Config.ConfigError> =>
   Layer.unwrap(
     Effect.gen(function* () {
       const c = yield* config
@@ -86,7 +87,7 @@ export const layerConfig = (
  */
 export const layerEmbedded = (
   options: PgEmbedded.Options & Omit<PgStoreConfig.Input, "url" | "poolSize" | "listen"> = {}
-): Layer.Layer<Services, StoreUnavailable> =>
+): Layer.Layer<Services, PgUnavailable> =>
   Layer.unwrap(
     Effect.map(PgEmbedded.start(options), (url) =>
       layer({ pollInterval: "100 millis", ...options, url, poolSize: 1, listen: false })

@@ -1,6 +1,17 @@
 /** The tables of the store, as kysely sees them (columns as the queries select them). */
-import type { EventMetadata } from "@cello/eventsourcing"
 import type { ColumnType, Generated } from "kysely"
+
+type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+
+/**
+ * `@cello/eventsourcing`'s `EventMetadata`, restated: the connection layer (which every entry point
+ * uses) must not need that package. Same shape, so the event store assigns one to the other as is.
+ */
+export interface StoredMetadata {
+  readonly correlationId?: string
+  readonly causationId?: string
+  readonly [key: string]: Json | undefined
+}
 
 export interface EventsTable {
   position: Generated<bigint>
@@ -11,7 +22,7 @@ export interface EventsTable {
   type: string
   schema_version: number
   data: ColumnType<unknown, string, never>
-  metadata: ColumnType<EventMetadata, string, never>
+  metadata: ColumnType<StoredMetadata, string, never>
   created_at: Generated<Date>
 }
 

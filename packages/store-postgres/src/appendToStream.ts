@@ -22,6 +22,7 @@ import { Effect, Predicate } from "effect"
 import type { SqlError } from "effect/sql"
 import { sql } from "kysely"
 import { toEnvelope } from "./internal/envelope.js"
+import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import { transaction } from "./internal/transaction.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
 
@@ -91,7 +92,7 @@ const mapAppendError =
             "this transaction wrote before its first append, and newer transactions have appended since: append before other writes in a transaction (or retry it)"
         })
       )
-    return Effect.fail(database.unavailable("append")(error))
+    return Effect.fail(eventsourcingUnavailable(database, "append")(error))
   }
 
 export const appendToStream =
@@ -102,7 +103,7 @@ export const appendToStream =
       const expected = options.expectedVersion ?? "any"
       if (prepared.length === 0) {
         const actual = yield* currentVersion(database, streamId).pipe(
-          Effect.mapError(database.unavailable("append"))
+          Effect.mapError(eventsourcingUnavailable(database, "append"))
         )
         if (expected !== "any" && !matchesEmpty(expected, actual))
           return yield* new ConcurrencyError({ streamId, expected, actual })
@@ -159,7 +160,7 @@ export const appendToStream =
           ? yield* write
           : // BEGIN/COMMIT failures and a lost connection are the store's; the inline step's own
             // errors pass through as they are.
-            yield* transaction(database, write, database.unavailable("append"))
+            yield* transaction(database, write, eventsourcingUnavailable(database, "append"))
       yield* onCommit
       const last = envelopes.at(-1)
       return {

@@ -6,7 +6,6 @@
  */
 import { parseArgs } from "node:util"
 import { Effect, Redacted } from "effect"
-import * as SagaCommands from "./cliSaga.js"
 import * as Migrations from "./Migrations.js"
 import * as PgDatabase from "./PgDatabase.js"
 import * as PgStoreConfig from "./PgStoreConfig.js"
@@ -51,12 +50,12 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       ? `${database.target} schema "${config.schema}": up to date`
       : `${database.target} schema "${config.schema}": applied ${applied.join(", ")}`
   })
-  const program =
-    command === "migrate"
-      ? migrate
-      : sub === "retry" && id !== undefined
-        ? SagaCommands.retry(id)
-        : SagaCommands.list(status)
+  // Loaded only for `saga`: an app without `@cello/saga` installed can still migrate.
+  const saga = Effect.flatMap(
+    Effect.promise(() => import("./cliSaga.js")),
+    (commands) => (sub === "retry" && id !== undefined ? commands.retry(id) : commands.list(status))
+  )
+  const program = command === "migrate" ? migrate : saga
   const outcome = await Effect.runPromise(
     program.pipe(Effect.provide(PgDatabase.layer(config)), Effect.scoped, Effect.result)
   )

@@ -13,11 +13,17 @@ import {
 import { Effect } from "effect"
 import { sql } from "kysely"
 import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
 
-/** Below the oldest transaction that may still commit events into this store (migration 0005). */
+/**
+ * Below the oldest transaction that may still commit events into this store (migration 0005). Rows
+ * below the server's oldest running transaction are below it too; the horizon itself (a look at
+ * `pg_locks` and `pg_stat_activity`) is only computed, once per statement, when a row above that
+ * one is a candidate — so catching up on older events, or an idle poll at the head, never pays it.
+ */
 export const visibleIn = (database: PgDatabaseShape) =>
-  sql<boolean>`transaction_id < (SELECT ${sql.id(database.config.schema, "read_horizon")}())`
+  sql<boolean>`(transaction_id < pg_snapshot_xmin(pg_current_snapshot()) OR transaction_id < (SELECT ${sql.id(database.config.schema, "read_horizon")}()))`
 
 export const readAllAfter = (
   database: PgDatabaseShape,
@@ -39,7 +45,7 @@ export const readAllAfter = (
     )
     .pipe(
       Effect.map((rows) => rows.map(toEnvelope)),
-      Effect.mapError(database.unavailable("readAll"))
+      Effect.mapError(eventsourcingUnavailable(database, "readAll"))
     )
 
 export const readAll =
@@ -64,7 +70,7 @@ export const head = (database: PgDatabaseShape): Effect.Effect<Checkpoint.Checkp
         const row = rows[0]
         return row === undefined ? Checkpoint.start : Checkpoint.make(BigInt(row.tx), BigInt(row.pos))
       }),
-      Effect.mapError(database.unavailable("head"))
+      Effect.mapError(eventsourcingUnavailable(database, "head"))
     )
 
 export const streamVersion =
@@ -80,6 +86,6 @@ export const streamVersion =
           )
           .pipe(
             Effect.map((rows) => Number(rows[0]?.version ?? 0)),
-            Effect.mapError(database.unavailable("streamVersion"))
+            Effect.mapError(eventsourcingUnavailable(database, "streamVersion"))
           )
       : Effect.succeed(0)

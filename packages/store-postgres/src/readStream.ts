@@ -8,6 +8,7 @@ import { Append, type EventStore, StreamNotFound } from "@cello/eventsourcing"
 import { Effect } from "effect"
 import { sql } from "kysely"
 import { type EnvelopeRow, toEnvelope } from "./internal/envelope.js"
+import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
 
 type Nullable<T> = { readonly [K in keyof T]: T[K] | null }
@@ -45,4 +46,6 @@ export const readStream =
       const rows = yield* database.run(query.compile(database.db))
       if (rows.length === 0) return yield* new StreamNotFound({ streamId })
       return rows.filter(isEvent).map(toEnvelope)
-    }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(database.unavailable("readStream")(e))))
+    }).pipe(
+      Effect.catchTag("SqlError", (e) => Effect.fail(eventsourcingUnavailable(database, "readStream")(e)))
+    )

@@ -9,6 +9,7 @@ import { Effect, Metric } from "effect"
 import { sql } from "kysely"
 import type { PgDatabaseShape } from "../PgDatabase.js"
 import { visibleIn } from "../readAll.js"
+import { eventsourcingUnavailable } from "./eventsourcingUnavailable.js"
 
 export const heldBackEvents = Metric.gauge("cello_event_store_held_back_events", {
   description:
@@ -25,7 +26,7 @@ export const countHeldBack = (database: PgDatabaseShape): Effect.Effect<number, 
     )
     .pipe(
       Effect.map((rows) => rows[0]?.n ?? 0),
-      Effect.mapError(database.unavailable("heldBack"))
+      Effect.mapError(eventsourcingUnavailable(database, "heldBack"))
     )
 
 /** Updates the gauge; a failed sample is left to the next one (the read itself reports outages). */
