@@ -5,6 +5,7 @@
  */
 import { Cause, Context, Effect, Layer, Metric, Schema } from "effect"
 import * as CqrsConfig from "./CqrsConfig.js"
+import * as MessageContext from "./MessageContext.js"
 import * as Metrics from "./Metrics.js"
 
 export interface Failure {
@@ -24,8 +25,25 @@ interface Subscription {
   readonly handle: (event: unknown) => Effect.Effect<void, unknown>
 }
 
+/** A stored event (an `EventEnvelope` fits): its id and correlation. */
+export interface StoredEvent {
+  readonly eventId: string
+  readonly metadata: { readonly correlationId?: string | undefined }
+}
+
+export interface PublishOptions {
+  /**
+   * The stored event this one is: subscribers run with its id as `causationId` and its correlation
+   * id in the `MessageContext`, so the events they append name it as their cause.
+   */
+  readonly stored?: StoredEvent
+}
+
 export interface EventBusShape {
-  readonly publish: (event: { readonly _tag: string }) => Effect.Effect<PublishResult>
+  readonly publish: (
+    event: { readonly _tag: string },
+    options?: PublishOptions
+  ) => Effect.Effect<PublishResult>
   readonly publishAll: (
     events: ReadonlyArray<{ readonly _tag: string }>
   ) => Effect.Effect<ReadonlyArray<PublishResult>>
@@ -50,14 +68,19 @@ export const layer = (options: Options = {}): Layer.Layer<EventBus | EventSubscr
       const subscriptions = yield* EventSubscriptions
       const settings = yield* CqrsConfig.CqrsConfig
       const concurrency = options.concurrency ?? 10
-      const publish = (event: { readonly _tag: string }) =>
+      const publish = (event: { readonly _tag: string }, options: PublishOptions = {}) =>
         Effect.gen(function* () {
           if (!settings.enableEventSync) return { delivered: 0, failed: [] }
           const targets = subscriptions.filter((s) => s.accepts(event))
+          const stored = options.stored
+          const handle = (s: Subscription) =>
+            stored === undefined
+              ? s.handle(event)
+              : MessageContext.provide(s.handle(event), MessageContext.causedByEvent(stored))
           const outcomes = yield* Effect.forEach(
             targets,
             (s) =>
-              s.handle(event).pipe(
+              handle(s).pipe(
                 Effect.as(undefined),
                 Effect.catchCause((cause) =>
                   Effect.gen(function* () {
@@ -87,7 +110,10 @@ export const layer = (options: Options = {}): Layer.Layer<EventBus | EventSubscr
             { captureStackTrace: false }
           )
         )
-      return EventBus.of({ publish, publishAll: (events) => Effect.forEach(events, publish) })
+      return EventBus.of({
+        publish,
+        publishAll: (events) => Effect.forEach(events, (event) => publish(event))
+      })
     })
   ).pipe(Layer.provideMerge(Layer.sync(EventSubscriptions, () => [])))
 
@@ -110,5 +136,7 @@ export const subscribe = <A, E, R>(
     })
   )
 
-export const publish = (event: { readonly _tag: string }): Effect.Effect<PublishResult, never, EventBus> =>
-  EventBus.use((bus) => bus.publish(event))
+export const publish = (
+  event: { readonly _tag: string },
+  options?: PublishOptions
+): Effect.Effect<PublishResult, never, EventBus> => EventBus.use((bus) => bus.publish(event, options))

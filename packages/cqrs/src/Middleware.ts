@@ -17,6 +17,10 @@ export interface DispatchContext {
   /** From `dispatch(..., { idempotencyKey })`. */
   readonly idempotencyKey: string | undefined
   readonly settings: CqrsConfig.Settings
+  /** Commands: this dispatch's own id, the `causationId` of the events its handler appends. */
+  readonly commandId: string | undefined
+  /** Commands: the correlation id it runs under (the request's, or its own id when it has none). */
+  readonly correlationId: string | undefined
 }
 
 /** One step of the chain: `next` is the rest of it. */

@@ -4,12 +4,17 @@ import type { ConcurrencyError, InvalidAppendError, StoreUnavailable, StreamNotF
 import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from "./EventEnvelope.js"
 import type { ExpectedVersion } from "./ExpectedVersion.js"
 import * as AppendTracker from "./internal/appendTracker.js"
+import * as MessageContext from "./MessageContext.js"
 import * as Metrics from "./Metrics.js"
 
 export interface AppendOptions<E = never, R = never> {
   /** Default `"any"`. */
   readonly expectedVersion?: ExpectedVersion
-  /** Merged into every event's metadata (an event's own keys win). */
+  /**
+   * Merged into every event's metadata (an event's own keys win). The current
+   * `MessageContext`'s `correlationId`, `causationId` and `commandId` are merged in first, so keys
+   * given here or on an event win over them.
+   */
   readonly metadata?: EventMetadata
   /**
    * Runs with the stored envelopes before the append commits (inline projections). In SQL stores
@@ -76,15 +81,33 @@ export class EventStore extends Context.Service<EventStore, EventStoreShape>()(
   "@cello/eventsourcing/EventStore"
 ) {}
 
+/** The append's options with the message context's ids under the caller's own metadata. */
+const withMessageContext = <E, R>(
+  context: MessageContext.MessageContext,
+  options: AppendOptions<E, R> | undefined
+): AppendOptions<E, R> | undefined => {
+  if (
+    context.correlationId === undefined &&
+    context.causationId === undefined &&
+    context.commandId === undefined
+  )
+    return options
+  const metadata: EventMetadata = { ...context, ...options?.metadata }
+  return options === undefined ? { metadata } : { ...options, metadata }
+}
+
 /**
- * Wraps a store implementation with the spans and metrics every store reports, and records appends
- * for `Consistency.track`, so implementations only write storage code. Stores build their service
- * with this.
+ * Wraps a store implementation with the spans and metrics every store reports, records appends
+ * for `Consistency.track`, and writes the current `MessageContext` (correlation, causation) into
+ * every appended event's metadata, so implementations only write storage code. Stores build their
+ * service with this.
  */
 export const make = (store: EventStoreShape): EventStoreShape => ({
   ...store,
   append: (streamId, events, options) =>
-    store.append(streamId, events, options).pipe(
+    Effect.flatMap(MessageContext.current, (context) =>
+      store.append(streamId, events, withMessageContext(context, options))
+    ).pipe(
       Effect.tap((result) => Metric.update(Metrics.eventsAppended, result.events.length)),
       Effect.tap((result) => AppendTracker.record(result.checkpoint)),
       Effect.trackDuration(Metrics.appendDuration),

@@ -8,6 +8,7 @@ import { ProjectionError, StoreUnavailable } from "./Errors.js"
 import * as EventCatalog from "./EventCatalog.js"
 import type { EventEnvelope } from "./EventEnvelope.js"
 import type * as EventType from "./EventType.js"
+import * as MessageContext from "./MessageContext.js"
 import * as Metrics from "./Metrics.js"
 
 type Tagged = { readonly _tag: string }
@@ -121,6 +122,8 @@ export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, 
             : Effect.fail(current.failure)
       return decoded.pipe(
         Effect.flatMap((event) => handleOne(options.handlers, event._tag, event, envelope)),
+        // An event the handler appends is caused by this one and shares its correlation.
+        MessageContext.provide(MessageContext.causedByEvent(envelope)),
         Effect.mapError(fail(envelope)),
         Effect.tap(() => Metric.update(counter, 1))
       )

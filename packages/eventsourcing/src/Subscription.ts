@@ -62,13 +62,16 @@ export const live = <A, C, E, R>(options: LiveOptions<A, C, E, R>): Stream.Strea
 
 /**
  * Records the lag of a delivered page of events (now − the last event's timestamp) in
- * `cello_subscription_lag_ms`. Stores tap their subscription streams with it.
+ * `cello_subscription_lag_seconds`. Stores tap their subscription streams with it.
  */
 export const reportLag = (page: ReadonlyArray<EventEnvelope>): Effect.Effect<void> => {
   const last = page.at(-1)
   return last === undefined
     ? Effect.void
     : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Metric.update(Metrics.subscriptionLag, Math.max(0, now - DateTime.toEpochMillis(last.timestamp)))
+        Metric.update(
+          Metrics.subscriptionLag,
+          Math.max(0, now - DateTime.toEpochMillis(last.timestamp)) / 1000
+        )
       )
 }

@@ -1,9 +1,11 @@
 /**
  * Around every route: a request id and trace id (from `x-request-id` and `traceparent` when the
- * client sent sane ones), one Debug log line per request annotated with both, the HTTP metrics, the
+ * client sent sane ones), the correlation id of everything the request causes, one Debug log line per request annotated with both, the HTTP metrics, the
  * `x-request-id` echo, and the last line of defence: a defect is logged and answered with a generic
  * 500 problem that says nothing of it.
  */
+
+import { MessageContext } from "@cello/eventsourcing"
 import { Cause, Clock, Effect, LogLevel, Option, Tracer } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as HttpMetrics from "./HttpMetrics.js"
@@ -12,6 +14,11 @@ import * as Problem from "./Problem.js"
 export interface RequestIds {
   readonly requestId: string
   readonly traceId: string
+  /**
+   * What everything the request causes is correlated by: the `traceparent` trace id when the client
+   * sent one, else its `x-request-id`, else the trace id made up here (the one its logs carry).
+   */
+  readonly correlationId: string
 }
 
 const traceparent = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/
@@ -37,8 +44,10 @@ export const requestIds = (
           ? span.value.traceId
           : randomId()
     const given = headers["x-request-id"]?.trim()
-    const requestId = given !== undefined && saneRequestId.test(given) ? given : randomId()
-    return { requestId, traceId }
+    const sane = given !== undefined && saneRequestId.test(given) ? given : undefined
+    const requestId = sane ?? randomId()
+    const correlationId = traceId === fromParent ? traceId : (sane ?? traceId)
+    return { requestId, traceId, correlationId }
   })
 
 export const observe =
@@ -69,5 +78,22 @@ export const observe =
             Effect.annotateLogs({ route: routeTemplate, status: response.status, durationMs: seconds * 1000 })
           )
         return HttpServerResponse.setHeader(response, "x-request-id", ids.requestId)
-      }).pipe(Effect.annotateLogs({ requestId: ids.requestId, traceId: ids.traceId }))
+      }).pipe(
+        Effect.annotateLogs({ requestId: ids.requestId, traceId: ids.traceId }),
+        // Commands, sagas and the event store read it: the events the request causes carry it.
+        MessageContext.provide({ correlationId: ids.correlationId })
+      )
     })
+
+/**
+ * Runs a handler under the request's correlation id (its `MessageContext`), as `observe` does: for
+ * routes an app adds to the router itself, so the events they cause are correlated like the adapter's.
+ */
+export const correlated = <A, E, R>(
+  handler: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    Effect.flatMap(requestIds(request.headers), (ids) =>
+      MessageContext.provide(handler, { correlationId: ids.correlationId })
+    )
+  )

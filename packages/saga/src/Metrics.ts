@@ -1,5 +1,21 @@
 /** Saga metrics; each is updated with the attribute `saga` (the definition's name), steps also `step`. */
-import { Metric } from "effect"
+import { Duration, Metric } from "effect"
+
+/**
+ * Buckets of every duration histogram, in seconds (Prometheus convention): 1 ms to 10 s in a dozen
+ * steps, so each labelled series costs 15 lines of `/metrics`, not the 38 of Effect's default timer.
+ * The same in eventsourcing, cqrs and saga.
+ */
+export const durationBoundaries: ReadonlyArray<number> = [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+]
+
+/** A histogram of durations, recorded in seconds: `Effect.trackDuration` takes it like a timer. */
+const seconds = (
+  name: string,
+  description: string
+): Metric.Metric<Duration.Duration, Metric.HistogramState> =>
+  Metric.mapInput(Metric.histogram(name, { description, boundaries: durationBoundaries }), Duration.toSeconds)
 
 /** Sagas started (`execute` and `start`). */
 export const executions = Metric.counter("cello_saga_executions_total", {
@@ -58,6 +74,7 @@ export const recoveries = Metric.counter("cello_saga_recoveries_total", {
   incremental: true
 })
 
-export const stepDuration = Metric.timer("cello_saga_step_duration", {
-  description: "Time of one step attempt"
-})
+export const stepDuration = seconds(
+  "cello_saga_step_duration_seconds",
+  "Time of one step attempt, in seconds"
+)

@@ -59,6 +59,11 @@ export interface SagaRecord {
   readonly compensationError: string | undefined
   /** How many times recovery took the saga over. */
   readonly recoveryAttempts: number
+  /**
+   * Ties the saga to what started it: the correlation id of the request (or command) that ran it, or
+   * the saga's own id when nothing did. Every event its steps append carries it.
+   */
+  readonly correlationId: string | undefined
   readonly createdAt: DateTime.Utc
   readonly updatedAt: DateTime.Utc
 }
@@ -90,6 +95,8 @@ export interface NewSaga {
   readonly status: Status
   readonly context: unknown
   readonly owner: string
+  /** Stored as the record's `correlationId`. */
+  readonly correlationId?: string
 }
 
 /** Fields a write changes; absent fields keep their value. */

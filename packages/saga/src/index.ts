@@ -1,4 +1,5 @@
 export * from "./Errors.js"
+export * as MessageContext from "./MessageContext.js"
 export * as Metrics from "./Metrics.js"
 export * as Saga from "./Saga.js"
 export * as SagaConfig from "./SagaConfig.js"

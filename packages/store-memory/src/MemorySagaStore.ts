@@ -44,6 +44,7 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape> = Effect.sync(() => {
           compensationFailedStep: undefined,
           compensationError: undefined,
           recoveryAttempts: 0,
+          correlationId: saga.correlationId,
           createdAt: at,
           updatedAt: at
         }

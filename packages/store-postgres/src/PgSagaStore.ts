@@ -48,6 +48,7 @@ const toRecord = (row: Selectable<SagasTable>): SagaRecord.SagaRecord => ({
   compensationFailedStep: row.compensation_failed_step ?? undefined,
   compensationError: row.compensation_error ?? undefined,
   recoveryAttempts: row.recovery_attempts,
+  correlationId: row.correlation_id ?? undefined,
   createdAt: DateTime.makeUnsafe(row.created_at),
   updatedAt: DateTime.makeUnsafe(row.updated_at)
 })
@@ -86,8 +87,8 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape, never, PgDatabase> = 
      FROM ${cte} CROSS JOIN jsonb_array_elements(${param}::jsonb) WITH ORDINALITY AS e(v, ord) ORDER BY e.ord`
   const leaseAt = (param: string) => `clock_timestamp() + ${param}::float8 * interval '1 millisecond'`
   const createText = `WITH s AS (
-      INSERT INTO ${sagas} (id, name, status, context, version, owner, lease_expires_at)
-      VALUES ($1, $2, $3, $4::jsonb, 1, $5, ${leaseAt("$6")})
+      INSERT INTO ${sagas} (id, name, status, context, version, owner, lease_expires_at, correlation_id)
+      VALUES ($1, $2, $3, $4::jsonb, 1, $5, ${leaseAt("$6")}, $8::text)
       ON CONFLICT (id) DO NOTHING RETURNING *),
     l AS (${insertLog("s", "$7")})
     SELECT * FROM s`
@@ -119,7 +120,8 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape, never, PgDatabase> = 
           JSON.stringify(saga.context),
           saga.owner,
           leaseMillis(lease),
-          logJson(log)
+          logJson(log),
+          saga.correlationId ?? null
         ])
         .pipe(
           Effect.mapError(unavailable("createSaga")),

@@ -70,6 +70,7 @@ export interface SagasTable {
   compensation_failed_step: string | null
   compensation_error: string | null
   recovery_attempts: Generated<number>
+  correlation_id: string | null
   created_at: Generated<Date>
   updated_at: Generated<Date>
 }

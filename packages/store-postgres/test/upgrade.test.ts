@@ -29,7 +29,11 @@ layer(storeLayer("upgrade", { migrate: false }), { excludeTestServices: true })(
         )
       yield* sql.unsafe(`INSERT INTO ${table("streams")} (stream_id, version) VALUES ('account-1', 3)`)
 
-      assert.deepStrictEqual(yield* Migrations.run, ["0004_append_function", "0005_append_order"])
+      assert.deepStrictEqual(yield* Migrations.run, [
+        "0004_append_function",
+        "0005_append_order",
+        "0006_saga_correlation"
+      ])
       const gone = yield* sql.unsafe<{ readonly t: string | null }>(`SELECT to_regclass($1)::text AS t`, [
         `${config.schema}.streams`
       ])

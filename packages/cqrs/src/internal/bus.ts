@@ -15,7 +15,9 @@ import {
   type ValidationError
 } from "../Errors.js"
 import { type Definition, decode, type Failure, type Payload, type Success } from "../Message.js"
+import * as MessageContext from "../MessageContext.js"
 import { type DispatchContext, defaults, type Handler, type Middleware } from "../Middleware.js"
+import { uuidv7 } from "./uuid.js"
 
 export type Kind = "command" | "query"
 
@@ -127,22 +129,39 @@ export const makeBus = <R>(
             ? Effect.fail(new HandlerNotFound({ kind: registry.kind, name: definition.name }))
             : Effect.andThen(checkPayload(definition, payload), entry.run(payload))
         )
-        const dispatchContext: DispatchContext = {
-          kind: registry.kind,
-          definition,
-          payload,
-          idempotencyKey: options.idempotencyKey,
-          settings
+        const chainWith = (message: MessageContext.MessageContext) => {
+          const dispatchContext: DispatchContext = {
+            kind: registry.kind,
+            definition,
+            payload,
+            idempotencyKey: options.idempotencyKey,
+            settings,
+            commandId: message.commandId,
+            correlationId: message.correlationId
+          }
+          let chain: Effect.Effect<unknown, unknown> = handled
+          for (let i = chainOf.length - 1; i >= 0; i--) {
+            const m = chainOf[i]
+            if (m !== undefined) chain = m(dispatchContext, chain)
+          }
+          return chain
         }
-        let chain: Effect.Effect<unknown, unknown> = handled
-        for (let i = chainOf.length - 1; i >= 0; i--) {
-          const m = chainOf[i]
-          if (m !== undefined) chain = m(dispatchContext, chain)
-        }
-        return chain.pipe(
-          Effect.mapError(narrowFailure(definition)),
-          Effect.flatMap(checkSuccess(definition))
-        )
+        // A command gets its own id and runs under it: the events its handler appends name it as
+        // their cause (or the saga step, event or command that dispatched it, when there is one),
+        // and share the request's correlation id (or start one of their own).
+        const run =
+          registry.kind === "command"
+            ? Effect.flatMap(MessageContext.current, (outer) => {
+                const commandId = uuidv7()
+                const message: MessageContext.MessageContext = {
+                  correlationId: outer.correlationId ?? commandId,
+                  causationId: outer.causationId ?? commandId,
+                  commandId
+                }
+                return MessageContext.provide(chainWith(message), message)
+              })
+            : chainWith({})
+        return run.pipe(Effect.mapError(narrowFailure(definition)), Effect.flatMap(checkSuccess(definition)))
       },
       dispatchStream: <D extends Definition>(definition: D, payload: Payload<D>) =>
         Stream.unwrap(

@@ -14,6 +14,7 @@ import {
   StepTimedOut,
   type StoreUnavailable
 } from "../Errors.js"
+import * as MessageContext from "../MessageContext.js"
 import * as Metrics from "../Metrics.js"
 import type { Saga, Step, StepInfo } from "../Saga.js"
 import type { Settings } from "../SagaConfig.js"
@@ -43,6 +44,8 @@ interface Run<C, R> {
   readonly engine: Engine
   readonly saga: Saga<C, R>
   readonly id: string
+  /** What every step runs under: the correlation id of what started the saga. */
+  readonly correlationId: string | undefined
   readonly encode: (context: C) => Effect.Effect<unknown, SagaContextError>
   /** Epoch millis past which the forward run stops and compensates. */
   readonly deadline: number
@@ -171,7 +174,11 @@ const attempt = <A, C, R>(
       idempotencyKey: `${run.id}:${step.name}`,
       ...(phase === "compensate" && run.error !== undefined ? { failure: run.error } : {})
     }
-    let effect: Effect.Effect<A, unknown, R> = body(info)
+    // The events a step appends share the saga's correlation id and name the step as their cause.
+    let effect: Effect.Effect<A, unknown, R> = MessageContext.provide(body(info), {
+      ...(run.correlationId === undefined ? {} : { correlationId: run.correlationId }),
+      causationId: `saga:${run.id}:${step.name}${phase === "compensate" ? ":compensate" : ""}`
+    })
     // Whether the body may have run at all (not when the deadline had passed before it began).
     let ran = true
     const stepTimeout = step.timeout
@@ -614,8 +621,16 @@ export const begin = <C, R>(
     const codec = contextCodec(saga, sagaId)
     const encoded = yield* codec.encode(context)
     const first = saga.steps[0]
+    const correlationId = (yield* MessageContext.current).correlationId ?? sagaId
     const record = yield* engine.store.create(
-      { id: sagaId, name: saga.name, status: "running", context: encoded, owner: engine.owner },
+      {
+        id: sagaId,
+        name: saga.name,
+        status: "running",
+        context: encoded,
+        owner: engine.owner,
+        correlationId
+      },
       first === undefined ? [] : [started(0, first.name, "act")],
       engine.config.leaseDuration
     )
@@ -624,6 +639,7 @@ export const begin = <C, R>(
       engine,
       saga,
       id: sagaId,
+      correlationId,
       encode: codec.encode,
       deadline: DateTime.toEpochMillis(record.createdAt) + Duration.toMillis(timeoutOf(engine, saga)),
       version: record.version,
@@ -713,6 +729,7 @@ export const resume = <C, R>(
       engine,
       saga,
       id: record.id,
+      correlationId: record.correlationId,
       encode: codec.encode,
       deadline: DateTime.toEpochMillis(record.createdAt) + Duration.toMillis(timeoutOf(engine, saga)),
       version: record.version,

@@ -21,6 +21,37 @@ const flipTag = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effec
 /** The SagaStore conformance suite (leases on the real clock, so it takes about a second). */
 export const sagaStoreSuite = <E>(name: string, storeLayer: Layer.Layer<SagaStore, E>): void =>
   layer(storeLayer, { excludeTestServices: true })(`${name}: SagaStore conformance`, (it) => {
+    it.effect("keeps a saga's correlation id through every write; none when created without one", () =>
+      Effect.gen(function* () {
+        const store = yield* SagaStore
+        const id = freshId("correlated")
+        const correlationId = "4bf92f3577b34da6a3ce929d0e0e4736"
+        const created = yield* store.create(
+          { id, name: "order", status: "running", context: {}, owner: "a", correlationId },
+          [started(0, "reserve")],
+          "10 seconds"
+        )
+        assert.strictEqual(created.correlationId, correlationId)
+        yield* store.update(id, {
+          version: 1,
+          owner: "a",
+          changes: { status: "completed" },
+          log: [],
+          lease: "release"
+        })
+        assert.strictEqual(Option.getOrThrow(yield* store.get(id)).correlationId, correlationId)
+        const listed = yield* store.list({ name: "order", limit: 1000 })
+        assert.strictEqual(listed.find((r) => r.id === id)?.correlationId, correlationId)
+        const plain = freshId("uncorrelated")
+        yield* store.create(
+          { id: plain, name: "order", status: "running", context: {}, owner: "a" },
+          [],
+          "10 seconds"
+        )
+        assert.strictEqual(Option.getOrThrow(yield* store.get(plain)).correlationId, undefined)
+      })
+    )
+
     it.effect("creates, reads and updates a saga; refuses a duplicate id", () =>
       Effect.gen(function* () {
         const store = yield* SagaStore
