@@ -1,9 +1,10 @@
-// The UUID v7 generator lives in eventsourcing and here (the pattern packages may not import each
-// other): the two copies must not drift apart.
+// The UUID v7 generator lives in each pattern package (they may not import each other, and depend
+// on effect alone): the copies must not drift apart.
 import { readFileSync } from "node:fs"
 import { assert, it } from "@effect/vitest"
 
-it("src/internal/uuid.ts is the same file as eventsourcing's", () => {
-  const read = (path: string) => readFileSync(new URL(path, import.meta.url), "utf8")
-  assert.strictEqual(read("../src/internal/uuid.ts"), read("../../eventsourcing/src/internal/uuid.ts"))
+const read = (path: string) => readFileSync(new URL(path, import.meta.url), "utf8")
+
+it.each(["eventsourcing", "cqrs"])("src/internal/uuid.ts is the same file as %s's", (other) => {
+  assert.strictEqual(read("../src/internal/uuid.ts"), read(`../../${other}/src/internal/uuid.ts`))
 })
