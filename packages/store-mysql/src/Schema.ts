@@ -1,0 +1,58 @@
+/**
+ * The tables of the store, as kysely sees them: columns as `mysql2` returns them here (BIGINT as
+ * decimal text, VARBINARY as a Buffer, DATETIME as text in UTC), and as they are written.
+ */
+import type { ColumnType } from "kysely"
+
+/** A stream id: written as text, stored as its UTF-8 bytes (exact, no collation), read as a Buffer. */
+type StreamId = ColumnType<Buffer | string, string, string>
+type BigIntText = ColumnType<string | number, string | number, string | number>
+
+export interface EventsTable {
+  position: BigIntText
+  event_id: string
+  stream_id: StreamId
+  stream_version: BigIntText
+  type: string
+  schema_version: number
+  data: string
+  metadata: string
+  created_at: string
+}
+
+/** One row (id 1): the last position handed out. Updating it serialises position assignment. */
+export interface PositionsTable {
+  id: number
+  last: BigIntText
+}
+
+export interface SnapshotsTable {
+  stream_id: StreamId
+  stream_version: BigIntText
+  state_version: number
+  state: string
+  taken_at: string
+}
+
+export interface CheckpointsTable {
+  name: string
+  transaction_id: ColumnType<string | null, string | null, string | null>
+  position: ColumnType<string | null, string | null, string | null>
+  owner: string | null
+  lease_expires_at: string | null
+  updated_at: string
+}
+
+export interface MigrationsTable {
+  id: number
+  name: string
+  applied_at: string
+}
+
+export interface Database {
+  events: EventsTable
+  positions: PositionsTable
+  snapshots: SnapshotsTable
+  checkpoints: CheckpointsTable
+  cello_migrations: MigrationsTable
+}

@@ -1,0 +1,8 @@
+export * as Migrations from "./Migrations.js"
+export * as MysqlCheckpointStore from "./MysqlCheckpointStore.js"
+export * as MysqlDatabase from "./MysqlDatabase.js"
+export * as MysqlError from "./MysqlError.js"
+export * as MysqlEventStore from "./MysqlEventStore.js"
+export * as MysqlSnapshotStore from "./MysqlSnapshotStore.js"
+export * as MysqlStore from "./MysqlStore.js"
+export * as MysqlStoreConfig from "./MysqlStoreConfig.js"
