@@ -183,6 +183,21 @@ export const make = (config: MysqlStoreConfig.MysqlStoreConfig) =>
 
     const raw = (session: Session, text: string) => send(session.connection, CompiledQuery.raw(text))
 
+    // Connections (by server thread id) whose sessions are set up for the store's transactions.
+    const prepared = new Set<number>()
+    /**
+     * READ COMMITTED, as in PostgreSQL: each statement of a transaction sees what committed before it,
+     * so a read in a projection or saga step after an append sees the latest rows (REPEATABLE READ,
+     * MySQL's default, would show the snapshot of the transaction's first read). Set once per session.
+     */
+    const prepareSession = (session: Session) =>
+      prepared.has(session.connection.threadId)
+        ? Effect.void
+        : Effect.andThen(
+            raw(session, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"),
+            Effect.sync(() => prepared.add(session.connection.threadId))
+          )
+
     const withTransaction = <A, E, R>(
       effect: Effect.Effect<A, E, R>
     ): Effect.Effect<A, E | MysqlError.MysqlError, R> =>
@@ -215,7 +230,9 @@ export const make = (config: MysqlStoreConfig.MysqlStoreConfig) =>
           })
           const session: Session = { pool, connection, depth: 0, aborted: undefined, broken: false }
           const release = Effect.sync(() => (session.broken ? connection.destroy() : connection.release()))
-          const begun = yield* Effect.exit(raw(session, "START TRANSACTION"))
+          const begun = yield* Effect.exit(
+            Effect.andThen(prepareSession(session), raw(session, "START TRANSACTION"))
+          )
           if (Exit.isFailure(begun)) {
             session.broken = true
             yield* release

@@ -112,28 +112,21 @@ export const appendToStream =
         return { streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined }
       }
       const { db, run, execute } = database
-      // A re-sent append (its first answer was lost) answers what it stored the first time.
-      const stored = yield* run(
-        db
-          .selectFrom("events")
-          .select(envelopeColumns)
-          .where(
-            "event_id",
-            "in",
-            prepared.map((e) => e.eventId)
-          )
-      ).pipe(Effect.mapError(database.unavailable("append")))
-      if (stored.length > 0) {
-        const original = yield* resent(streamId, prepared, stored)
-        const last = original.at(-1)
-        return {
-          streamId,
-          nextExpectedVersion: last?.streamVersion ?? 0,
-          events: original,
-          checkpoint: last?.checkpoint
-        }
-      }
       const write = Effect.gen(function* () {
+        // A re-sent append (its first answer was lost) answers what it stored the first time.
+        const stored = yield* run(
+          db
+            .selectFrom("events")
+            .select(envelopeColumns)
+            .where(
+              "event_id",
+              "in",
+              prepared.map((e) => e.eventId)
+            )
+        )
+        if (stored.length > 0) {
+          return yield* resent(streamId, prepared, stored)
+        }
         // Takes the position counter's row lock, held until this transaction ends (see above).
         const counter = yield* execute(
           db
