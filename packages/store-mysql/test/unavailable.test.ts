@@ -7,7 +7,7 @@
 import { Checkpoint, CheckpointStore, EventStore } from "@cello/eventsourcing"
 import { startTcpProxy } from "@cello/tooling/net"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Option, Schedule } from "effect"
+import { Effect, Exit, Fiber, Layer, Option, Schedule, Stream } from "effect"
 import { MysqlStore } from "../src/index.js"
 import { dropDatabase, freshDatabase, url } from "./testDatabase.js"
 
@@ -68,8 +68,14 @@ describe("MySQL unavailable", () => {
       const { proxy, context } = yield* proxiedStore
       const store = yield* Effect.provideContext(EventStore.EventStore, context)
       yield* store.append("s-1", [{ type: "A", data: {} }])
+      const live = yield* store.subscribeAll().pipe(Stream.runDrain, Effect.flip, Effect.forkChild)
 
       yield* Effect.promise(() => proxy.cut())
+      // A live subscription ends with the outage (the projection runner resubscribes).
+      assert.strictEqual(
+        (yield* Fiber.join(live).pipe(Effect.timeout("10 seconds")))._tag,
+        "StoreUnavailable"
+      )
       const batch = Array.from({ length: 5 }, (_, i) => ({ type: "B", data: { i } }))
       const error = yield* Effect.flip(store.append("s-1", batch, { expectedVersion: 1 }))
       assert.strictEqual(error._tag, "StoreUnavailable")
