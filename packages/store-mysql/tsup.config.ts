@@ -4,7 +4,8 @@ import { packageBuild } from "@cello/tooling/tsup"
 export default packageBuild({
   entry: {
     index: "src/index.ts",
-    eventsourcing: "src/eventsourcing.ts"
+    eventsourcing: "src/eventsourcing.ts",
+    cqrs: "src/cqrs.ts"
   },
   splitting: true
 })

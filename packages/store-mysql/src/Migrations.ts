@@ -9,6 +9,7 @@ import { CompiledQuery } from "kysely"
 import { MysqlDatabase } from "./MysqlDatabase.js"
 import { MysqlError } from "./MysqlError.js"
 import * as EventStoreTables from "./migrations/0001_event_store.js"
+import * as ReadModelTables from "./migrations/0002_read_models.js"
 
 interface Migration {
   readonly id: number
@@ -18,7 +19,10 @@ interface Migration {
 }
 
 /** Every migration, in order. Append only: never edit or renumber a released one. */
-export const all: ReadonlyArray<Migration> = [{ id: 1, name: EventStoreTables.name, up: EventStoreTables.up }]
+export const all: ReadonlyArray<Migration> = [
+  { id: 1, name: EventStoreTables.name, up: EventStoreTables.up },
+  { id: 2, name: ReadModelTables.name, up: ReadModelTables.up }
+]
 
 /** How long an instance waits for another one's migration before failing (seconds). */
 const lockTimeoutSeconds = 60

@@ -1,7 +1,8 @@
 /**
- * The event-sourcing ports on MySQL/MariaDB, from a URL: `MysqlStore.layer({ url })`, or from the
+ * The event-sourcing and CQRS ports on MySQL/MariaDB, from a URL: `MysqlStore.layer({ url })`, or from the
  * environment: `MysqlStore.layerConfig()`. Migrations run at start-up unless `migrate: false`.
  */
+import type { IdempotencyStore, ReadModelStore } from "@cello/cqrs"
 import {
   type CheckpointStore,
   type EventStore,
@@ -13,10 +14,17 @@ import * as Migrations from "./Migrations.js"
 import * as MysqlCheckpointStore from "./MysqlCheckpointStore.js"
 import * as MysqlDatabase from "./MysqlDatabase.js"
 import * as MysqlEventStore from "./MysqlEventStore.js"
+import * as MysqlIdempotencyStore from "./MysqlIdempotencyStore.js"
+import * as MysqlReadModelStore from "./MysqlReadModelStore.js"
 import * as MysqlSnapshotStore from "./MysqlSnapshotStore.js"
 import * as MysqlStoreConfig from "./MysqlStoreConfig.js"
 
-export type Ports = EventStore.EventStore | SnapshotStore.SnapshotStore | CheckpointStore.CheckpointStore
+export type Ports =
+  | EventStore.EventStore
+  | SnapshotStore.SnapshotStore
+  | CheckpointStore.CheckpointStore
+  | ReadModelStore.ReadModelStore
+  | IdempotencyStore.IdempotencyStore
 
 export type Services = Ports | MysqlDatabase.MysqlDatabase
 
@@ -26,7 +34,13 @@ export type Services = Ports | MysqlDatabase.MysqlDatabase
  */
 export type StoreLayer<E = never> = Layer.Layer<Services, E>
 
-const ports = Layer.mergeAll(MysqlEventStore.layer, MysqlSnapshotStore.layer, MysqlCheckpointStore.layer)
+const ports = Layer.mergeAll(
+  MysqlEventStore.layer,
+  MysqlSnapshotStore.layer,
+  MysqlCheckpointStore.layer,
+  MysqlReadModelStore.layer,
+  MysqlIdempotencyStore.layer
+)
 
 const migrateOnStart = Layer.effectDiscard(
   Effect.gen(function* () {

@@ -43,6 +43,20 @@ export interface CheckpointsTable {
   updated_at: string
 }
 
+export interface ReadModelsTable {
+  collection: string
+  id: string
+  document: string
+  updated_at: string
+}
+
+export interface IdempotencyKeysTable {
+  key: string
+  state: "pending" | "completed"
+  outcome: string | null
+  expires_at: string
+}
+
 export interface MigrationsTable {
   id: number
   name: string
@@ -54,5 +68,7 @@ export interface Database {
   positions: PositionsTable
   snapshots: SnapshotsTable
   checkpoints: CheckpointsTable
+  read_models: ReadModelsTable
+  idempotency_keys: IdempotencyKeysTable
   cello_migrations: MigrationsTable
 }
