@@ -5,7 +5,8 @@ export default packageBuild({
   entry: {
     index: "src/index.ts",
     eventsourcing: "src/eventsourcing.ts",
-    cqrs: "src/cqrs.ts"
+    cqrs: "src/cqrs.ts",
+    saga: "src/saga.ts"
   },
   splitting: true
 })

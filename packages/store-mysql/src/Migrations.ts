@@ -10,6 +10,7 @@ import { MysqlDatabase } from "./MysqlDatabase.js"
 import { MysqlError } from "./MysqlError.js"
 import * as EventStoreTables from "./migrations/0001_event_store.js"
 import * as ReadModelTables from "./migrations/0002_read_models.js"
+import * as SagaTables from "./migrations/0003_sagas.js"
 
 interface Migration {
   readonly id: number
@@ -21,7 +22,8 @@ interface Migration {
 /** Every migration, in order. Append only: never edit or renumber a released one. */
 export const all: ReadonlyArray<Migration> = [
   { id: 1, name: EventStoreTables.name, up: EventStoreTables.up },
-  { id: 2, name: ReadModelTables.name, up: ReadModelTables.up }
+  { id: 2, name: ReadModelTables.name, up: ReadModelTables.up },
+  { id: 3, name: SagaTables.name, up: SagaTables.up }
 ]
 
 /** How long an instance waits for another one's migration before failing (seconds). */

@@ -1,5 +1,5 @@
 /**
- * The event-sourcing and CQRS ports on MySQL/MariaDB, from a URL: `MysqlStore.layer({ url })`, or from the
+ * Every port (event sourcing, read models, idempotency keys, sagas) on MySQL/MariaDB, from a URL: `MysqlStore.layer({ url })`, or from the
  * environment: `MysqlStore.layerConfig()`. Migrations run at start-up unless `migrate: false`.
  */
 import type { IdempotencyStore, ReadModelStore } from "@cello/cqrs"
@@ -9,6 +9,7 @@ import {
   type SnapshotStore,
   StoreUnavailable
 } from "@cello/eventsourcing"
+import type { SagaStore } from "@cello/saga"
 import { type Config, Effect, Layer, Redacted } from "effect"
 import * as Migrations from "./Migrations.js"
 import * as MysqlCheckpointStore from "./MysqlCheckpointStore.js"
@@ -16,6 +17,7 @@ import * as MysqlDatabase from "./MysqlDatabase.js"
 import * as MysqlEventStore from "./MysqlEventStore.js"
 import * as MysqlIdempotencyStore from "./MysqlIdempotencyStore.js"
 import * as MysqlReadModelStore from "./MysqlReadModelStore.js"
+import * as MysqlSagaStore from "./MysqlSagaStore.js"
 import * as MysqlSnapshotStore from "./MysqlSnapshotStore.js"
 import * as MysqlStoreConfig from "./MysqlStoreConfig.js"
 
@@ -25,6 +27,7 @@ export type Ports =
   | CheckpointStore.CheckpointStore
   | ReadModelStore.ReadModelStore
   | IdempotencyStore.IdempotencyStore
+  | SagaStore.SagaStore
 
 export type Services = Ports | MysqlDatabase.MysqlDatabase
 
@@ -39,7 +42,8 @@ const ports = Layer.mergeAll(
   MysqlSnapshotStore.layer,
   MysqlCheckpointStore.layer,
   MysqlReadModelStore.layer,
-  MysqlIdempotencyStore.layer
+  MysqlIdempotencyStore.layer,
+  MysqlSagaStore.layer
 )
 
 const migrateOnStart = Layer.effectDiscard(

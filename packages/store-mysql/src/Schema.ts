@@ -57,6 +57,35 @@ export interface IdempotencyKeysTable {
   expires_at: string
 }
 
+export interface SagasTable {
+  id: string
+  name: string
+  status: string
+  context: string
+  version: number
+  owner: string | null
+  lease_expires_at: string | null
+  failed_step: string | null
+  error: string | null
+  compensation_failed_step: string | null
+  compensation_error: string | null
+  recovery_attempts: number
+  created_at: string
+  updated_at: string
+}
+
+export interface SagaLogTable {
+  sequence: ColumnType<string, never, never>
+  saga_id: string
+  step_index: number
+  step: string
+  phase: string
+  status: string
+  attempt: number
+  error: string | null
+  at: string
+}
+
 export interface MigrationsTable {
   id: number
   name: string
@@ -70,5 +99,7 @@ export interface Database {
   checkpoints: CheckpointsTable
   read_models: ReadModelsTable
   idempotency_keys: IdempotencyKeysTable
+  sagas: SagasTable
+  saga_log: SagaLogTable
   cello_migrations: MigrationsTable
 }
