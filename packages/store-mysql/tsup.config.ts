@@ -6,7 +6,8 @@ export default packageBuild({
     index: "src/index.ts",
     eventsourcing: "src/eventsourcing.ts",
     cqrs: "src/cqrs.ts",
-    saga: "src/saga.ts"
+    saga: "src/saga.ts",
+    cli: "src/cli.ts"
   },
   splitting: true
 })
