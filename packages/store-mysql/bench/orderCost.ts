@@ -2,10 +2,11 @@
  * What commit-order position assignment costs: single-event appends by 8 writers for a few seconds
  * each, through Cello, and through raw `mysql2` with (a) the same serialised scheme (BEGIN; bump the
  * counter; read the stream's version; INSERT; COMMIT) and (b) a bare AUTO_INCREMENT INSERT (the
- * scheme that loses events under `position > last`). `pnpm bench:order` (CELLO_BENCH_SECONDS, 5).
+ * scheme that loses events under `position > last`), and (c) the same CALL of `cello_append` Cello
+ * sends. `pnpm bench:order` (CELLO_BENCH_SECONDS, 5; CELLO_BENCH_WRITERS, 8).
  */
 import { EventStore } from "@cello/eventsourcing"
-import { Effect, Layer } from "effect"
+import { ManagedRuntime } from "effect"
 import { createPool } from "mysql2/promise"
 import { MysqlStore } from "../src/index.js"
 
@@ -45,14 +46,6 @@ const main = async () => {
     database,
     poolSize: Number(process.env.CELLO_BENCH_POOL ?? writers)
   })
-  const runtime = await Effect.runPromise(
-    Layer.build(layer).pipe(
-      Effect.scoped,
-      Effect.map((c) => c)
-    )
-  )
-  void runtime
-  const { ManagedRuntime } = await import("effect")
   const managed = ManagedRuntime.make(layer)
   const payload = { amount: 1, note: "x".repeat(100) }
   const cello = await timed("cello (commit-order positions)", (w, i) =>
@@ -86,6 +79,19 @@ const main = async () => {
       c.release()
     }
   })
+  const procedure = await timed("raw mysql2, BEGIN; CALL cello_append; COMMIT", async (w, i) => {
+    const c = await pool.getConnection()
+    try {
+      await c.query("START TRANSACTION")
+      const batch = JSON.stringify([
+        { i: crypto.randomUUID(), t: "Ping", v: 1, d: JSON.stringify(payload), m: "{}" }
+      ])
+      await c.query(`CALL \`${database}\`.cello_append(?, -1, 1, ?)`, [`p-${w}-${i % 20}`, batch])
+      await c.query("COMMIT")
+    } finally {
+      c.release()
+    }
+  })
   const versions = new Map<string, number>()
   const autoIncrement = await timed("raw mysql2, AUTO_INCREMENT INSERT (skips under > last)", (w, i) => {
     const stream = `a-${w}-${i % 20}`
@@ -96,6 +102,7 @@ const main = async () => {
       [stream, version, JSON.stringify(payload)]
     )
   })
+  console.log(`cello / raw CALL: ${(cello / procedure).toFixed(2)}x`)
   console.log(
     `cello / serialised raw: ${(cello / serialised).toFixed(2)}x; serialised raw / AUTO_INCREMENT raw: ${(serialised / autoIncrement).toFixed(2)}x; cello / AUTO_INCREMENT raw: ${(cello / autoIncrement).toFixed(2)}x`
   )

@@ -11,6 +11,7 @@ import { MysqlError } from "./MysqlError.js"
 import * as EventStoreTables from "./migrations/0001_event_store.js"
 import * as ReadModelTables from "./migrations/0002_read_models.js"
 import * as SagaTables from "./migrations/0003_sagas.js"
+import * as AppendProcedure from "./migrations/0004_append_procedure.js"
 
 interface Migration {
   readonly id: number
@@ -23,7 +24,8 @@ interface Migration {
 export const all: ReadonlyArray<Migration> = [
   { id: 1, name: EventStoreTables.name, up: EventStoreTables.up },
   { id: 2, name: ReadModelTables.name, up: ReadModelTables.up },
-  { id: 3, name: SagaTables.name, up: SagaTables.up }
+  { id: 3, name: SagaTables.name, up: SagaTables.up },
+  { id: 4, name: AppendProcedure.name, up: AppendProcedure.up }
 ]
 
 /** How long an instance waits for another one's migration before failing (seconds). */

@@ -2,11 +2,11 @@
  * Append, with positions assigned in commit order. MySQL has no `pg_snapshot_xmin`: with an
  * AUTO_INCREMENT position, a transaction that took position 5 may commit after one that took 6, and
  * a reader polling `position > last` skips 5 for good. Here every append first bumps the single row
- * of `positions` (`UPDATE ... SET last = LAST_INSERT_ID(last + n)`), whose row lock it holds until it
+ * of `positions` (in the `cello_append` procedure, migration 0004), whose row lock it holds until it
  * commits or rolls back: the next appender gets its positions only after this one has ended. So the
  * committed events are always a gap-free prefix of the positions a reader can see, and `position >
  * last` never skips and never reorders a stream. The cost: appends are serialised from that UPDATE to
- * COMMIT (three statements and any inline steps), measured in the README.
+ * COMMIT (the rest of one CALL and any inline steps), measured in the README.
  */
 import {
   Append,
@@ -17,7 +17,7 @@ import {
   InvalidAppendError,
   type StoreUnavailable
 } from "@cello/eventsourcing"
-import { Effect } from "effect"
+import { Effect, Predicate } from "effect"
 import { CompiledQuery, sql } from "kysely"
 import { format } from "mysql2"
 import { type EnvelopeRow, envelopeColumns, streamIdText, toEnvelope } from "./internal/envelope.js"
@@ -33,6 +33,30 @@ const currentVersion = (database: MysqlDatabaseShape, streamId: string) =>
         .where("stream_id", "=", streamId)
     )
     .pipe(Effect.map((rows) => Number(rows[0]?.version ?? 0)))
+
+/** The procedure's code for an expected version: the version itself, -1 for any, -2 for "exists". */
+const expectedCode = (expected: EV.ExpectedVersion): number =>
+  expected === "any" ? -1 : expected === "stream_exists" ? -2 : expected === "no_stream" ? 0 : expected
+
+interface Appended {
+  readonly outcome: "appended" | "conflict"
+  readonly firstPosition: number
+  readonly version: number
+  readonly now: string
+}
+
+/** The one row `cello_append` answers (the driver gives a CALL's result sets, then its status). */
+const callAnswer = (result: ReadonlyArray<unknown>): Appended => {
+  const rows = result[0]
+  const row: unknown = Array.isArray(rows) ? rows[0] : undefined
+  const field = (name: string): unknown => (Predicate.hasProperty(row, name) ? row[name] : undefined)
+  return {
+    outcome: field("outcome") === "appended" ? "appended" : "conflict",
+    firstPosition: Number(field("first_position") ?? 0),
+    version: Number(field("version") ?? 0),
+    now: String(field("now") ?? "")
+  }
+}
 
 const matches = (expected: EV.ExpectedVersion, actual: number): boolean =>
   expected === "any"
@@ -111,7 +135,44 @@ export const appendToStream =
         if (!matches(expected, actual)) return yield* new ConcurrencyError({ streamId, expected, actual })
         return { streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined }
       }
-      const { db, run, execute } = database
+      const { db, run } = database
+      // The whole append is one CALL (migration 0004), sent as one statement: it must fit the
+      // server's max_allowed_packet, checked before anything is sent.
+      const batch = JSON.stringify(
+        prepared.map((e) => ({
+          i: e.eventId,
+          t: e.type,
+          v: e.schemaVersion,
+          d: e.dataJson,
+          m: e.metadataJson
+        }))
+      )
+      const call = format(`CALL \`${database.config.database}\`.cello_append(?, ?, ?, ?)`, [
+        streamId,
+        expectedCode(expected),
+        prepared.length,
+        batch
+      ])
+      const bytes = Buffer.byteLength(call, "utf8")
+      if (bytes > database.maxStatementBytes)
+        return yield* new InvalidAppendError({
+          streamId,
+          reason: `the append is ${bytes} bytes as one statement; the server's max_allowed_packet is ${database.maxStatementBytes} bytes`
+        })
+      const envelopesAt = (at: Appended): ReadonlyArray<EventEnvelope> =>
+        prepared.map((e, i) =>
+          toEnvelope({
+            position: String(at.firstPosition + i),
+            event_id: e.eventId,
+            stream_id: streamId,
+            stream_version: String(at.version + i + 1),
+            type: e.type,
+            schema_version: e.schemaVersion,
+            data: e.dataJson,
+            metadata: e.metadataJson,
+            created_at: at.now
+          })
+        )
       const write = Effect.gen(function* () {
         // A re-sent append (its first answer was lost) answers what it stored the first time.
         const stored = yield* run(
@@ -124,63 +185,18 @@ export const appendToStream =
               prepared.map((e) => e.eventId)
             )
         )
-        if (stored.length > 0) {
-          return yield* resent(streamId, prepared, stored)
-        }
+        if (stored.length > 0) return yield* resent(streamId, prepared, stored)
         // Takes the position counter's row lock, held until this transaction ends (see above).
-        const counter = yield* execute(
-          db
-            .updateTable("positions")
-            .set({ last: sql<string>`LAST_INSERT_ID(last + ${prepared.length})` })
-            .where("id", "=", 1)
-        )
-        const firstPosition = counter.insertId - prepared.length + 1
-        // A locking read: the latest committed version, whatever this transaction read before.
-        const [head] = yield* run(
-          db
-            .selectFrom("events")
-            .select([
-              sql<string>`COALESCE(MAX(stream_version), 0)`.as("version"),
-              sql<string>`DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%d %H:%i:%s.%f')`.as("now")
-            ])
-            .where("stream_id", "=", streamId)
-            .modifyEnd(sql`LOCK IN SHARE MODE`)
-        )
-        const actual = Number(head?.version ?? 0)
-        const now = head?.now ?? ""
-        if (!matches(expected, actual)) return yield* new ConcurrencyError({ streamId, expected, actual })
-        const rows: ReadonlyArray<EnvelopeRow> = prepared.map((e, i) => ({
-          position: String(firstPosition + i),
-          event_id: e.eventId,
-          stream_id: streamId,
-          stream_version: String(actual + i + 1),
-          type: e.type,
-          schema_version: e.schemaVersion,
-          data: e.dataJson,
-          metadata: e.metadataJson,
-          created_at: now
-        }))
-        const insert = db
-          .insertInto("events")
-          .values(rows.map((row) => ({ ...row, stream_id: streamId })))
-          .compile()
-        // Sent as one statement, so it must fit the server's max_allowed_packet.
-        const text = format(
-          insert.sql,
-          insert.parameters.map((p) => (typeof p === "number" || typeof p === "string" ? p : String(p)))
-        )
-        const bytes = Buffer.byteLength(text, "utf8")
-        if (bytes > database.maxStatementBytes)
-          return yield* new InvalidAppendError({
-            streamId,
-            reason: `the append is ${bytes} bytes as one INSERT; the server's max_allowed_packet is ${database.maxStatementBytes} bytes`
-          })
-        yield* execute(CompiledQuery.raw(text))
-        const envelopes = rows.map(toEnvelope)
-        if (options.inline !== undefined) yield* options.inline(envelopes)
+        const answer = callAnswer(yield* run<unknown>(CompiledQuery.raw(call)))
+        if (answer.outcome !== "appended")
+          return yield* new ConcurrencyError({ streamId, expected, actual: answer.version })
+        if (options.inline === undefined) return answer
+        // Inline steps run under the lock: they see the envelopes, and commit with them.
+        const envelopes = envelopesAt(answer)
+        yield* options.inline(envelopes)
         return envelopes
       })
-      const envelopes = yield* database
+      const written = yield* database
         .withTransaction(write)
         .pipe(
           Effect.catchIf(
@@ -188,6 +204,8 @@ export const appendToStream =
             mapAppendError(database, streamId, expected)
           )
         )
+      // Without inline steps, the envelopes are built after COMMIT, outside the lock.
+      const envelopes = "outcome" in written ? envelopesAt(written) : written
       yield* onCommit
       const last = envelopes.at(-1)
       return {
