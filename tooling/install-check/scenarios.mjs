@@ -54,7 +54,12 @@ const main = Effect.gen(function* () {
     install: ["@cello/eventsourcing", "@cello/store-mysql", "effect"],
     imports: {
       "@cello/eventsourcing": ["EventStore"],
-      "@cello/store-mysql/eventsourcing": ["Migrations", "MysqlDatabase", "MysqlEventStore", "MysqlStoreConfig"],
+      "@cello/store-mysql/eventsourcing": [
+        "Migrations",
+        "MysqlDatabase",
+        "MysqlEventStore",
+        "MysqlStoreConfig"
+      ],
       effect: ["Effect", "Layer"],
       kysely: ["CompiledQuery"]
     },
