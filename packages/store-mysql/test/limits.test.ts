@@ -24,6 +24,25 @@ layer(storeLayer("limits"), { excludeTestServices: true })("MySQL limits", (it) 
     })
   )
 
+  it.effect("large payloads round-trip exactly (no truncation on the way into the table)", () =>
+    Effect.gen(function* () {
+      const store = yield* EventStore.EventStore
+      const streamId = `large-${crypto.randomUUID()}`
+      const big = { s: 'é🎻x\\"'.repeat(400_000), n: [1.5, -0, 1e21], ctl: "\u0001\t" }
+      const events = [
+        { type: "Big", data: big, metadata: { note: "m".repeat(70_000) } },
+        { type: "Small", data: { ok: true } }
+      ]
+      yield* store.append(streamId, events)
+      const read = yield* store.readStream(streamId)
+      assert.deepStrictEqual(
+        read.map((e) => e.data),
+        events.map((e) => JSON.parse(JSON.stringify(e.data)))
+      )
+      assert.strictEqual(read[0]?.metadata.note, "m".repeat(70_000))
+    })
+  )
+
   it.effect("4-byte characters round-trip in stream ids, types and payloads", () =>
     Effect.gen(function* () {
       const store = yield* EventStore.EventStore
