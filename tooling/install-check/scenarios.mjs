@@ -3,6 +3,7 @@
 // type-checked as .mts/.cts against the installed declarations. It ends with `main`, an Effect
 // whose JSON result must equal `expect`.
 const pg = "process.env.CELLO_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'"
+const mysql = "process.env.CELLO_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'"
 
 export const scenarios = [
   {
@@ -80,6 +81,35 @@ const main = Effect.gen(function* () {
   )
 )`,
     expect: ["completed", 42]
+  },
+  {
+    name: "eventsourcing + store-mysql",
+    install: ["@cello/eventsourcing", "@cello/store-mysql", "effect"],
+    imports: {
+      "@cello/eventsourcing": ["EventStore"],
+      "@cello/store-mysql/eventsourcing": [
+        "Migrations",
+        "MysqlDatabase",
+        "MysqlEventStore",
+        "MysqlStoreConfig"
+      ],
+      effect: ["Effect", "Layer"],
+      kysely: ["CompiledQuery"]
+    },
+    body: `
+const name = "install_check_" + Math.random().toString(36).slice(2, 10)
+const database = MysqlDatabase.layer(MysqlStoreConfig.make({ url: ${mysql}, database: name }))
+const main = Effect.gen(function* () {
+  yield* Migrations.run
+  yield* EventStore.append("account-1", [{ type: "Opened", data: { owner: "ann" } }], {
+    expectedVersion: "no_stream"
+  })
+  const version = yield* EventStore.streamVersion("account-1")
+  const db = yield* MysqlDatabase.MysqlDatabase
+  yield* db.execute(CompiledQuery.raw("DROP DATABASE " + name))
+  return version
+}).pipe(Effect.provide(MysqlEventStore.layer.pipe(Layer.provideMerge(database))))`,
+    expect: 1
   },
   {
     name: "cqrs + store-redis",

@@ -1,6 +1,7 @@
 /**
  * Where the demo keeps its facts: in memory by default; on PostgreSQL when `CELLO_DATABASE_URL` is
- * set (migrations at start-up, `CELLO_DATABASE_SCHEMA` to pick a schema); on embedded PGlite in a
+ * set (migrations at start-up, `CELLO_DATABASE_SCHEMA` to pick a schema), on MySQL or MariaDB when it
+ * starts with `mysql://` or `mariadb://` (`CELLO_DATABASE_NAME` to pick a database); on embedded PGlite in a
  * folder with `CELLO_DEMO_EMBEDDED=<dir>`. Every port comes from the one store, except that with
  * `CELLO_REDIS_URL` set (`CELLO_REDIS_PREFIX` for the key prefix) the read models, idempotency keys and
  * projection checkpoints live in Redis, and Redis pub/sub wakes every instance's projections, while
@@ -16,6 +17,7 @@ import type {
 } from "@cello/eventsourcing"
 import type { SagaStore } from "@cello/saga"
 import { MemoryStore } from "@cello/store-memory"
+import { MysqlStore, MysqlStoreConfig } from "@cello/store-mysql"
 import { PgStore } from "@cello/store-postgres"
 import {
   RedisCheckpointStore,
@@ -47,6 +49,8 @@ const eventSide = (
   Layer.unwrap(
     Effect.gen(function* () {
       const url = yield* Config.option(Config.String("CELLO_DATABASE_URL"))
+      if (Option.isSome(url) && MysqlStoreConfig.isMysqlUrl(url.value))
+        return withKind("mysql", MysqlStore.layerConfig().pipe(Layer.provide(wakeup)))
       if (Option.isSome(url) && url.value.length > 0)
         return withKind("postgres", PgStore.layerConfig().pipe(Layer.provide(wakeup)))
       const dir = yield* Config.option(Config.String("CELLO_DEMO_EMBEDDED"))

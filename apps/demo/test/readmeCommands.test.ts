@@ -68,6 +68,11 @@ const rules: ReadonlyArray<Rule> = [
     check: { file: "packages/store-postgres/test/cliSaga.test.ts", text: 'cli("saga", "retry"' }
   },
   {
+    match: /^npx cello-mysql (migrate |saga (list|retry) )/,
+    how: "store-mysql test/cli.test.ts runs the cello-mysql command line (migrate, saga list/retry, usage, a down server)",
+    check: { file: "packages/store-mysql/test/cli.test.ts", text: '"saga", ...args' }
+  },
+  {
     match: /^(pnpm add|npm i)( (@cello\/[a-z-]+|@effect\/platform-node-shared|effect))+$/,
     how:
       "exempt: installs from the npm registry, where the packages are not published yet; `pnpm check:install` " +

@@ -431,7 +431,7 @@ export const shopSuite = (demo: () => Client, logSize: LogProbe = logPosition) =
       const id = await createOrder(api, { product: "Widget", quantity: 1, price: 1 })
       const stats = await api.get("/events/stats")
       expect(stats.body).toMatchObject({ aggregates: { [id]: { event_count: 1, status: "created" } } })
-      expect(["memory", "postgres", "pglite"]).toContain(text(stats.body, "store_type"))
+      expect(["memory", "postgres", "pglite", "mysql"]).toContain(text(stats.body, "store_type"))
       const cqrs = await api.get("/cqrs/stats")
       expect(cqrs.body).toMatchObject({
         command_bus: {

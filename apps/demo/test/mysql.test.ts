@@ -1,0 +1,117 @@
+/**
+ * Both examples end to end on MySQL/MariaDB: the demo runs with a `mysql://` `CELLO_DATABASE_URL` on a
+ * fresh database (`CELLO_DATABASE_NAME`, dropped afterwards), and keeps every account, order, saga and
+ * stock level across a restart. Without a server at `CELLO_MYSQL_URL` the tests fail, saying so.
+ */
+import { MysqlDatabase, MysqlStoreConfig } from "@cello/store-mysql"
+import { reachable } from "@cello/tooling/net"
+import { Effect } from "effect"
+import { CompiledQuery } from "kysely"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Client, client, type Demo, num, startDemo, text } from "./support/demo.js"
+import { hostileInputSuite } from "./support/hostileInput.js"
+import {
+  badInputSuite,
+  balanceOf,
+  bankSuite,
+  createOrder,
+  logPosition,
+  openAccount,
+  shopSuite
+} from "./support/scenarios.js"
+
+const url = process.env.CELLO_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test"
+if (!(await reachable(url, 3306)))
+  throw new Error(`demo tests need MySQL or MariaDB at ${new URL(url).host} (set CELLO_MYSQL_URL)`)
+
+const database = `cello_demo_test_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`
+const env: Record<string, string> = {
+  CELLO_DATABASE_URL: url,
+  CELLO_DATABASE_NAME: database,
+  CELLO_DEMO_EMBEDDED: ""
+}
+
+let demo: Demo
+let api: Client
+
+beforeAll(async () => {
+  demo = await startDemo(env)
+  api = client(demo.url)
+}, 120_000)
+
+afterAll(async () => {
+  await demo.stop()
+  // The demo drops nothing: a connection of the test's own does.
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const db = yield* MysqlDatabase.MysqlDatabase
+      yield* db.execute(CompiledQuery.raw(`DROP DATABASE IF EXISTS \`${database}\``))
+    }).pipe(Effect.provide(MysqlDatabase.layer(MysqlStoreConfig.make({ url, database }))))
+  )
+}, 60_000)
+
+describe("the demo on MySQL", () => {
+  it("runs on the MySQL store", async () => {
+    expect((await api.get("/events/stats")).body).toMatchObject({ store_type: "mysql" })
+    expect((await api.get("/health")).body).toMatchObject({ status: "ok" })
+  })
+
+  bankSuite(() => api, logPosition)
+  shopSuite(() => api, logPosition)
+  badInputSuite(() => api, logPosition)
+  hostileInputSuite(() => api, logPosition)
+
+  it("keeps every account, order, saga and stock level across a restart", async () => {
+    const alice = await openAccount(api, "Alice", 1000)
+    const bob = await openAccount(api, "Bob", 500)
+    const transfer = await api.post("/api/commands/transfers", {
+      from_account: alice,
+      to_account: bob,
+      amount: 200
+    })
+    expect(transfer.status).toBe(200)
+    const order = await createOrder(api, { user_id: "user-1", product: "Widget", quantity: 3, price: 29.99 })
+    const placed = await api.post("/saga/place-order", {
+      user_id: "user-1",
+      product: "Gadget",
+      quantity: 1,
+      price: 99.99
+    })
+    expect(placed.status).toBe(201)
+    const before = {
+      accounts: (await api.get("/api/queries/accounts")).body,
+      orders: (await api.get("/orders")).body,
+      sagas: (await api.get("/api/queries/sagas")).body,
+      sagaStatus: (await api.get("/saga/status")).body,
+      inventory: (await api.get("/inventory")).body,
+      stats: (await api.get("/events/stats")).body,
+      history: (await api.get(`/api/queries/accounts/${alice}/history`)).body
+    }
+
+    await demo.stop()
+    demo = await startDemo(env)
+    api = client(demo.url)
+
+    expect((await api.get("/api/queries/accounts")).body).toEqual(before.accounts)
+    expect((await api.get("/orders")).body).toEqual(before.orders)
+    expect((await api.get("/api/queries/sagas")).body).toEqual(before.sagas)
+    expect((await api.get("/saga/status")).body).toEqual(before.sagaStatus)
+    // The seed stock is added once: a restart does not add it again.
+    expect((await api.get("/inventory")).body).toEqual(before.inventory)
+    expect((await api.get("/events/stats")).body).toEqual(before.stats)
+    expect((await api.get(`/api/queries/accounts/${alice}/history`)).body).toEqual(before.history)
+    expect(await balanceOf(api, alice)).toBe(800)
+    expect((await api.get(`/api/queries/sagas/${text(transfer.body, "id")}`)).body).toMatchObject({
+      status: "completed"
+    })
+    expect((await api.get(`/orders/${text(placed.body, "order_id")}`)).body).toMatchObject({
+      status: "confirmed"
+    })
+
+    // And it goes on from there.
+    const shipped = await api.post(`/orders/${order}/ship`)
+    expect(shipped.status).toBe(200)
+    const deposited = await api.post(`/api/commands/accounts/${alice}/deposit`, { amount: 1 })
+    expect(num(deposited.body, "new_balance")).toBe(801)
+  }, 120_000)
+})

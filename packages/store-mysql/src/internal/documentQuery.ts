@@ -1,0 +1,102 @@
+/**
+ * The SQL of read-model filters and sort keys on the JSON text `document`, with the memory store's
+ * semantics: a missing field matches nothing and sorts last; comparisons hold only between values of
+ * one JSON type, so numbers compare as numbers and booleans as false < true; strings compare by code
+ * point (`utf8mb4_bin`). Field paths and values are bound parameters.
+ */
+import type { ReadModelStore } from "@cello/cqrs"
+import type { Kysely, RawBuilder, SqlBool } from "kysely"
+import { sql } from "kysely"
+import type { Database } from "../Schema.js"
+
+/** `$."field"`: the field as one key, whatever it holds (dots, quotes). */
+const path = (field: string) => `$.${JSON.stringify(field)}`
+
+const extracted = (field: string) => sql`JSON_EXTRACT(document, ${path(field)})`
+/** The JSON type (`NULL`, `STRING`, `INTEGER`, `DOUBLE`, `BOOLEAN`, …), SQL NULL when missing. */
+const typeOf = (field: string) => sql`JSON_TYPE(${extracted(field)})`
+/** The value as text: a string unquoted, a number or `true`/`false` as written. */
+const text = (field: string) => sql`(JSON_UNQUOTE(${extracted(field)}) COLLATE utf8mb4_bin)`
+const isNumber = (field: string) =>
+  sql`(${typeOf(field)} IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL'))`
+const number = (field: string) => sql`CAST(JSON_UNQUOTE(${extracted(field)}) AS DOUBLE)`
+const boolean = (field: string) => sql`(JSON_UNQUOTE(${extracted(field)}) = 'true')`
+
+const operators = { eq: "=", gt: ">", gte: ">=", lt: "<", lte: "<=" } as const
+
+type Comparison = keyof typeof operators
+
+/** `field op value` between values of the value's JSON type; false for any other type or none. */
+const compare = (
+  field: string,
+  op: Comparison,
+  value: string | number | boolean | null
+): RawBuilder<SqlBool> => {
+  const operator = sql.raw(operators[op])
+  if (value === null) return op === "gt" || op === "lt" ? sql`FALSE` : sql`(${typeOf(field)} = 'NULL')`
+  if (typeof value === "string")
+    return sql`(${typeOf(field)} = 'STRING' AND ${text(field)} ${operator} (${value} COLLATE utf8mb4_bin))`
+  if (typeof value === "number") return sql`(${isNumber(field)} AND ${number(field)} ${operator} ${value})`
+  return sql`(${typeOf(field)} = 'BOOLEAN' AND ${boolean(field)} ${operator} ${value ? 1 : 0})`
+}
+
+const condition = (c: ReadModelStore.Condition): RawBuilder<SqlBool> => {
+  switch (c.op) {
+    case "in":
+      return c.value.length === 0
+        ? sql`FALSE`
+        : sql`(${sql.join(
+            c.value.map((v) => compare(c.field, "eq", v)),
+            sql` OR `
+          )})`
+    case "neq":
+      return sql`(${typeOf(c.field)} IS NOT NULL AND NOT ${compare(c.field, "eq", c.value)})`
+    default:
+      return compare(c.field, c.op, c.value)
+  }
+}
+
+// The order of JSON types, made explicit: null, string, number, boolean, array, object.
+const typeRank = (field: string) =>
+  sql`(CASE ${typeOf(field)} WHEN 'NULL' THEN 0 WHEN 'STRING' THEN 1 WHEN 'BOOLEAN' THEN 3 WHEN 'ARRAY' THEN 4 WHEN 'OBJECT' THEN 5 ELSE 2 END)`
+
+/** ORDER BY terms: per key the missing-last flag, the type, the string, the number or boolean; then the id. */
+const orderTerms = (orderBy: NonNullable<ReadModelStore.ListOptions["orderBy"]>) => [
+  ...orderBy.flatMap((key) => {
+    const direction = sql.raw(key.direction === "desc" ? "DESC" : "ASC")
+    return [
+      sql`(${typeOf(key.field)} IS NULL)`,
+      sql`${typeRank(key.field)} ${direction}`,
+      sql`(CASE WHEN ${typeOf(key.field)} = 'STRING' THEN ${text(key.field)} END) ${direction}`,
+      sql`(CASE WHEN ${isNumber(key.field)} THEN ${number(key.field)} WHEN ${typeOf(key.field)} = 'BOOLEAN' THEN ${boolean(key.field)} END) ${direction}`
+    ]
+  }),
+  sql`id`
+]
+
+const filtered = (db: Kysely<Database>, collection: string, where: ReadonlyArray<ReadModelStore.Condition>) =>
+  where.reduce(
+    (query, c) => query.where(condition(c)),
+    db.selectFrom("read_models").where("collection", "=", collection)
+  )
+
+export const listQuery = (db: Kysely<Database>, collection: string, options: ReadModelStore.ListOptions) => {
+  const sorted = orderTerms(options.orderBy ?? []).reduce(
+    (q, term) => q.orderBy(term),
+    filtered(db, collection, options.where ?? []).select(["id", "document"])
+  )
+  // MySQL takes OFFSET only with a LIMIT: "all the rows" is the largest BIGINT UNSIGNED.
+  const limited =
+    options.limit !== undefined
+      ? sorted.limit(options.limit)
+      : options.offset
+        ? sorted.limit(sql<number>`18446744073709551615`)
+        : sorted
+  return options.offset ? limited.offset(options.offset) : limited
+}
+
+export const countQuery = (
+  db: Kysely<Database>,
+  collection: string,
+  where: ReadonlyArray<ReadModelStore.Condition>
+) => filtered(db, collection, where).select(sql<string>`COUNT(*)`.as("n"))

@@ -1,0 +1,4 @@
+import { conformance } from "@cello/eventsourcing/testing"
+import { storeLayer } from "./testDatabase.js"
+
+conformance("mysql", storeLayer("conformance"))

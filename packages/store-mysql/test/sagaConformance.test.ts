@@ -1,0 +1,4 @@
+import { sagaStoreSuite } from "@cello/saga/testing"
+import { storeLayer } from "./testDatabase.js"
+
+sagaStoreSuite("mysql", storeLayer("saga_conformance"))

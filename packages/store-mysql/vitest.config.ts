@@ -1,0 +1,3 @@
+import { packageTest } from "@cello/tooling/vitest"
+
+export default packageTest()
