@@ -5,9 +5,9 @@
  * Readers order events by (transaction id, position) and read only below a horizon: the oldest
  * transaction that may still commit events into this store. Until now that horizon was the oldest
  * transaction running anywhere on the server, so a transaction held open in another database stalled
- * every projection. Now a transaction *registers* before its first append (a shared advisory lock on
- * a key of this schema, which readers look up in `pg_locks`), and only registered transactions, plus
- * those that ended after the reader's snapshot, hold readers back (`read_horizon`).
+ * every projection. Now a transaction *registers* with each append (a shared advisory lock on a key of
+ * this schema, held to its end, which readers look up in `pg_locks`), and only registered
+ * transactions, plus those that ended after the reader's snapshot, hold readers back (`read_horizon`).
  *
  * A transaction normally gets its id at its first write, after the stream's lock: writers of a
  * stream then have ids in version order. Two shapes get their id earlier, and are checked:
@@ -31,7 +31,6 @@ export const registrationClass = 1128614988
 
 export const up = (db: Kysely<Database>, schema: string) => {
   const events = sql.id(schema, "events")
-  const appending = sql.lit(`cello.appending_${schema}`)
   const key = sql`hashtext(${sql.lit(schema)}) & 2147483647`
   return [
     sql`DROP FUNCTION ${sql.id(schema, "append_events")}(text, bigint, jsonb)`.compile(db),
@@ -44,24 +43,31 @@ export const up = (db: Kysely<Database>, schema: string) => {
         v_first uuid;
         v_dup_stream text;
         v_dup_version bigint;
+        v_xid xid8;
       BEGIN
-        IF current_setting(${appending}, true) IS DISTINCT FROM 'on' THEN
-          PERFORM pg_advisory_xact_lock_shared(${sql.lit(registrationClass)}, ${key});
-          PERFORM set_config(${appending}, 'on', true);
-          IF pg_current_xact_id_if_assigned() IS NOT NULL AND EXISTS (
-              SELECT 1 FROM ${events} AS e WHERE e.transaction_id > pg_current_xact_id_if_assigned()) THEN
-            RAISE EXCEPTION 'this transaction wrote before its first append, and newer transactions have appended since'
-              USING ERRCODE = 'CE001';
-          END IF;
+        -- Registered for the whole transaction (taken again, it is a hit in the backend's own lock table).
+        v_xid := pg_current_xact_id_if_assigned();
+        PERFORM pg_advisory_xact_lock_shared(${sql.lit(registrationClass)}, ${key});
+        -- An id from before this append: fine if it came from an earlier append (registered then),
+        -- refused if it came from another write and newer transactions have appended since.
+        IF v_xid IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM ${events} AS e WHERE e.transaction_id = v_xid)
+          AND EXISTS (SELECT 1 FROM ${events} AS e WHERE e.transaction_id > v_xid) THEN
+          RAISE EXCEPTION 'this transaction wrote before its first append, and newer transactions have appended since'
+            USING ERRCODE = 'CE001';
         END IF;
         PERFORM pg_advisory_xact_lock(hashtextextended('cello:' || p_stream, 0));
         SELECT e.stream_version, e.transaction_id INTO v_current, v_last_tx
           FROM ${events} AS e WHERE e.stream_id = p_stream ORDER BY e.stream_version DESC LIMIT 1;
         v_current := coalesce(v_current, 0);
+        -- A re-sent append: looked up when it could be one (an exact expected version that still
+        -- matches cannot be: its events would have moved the version), so most appends skip it.
         v_first := (p_events -> 0 ->> 'event_id')::uuid;
-        SELECT e.stream_id, e.stream_version INTO v_dup_stream, v_dup_version
-          FROM ${events} AS e WHERE e.event_id = v_first;
-        IF FOUND THEN
+        IF p_expected < 0 OR p_expected <> v_current THEN
+          SELECT e.stream_id, e.stream_version INTO v_dup_stream, v_dup_version
+            FROM ${events} AS e WHERE e.event_id = v_first;
+        END IF;
+        IF v_dup_stream IS NOT NULL THEN
           IF v_dup_stream = p_stream AND NOT EXISTS (
               SELECT 1 FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(value, n)
               LEFT JOIN ${events} AS e ON e.stream_id = p_stream AND e.stream_version = v_dup_version + x.n - 1
