@@ -82,11 +82,27 @@ const describe = (e: unknown): string =>
     ? e.message
     : String(e)
 
+// `Schema.is(schema)` compiles its guard on first use: made once per schema, not once per dispatch.
+const guards = new WeakMap<Schema.Top, (u: unknown) => boolean>()
+const guardOf = (schema: Schema.Top): ((u: unknown) => boolean) => {
+  let guard = guards.get(schema)
+  if (guard === undefined) {
+    const is = Schema.is(schema)
+    guard = (u) => is(u)
+    guards.set(schema, guard)
+  }
+  return guard
+}
+const isFailure = <D extends Definition>(definition: D, u: unknown): u is Failure<D> =>
+  guardOf(definition.failure)(u)
+const isSuccess = <D extends Definition>(definition: D, u: unknown): u is Success<D> =>
+  guardOf(definition.success)(u)
+
 /** Keeps declared failures and the bus's own errors; anything else becomes `HandlerFailed`. */
 const narrowFailure =
   <D extends Definition>(definition: D) =>
   (error: unknown): Failure<D> | DispatchError => {
-    if (Schema.is(definition.failure)(error) || isDispatchError(error)) return error
+    if (isFailure(definition, error) || isDispatchError(error)) return error
     const tag = tagOf(error)
     const store = tag === "StoreUnavailable" ? storeOf(error) : undefined
     return new HandlerFailed({
@@ -100,7 +116,7 @@ const narrowFailure =
 const checkSuccess =
   <D extends Definition>(definition: D) =>
   (value: unknown): Effect.Effect<Success<D>> =>
-    Schema.is(definition.success)(value)
+    isSuccess(definition, value)
       ? Effect.succeed(value)
       : Effect.die(new Error(`the handler of ${definition.name} returned a value its success schema refuses`))
 
@@ -120,7 +136,7 @@ export const makeBus = <R>(
         : Effect.succeed(entry)
     }
     const checkPayload = (definition: Definition, payload: unknown) =>
-      Schema.is(definition.payload)(payload) ? Effect.void : Effect.asVoid(decode(definition)(payload))
+      guardOf(definition.payload)(payload) ? Effect.void : Effect.asVoid(decode(definition)(payload))
 
     return {
       dispatch: <D extends Definition>(definition: D, payload: Payload<D>, options: DispatchOptions = {}) => {
