@@ -1,13 +1,15 @@
 /**
  * Read models on MySQL: one table of JSON text keyed by (collection, id). Filters and sort keys are
  * SQL on the document (see `internal/documentQuery.ts`), over the collection's rows (the primary key's
- * prefix). `ensureIndex` checks the field and creates no index yet.
+ * prefix). `ensureIndex` adds generated columns and indexes for a field (see `internal/indexColumns.ts`)
+ * that filters on the field, and pages ordered by it, then use.
  */
 import { ReadModelError, ReadModelStore } from "@cello/cqrs"
 import { Effect, Layer, Option } from "effect"
 import { sql } from "kysely"
 import { cqrsUnavailable } from "./internal/cqrsUnavailable.js"
 import { countQuery, listQuery } from "./internal/documentQuery.js"
+import { ensureIndexColumns } from "./internal/ensureIndexColumns.js"
 import { MysqlDatabase } from "./MysqlDatabase.js"
 
 // The text was written from `encodeDocument`: parsing it cannot fail.
@@ -31,6 +33,9 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Mysq
   function* () {
     const database = yield* MysqlDatabase
     const { db, run, execute } = database
+    // Fields this process indexed (`ensureIndex`, as `ReadModel.ensureIndexes` does at start-up): only
+    // their columns are known to exist, so only they are named in queries.
+    const indexed = new Set<string>()
     return {
       get: (collection, id) =>
         run(
@@ -65,14 +70,14 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Mysq
         ),
       list: (collection, options = {}) =>
         Effect.flatMap(ReadModelStore.checkListOptions(collection, options), () =>
-          run(listQuery(db, collection, options)).pipe(
+          run(listQuery(db, collection, options, indexed)).pipe(
             Effect.map((rows) => rows.map((row) => ({ id: row.id, document: parse(row.document) }))),
             Effect.mapError(cqrsUnavailable(database, "listReadModels"))
           )
         ),
       count: (collection, where = []) =>
         Effect.flatMap(ReadModelStore.checkListOptions(collection, { where }), () =>
-          run(countQuery(db, collection, where)).pipe(
+          run(countQuery(db, collection, where, indexed)).pipe(
             Effect.map((rows) => Number(rows[0]?.n ?? 0)),
             Effect.mapError(cqrsUnavailable(database, "countReadModels"))
           )
@@ -82,7 +87,14 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, Mysq
           Effect.asVoid,
           Effect.mapError(cqrsUnavailable(database, "clearReadModels"))
         ),
-      ensureIndex: (collection, field) => ReadModelStore.checkIndexField(collection, field)
+      ensureIndex: (collection, field) =>
+        Effect.andThen(
+          ReadModelStore.checkIndexField(collection, field),
+          ensureIndexColumns(database, field).pipe(
+            Effect.mapError(cqrsUnavailable(database, "ensureIndex")),
+            Effect.tap(() => Effect.sync(() => indexed.add(field)))
+          )
+        )
     }
   }
 )

@@ -8,6 +8,7 @@ import type { ReadModelStore } from "@cello/cqrs"
 import type { Kysely, RawBuilder, SqlBool } from "kysely"
 import { sql } from "kysely"
 import type { Database } from "../Schema.js"
+import { numberOf, stringOf, stringPrefix } from "./indexColumns.js"
 
 /** `$."field"`: the field as one key, whatever it holds (dots, quotes). */
 const path = (field: string) => `$.${JSON.stringify(field)}`
@@ -40,7 +41,41 @@ const compare = (
   return sql`(${typeOf(field)} = 'BOOLEAN' AND ${boolean(field)} ${operator} ${value ? 1 : 0})`
 }
 
-const condition = (c: ReadModelStore.Condition): RawBuilder<SqlBool> => {
+/** A string's first characters (code points, as `LEFT` counts them), as the string column keeps them. */
+const prefix = (value: string): string => Array.from(value).slice(0, stringPrefix).join("")
+
+/**
+ * A condition on an indexed field's columns that every document matching `c` meets, so the index
+ * can find the candidates; the exact condition still decides. Numbers are exact in their column; a
+ * string column holds a prefix, and prefixes keep the order (non-strict). None for null, booleans,
+ * `neq` and mixed `in` lists: those read the collection as before.
+ */
+const narrowing = (c: ReadModelStore.Condition): RawBuilder<SqlBool> | undefined => {
+  if (c.op === "neq") return undefined
+  if (c.op === "in") {
+    const values = c.value
+    if (values.length > 0 && values.every((v) => typeof v === "number"))
+      return sql`${numberOf(c.field)} IN (${sql.join(values)})`
+    if (values.length > 0 && values.every((v) => typeof v === "string"))
+      return sql`${stringOf(c.field)} IN (${sql.join(values.map(prefix))})`
+    return undefined
+  }
+  if (typeof c.value === "number") return sql`${numberOf(c.field)} ${sql.raw(operators[c.op])} ${c.value}`
+  if (typeof c.value === "string") {
+    const bound = prefix(c.value)
+    if (c.op === "eq") return sql`${stringOf(c.field)} = ${bound}`
+    return sql`${stringOf(c.field)} ${sql.raw(c.op === "gt" || c.op === "gte" ? ">=" : "<=")} ${bound}`
+  }
+  return undefined
+}
+
+const condition = (c: ReadModelStore.Condition, indexed: ReadonlySet<string>): RawBuilder<SqlBool> => {
+  const exact = exactCondition(c)
+  const narrowed = indexed.has(c.field) ? narrowing(c) : undefined
+  return narrowed === undefined ? exact : sql`(${narrowed} AND ${exact})`
+}
+
+const exactCondition = (c: ReadModelStore.Condition): RawBuilder<SqlBool> => {
   switch (c.op) {
     case "in":
       return c.value.length === 0
@@ -74,16 +109,49 @@ const orderTerms = (orderBy: NonNullable<ReadModelStore.ListOptions["orderBy"]>)
   sql`id`
 ]
 
-const filtered = (db: Kysely<Database>, collection: string, where: ReadonlyArray<ReadModelStore.Condition>) =>
+const filtered = (
+  db: Kysely<Database>,
+  collection: string,
+  where: ReadonlyArray<ReadModelStore.Condition>,
+  indexed: ReadonlySet<string>
+) =>
   where.reduce(
-    (query, c) => query.where(condition(c)),
+    (query, c) => query.where(condition(c, indexed)),
     db.selectFrom("read_models").where("collection", "=", collection)
   )
 
-export const listQuery = (db: Kysely<Database>, collection: string, options: ReadModelStore.ListOptions) => {
-  const sorted = orderTerms(options.orderBy ?? []).reduce(
+const isNumberRange = (c: ReadModelStore.Condition): boolean =>
+  c.op !== "neq" && c.op !== "in" && typeof c.value === "number"
+
+/**
+ * The sort terms. When the first key is an indexed field that number conditions on it filter (so
+ * every row listed holds a number there), that key is its number column alone: the same order, and
+ * the one the index (collection, column, id) holds, so a page ordered by that field alone, ascending,
+ * walks the index and stops after the page.
+ */
+const sortTerms = (options: ReadModelStore.ListOptions, indexed: ReadonlySet<string>) => {
+  const where = options.where ?? []
+  const [first, ...rest] = options.orderBy ?? []
+  if (
+    first === undefined ||
+    !indexed.has(first.field) ||
+    where.length === 0 ||
+    !where.every((c) => c.field === first.field && isNumberRange(c))
+  )
+    return orderTerms(options.orderBy ?? [])
+  return [sql`${numberOf(first.field)} ${sql.raw(first.direction === "desc" ? "DESC" : "ASC")}`, ...orderTerms(rest)]
+}
+
+/** The documents of a list (options already checked); `indexed`: fields whose columns exist. */
+export const listQuery = (
+  db: Kysely<Database>,
+  collection: string,
+  options: ReadModelStore.ListOptions,
+  indexed: ReadonlySet<string> = new Set()
+) => {
+  const sorted = sortTerms(options, indexed).reduce(
     (q, term) => q.orderBy(term),
-    filtered(db, collection, options.where ?? []).select(["id", "document"])
+    filtered(db, collection, options.where ?? [], indexed).select(["id", "document"])
   )
   // MySQL takes OFFSET only with a LIMIT: "all the rows" is the largest BIGINT UNSIGNED.
   const limited =
@@ -98,5 +166,6 @@ export const listQuery = (db: Kysely<Database>, collection: string, options: Rea
 export const countQuery = (
   db: Kysely<Database>,
   collection: string,
-  where: ReadonlyArray<ReadModelStore.Condition>
-) => filtered(db, collection, where).select(sql<string>`COUNT(*)`.as("n"))
+  where: ReadonlyArray<ReadModelStore.Condition>,
+  indexed: ReadonlySet<string> = new Set()
+) => filtered(db, collection, where, indexed).select(sql<string>`COUNT(*)`.as("n"))
