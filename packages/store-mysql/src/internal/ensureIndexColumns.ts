@@ -5,8 +5,8 @@
  */
 import { Effect } from "effect"
 import { CompiledQuery } from "kysely"
-import { MysqlError } from "../MysqlError.js"
 import type { MysqlDatabaseShape } from "../MysqlDatabase.js"
+import { MysqlError } from "../MysqlError.js"
 import {
   columnDefinitions,
   indexDefinitions,
