@@ -158,6 +158,7 @@ layer(storeLayer("index"), { excludeTestServices: true })("MysqlReadModelStore i
             query === "list"
               ? listQuery(database.db, "shipments", options, new Set(indexed))
               : countQuery(database.db, "shipments", options.where ?? [], new Set(indexed)).compile()
+          // The first row is the (first) SELECT of the list; the others, subqueries and a UNION's branch.
           const [row] = yield* raw(`EXPLAIN ${compiled.sql}`, compiled.parameters)
           return {
             uses: String(row?.key).split(",").includes(index),
@@ -183,6 +184,29 @@ layer(storeLayer("index"), { excludeTestServices: true })("MysqlReadModelStore i
         sorts: false
       })
       assert.deepStrictEqual(yield* plan(page, [], "read_models_n_weight"), { uses: false, sorts: true })
+      // Unfiltered, when every document holds a number there (one probe for one that does not).
+      const lightest = { orderBy: [{ field: "weight" }], limit: 3 }
+      assert.deepStrictEqual(yield* plan(lightest, ["weight"], "read_models_n_weight"), {
+        uses: true,
+        sorts: false
+      })
+      assert.deepStrictEqual(yield* plan(lightest, [], "read_models_n_weight"), { uses: false, sorts: true })
+      assert.deepStrictEqual(
+        (yield* store.list("shipments", lightest)).map((d) => d.id),
+        ["s0", "s1", "s2"]
+      )
+      yield* store.put("shipments", "unweighed", { state: "new" })
+      assert.deepStrictEqual(
+        (yield* store.list("shipments", {
+          ...lightest,
+          orderBy: [{ field: "weight", direction: "desc" }]
+        })).map((d) => d.id),
+        ["s9999", "s9998", "s9997"]
+      )
+      assert.deepStrictEqual(
+        (yield* store.list("shipments", { ...lightest, offset: 9999 })).map((d) => d.id),
+        ["s9999", "unweighed"]
+      )
       assert.deepStrictEqual(
         (yield* store.list("shipments", page)).map((d) => d.id),
         ["s1000", "s1001", "s1002", "s1003", "s1004"]

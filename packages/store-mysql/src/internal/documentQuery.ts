@@ -123,36 +123,22 @@ const filtered = (
 const isNumberRange = (c: ReadModelStore.Condition): boolean =>
   c.op !== "neq" && c.op !== "in" && typeof c.value === "number"
 
-/**
- * The sort terms. When the first key is an indexed field that number conditions on it filter (so
- * every row listed holds a number there), that key is its number column alone: the same order, and
- * the one the index (collection, column, id) holds, so a page ordered by that field alone, ascending,
- * walks the index and stops after the page.
- */
-const sortTerms = (options: ReadModelStore.ListOptions, indexed: ReadonlySet<string>) => {
-  const where = options.where ?? []
-  const [first, ...rest] = options.orderBy ?? []
-  if (
-    first === undefined ||
-    !indexed.has(first.field) ||
-    where.length === 0 ||
-    !where.every((c) => c.field === first.field && isNumberRange(c))
-  )
-    return orderTerms(options.orderBy ?? [])
-  return [
-    sql`${numberOf(first.field)} ${sql.raw(first.direction === "desc" ? "DESC" : "ASC")}`,
-    ...orderTerms(rest)
-  ]
+/** The first sort key as the field's number column alone, which the index (collection, column, id) holds. */
+const byNumberColumn = (orderBy: NonNullable<ReadModelStore.ListOptions["orderBy"]>) => {
+  const [first, ...rest] = orderBy
+  const direction = sql.raw(first?.direction === "desc" ? "DESC" : "ASC")
+  return [sql`${numberOf(first?.field ?? "")} ${direction}`, ...orderTerms(rest)]
 }
 
-/** The kysely query of a list, before any index hint. */
+/** The kysely query of a list ordered by `terms`. */
 const listBuilder = (
   db: Kysely<Database>,
   collection: string,
   options: ReadModelStore.ListOptions,
-  indexed: ReadonlySet<string>
+  indexed: ReadonlySet<string>,
+  terms: ReadonlyArray<RawBuilder<unknown>>
 ) => {
-  const sorted = sortTerms(options, indexed).reduce(
+  const sorted = terms.reduce(
     (q, term) => q.orderBy(term),
     filtered(db, collection, options.where ?? [], indexed).select(["id", "document"])
   )
@@ -166,21 +152,53 @@ const listBuilder = (
   return options.offset ? limited.offset(options.offset) : limited
 }
 
+type Row = { readonly id: string; readonly document: string }
+
 /**
- * The documents of a list (options already checked); `indexed`: fields whose columns exist. A list in
- * id order alone that an index narrows tells the planner not to walk the primary key for that order:
- * MariaDB 10.11 prefers walking the whole collection in id order over reading the few rows an index
- * finds and sorting them (its trace costs the index lower, then the ORDER BY check switches).
+ * The documents of a list (options already checked); `indexed`: fields whose columns exist.
+ *
+ * Ordered first by an indexed field, the number column alone gives the reference order when every
+ * row listed holds a number there: so when number conditions on that field are the only filter, and,
+ * for an unfiltered page (`limit`), when no document of the collection lacks a number there (one
+ * index probe, in the same statement as the fallback full sort, so both read one snapshot). An
+ * ascending page then walks the index and stops after the page (MariaDB before 10.8 has no descending
+ * index entries, so `desc` pages still sort the rows).
+ *
+ * A list in id order alone that an index narrows tells the planner not to walk the primary key for
+ * that order: MariaDB 10.11 prefers walking the whole collection in id order over reading the few
+ * rows an index finds and sorting them (its trace costs the index lower, then its ORDER BY check
+ * switches).
  */
 export const listQuery = (
   db: Kysely<Database>,
   collection: string,
   options: ReadModelStore.ListOptions,
   indexed: ReadonlySet<string> = new Set()
-): CompiledQuery<{ readonly id: string; readonly document: string }> => {
-  const compiled = listBuilder(db, collection, options, indexed).compile()
-  const narrowed = (options.where ?? []).some((c) => indexed.has(c.field) && narrowing(c) !== undefined)
-  if ((options.orderBy ?? []).length > 0 || !narrowed) return compiled
+): CompiledQuery<Row> => {
+  const where = options.where ?? []
+  const orderBy = options.orderBy ?? []
+  const first = orderBy[0]
+  if (first !== undefined && indexed.has(first.field)) {
+    if (where.length > 0 && where.every((c) => c.field === first.field && isNumberRange(c)))
+      return listBuilder(db, collection, options, indexed, byNumberColumn(orderBy)).compile()
+    if (where.length === 0 && options.limit !== undefined) {
+      const missing = db
+        .selectFrom("read_models")
+        .select(sql`1`.as("one"))
+        .where("collection", "=", collection)
+        .where(sql<SqlBool>`${numberOf(first.field)} IS NULL`)
+      const page = listBuilder(db, collection, options, indexed, byNumberColumn(orderBy)).where(
+        sql<SqlBool>`NOT EXISTS (${missing})`
+      )
+      const full = listBuilder(db, collection, options, indexed, orderTerms(orderBy)).where(
+        sql<SqlBool>`EXISTS (${missing})`
+      )
+      return sql<Row>`(${page}) UNION ALL (${full})`.compile(db)
+    }
+  }
+  const compiled = listBuilder(db, collection, options, indexed, orderTerms(orderBy)).compile()
+  const narrowed = where.some((c) => indexed.has(c.field) && narrowing(c) !== undefined)
+  if (orderBy.length > 0 || !narrowed) return compiled
   const from = /^(select .*? from `[^`]+`\.`read_models`)/
   return { ...compiled, sql: compiled.sql.replace(from, "$1 IGNORE INDEX FOR ORDER BY (PRIMARY)") }
 }
