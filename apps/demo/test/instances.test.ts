@@ -17,6 +17,7 @@ import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { at, type Client, client, type Demo, num, startDemo, text } from "./support/demo.js"
 import { balanceOf, openAccount } from "./support/scenarios.js"
+import { sleep, until } from "./support/until.js"
 
 const database = process.env.CELLO_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 if (!(await reachable(database, 5432)))
@@ -72,25 +73,6 @@ const holders = (): Promise<Record<string, string | null>> =>
       })
     )
   )
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Polls `probe` until `done` holds; fails the test after `seconds`. Returns the last value and the time. */
-const until = async <A>(
-  probe: () => Promise<A>,
-  done: (a: A) => boolean,
-  seconds: number
-): Promise<{ readonly value: A; readonly ms: number }> => {
-  const started = performance.now()
-  let value = await probe()
-  while (!done(value)) {
-    if (performance.now() - started > seconds * 1000)
-      throw new Error(`not reached in ${seconds} s; last: ${JSON.stringify(value)}`)
-    await sleep(20)
-    value = await probe()
-  }
-  return { value, ms: performance.now() - started }
-}
 
 const percentile = (values: ReadonlyArray<number>, p: number): number => {
   const sorted = [...values].sort((a, b) => a - b)
