@@ -35,15 +35,17 @@ export const sample = (
 ): boolean => {
   const parentBased = sampler.startsWith("parentbased_")
   if (Option.isSome(span.parent) && (parentBased || span.parent.value._tag === "Span")) return span.sampled
+  // Effect proposes a remote parent's flag; a sampler that is not parent based sets it aside.
+  const proposed = Option.isSome(span.parent) || span.sampled
   switch (sampler) {
     case "always_on":
     case "parentbased_always_on":
-      return span.sampled
+      return proposed
     case "always_off":
     case "parentbased_always_off":
       return false
     default:
-      return span.sampled && random() < ratio
+      return proposed && random() < ratio
   }
 }
 
