@@ -1,74 +1,13 @@
 /**
  * OpenTelemetry export: the demo, started as `pnpm demo` is with `OTEL_EXPORTER_OTLP_ENDPOINT`,
- * sends its traces to a real OTLP/HTTP receiver (a node:http server here, decoding the OTLP JSON the
- * exporter posts). One `POST /orders` is one trace, from the HTTP request span through the command
+ * sends its traces to a real OTLP/HTTP receiver (`support/otlpReceiver.ts`, decoding the protobuf or
+ * JSON the exporter posts), in both OTLP/HTTP protocols. One `POST /orders` is one trace, from the HTTP request span through the command
  * dispatch, the repository, the append and the inline projections; one `POST /saga/place-order` is
  * one trace holding its saga steps.
  */
-import { once } from "node:events"
-import { createServer, type IncomingMessage } from "node:http"
-import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { at, client, type Demo, startDemo, text } from "./support/demo.js"
-
-interface Span {
-  readonly traceId: string
-  readonly spanId: string
-  readonly parentSpanId?: string
-  readonly name: string
-  readonly attributes: Readonly<Record<string, unknown>>
-}
-
-/** OTLP JSON attributes (`[{ key, value: { stringValue } }]`) as a record of their values. */
-const attributesOf = (list: unknown): Record<string, unknown> =>
-  Object.fromEntries(
-    (Array.isArray(list) ? list : []).map((a) => {
-      const value = at(a, "value")
-      return [
-        String(at(a, "key")),
-        typeof value === "object" && value !== null ? Object.values(value)[0] : value
-      ]
-    })
-  )
-
-const bodyOf = async (request: IncomingMessage): Promise<string> => {
-  const chunks: Array<Buffer> = []
-  for await (const chunk of request) chunks.push(Buffer.from(chunk))
-  return Buffer.concat(chunks).toString("utf8")
-}
-
-/** The OTLP/HTTP receiver: keeps every span and the service names posted to `/v1/traces`. */
-const receiver = () => {
-  const spans: Array<Span> = []
-  const services = new Set<string>()
-  const paths = new Set<string>()
-  const server = createServer(async (request, response) => {
-    const body = await bodyOf(request)
-    paths.add(request.url ?? "")
-    if (request.url === "/v1/traces") {
-      const resourceSpans = at(JSON.parse(body), "resourceSpans")
-      for (const resource of Array.isArray(resourceSpans) ? resourceSpans : []) {
-        services.add(String(attributesOf(at(resource, "resource", "attributes"))["service.name"]))
-        const scopes = at(resource, "scopeSpans")
-        for (const scope of Array.isArray(scopes) ? scopes : []) {
-          const found = at(scope, "spans")
-          for (const span of Array.isArray(found) ? found : []) {
-            const parent = at(span, "parentSpanId")
-            spans.push({
-              traceId: text(span, "traceId"),
-              spanId: text(span, "spanId"),
-              name: text(span, "name"),
-              attributes: attributesOf(at(span, "attributes")),
-              ...(typeof parent === "string" && parent !== "" ? { parentSpanId: parent } : {})
-            })
-          }
-        }
-      }
-    }
-    response.writeHead(200, { "content-type": "application/json" }).end("{}")
-  })
-  return { server, spans, services, paths }
-}
+import { client, type Demo, startDemo } from "./support/demo.js"
+import { type Span, startReceiver } from "./support/otlpReceiver.js"
 
 /** The spans of the one trace whose root is the HTTP server span of `route`. */
 const traceOf = (spans: ReadonlyArray<Span>, route: string): ReadonlyArray<Span> => {
@@ -84,17 +23,18 @@ const connected = (trace: ReadonlyArray<Span>): boolean => {
   return trace.every((s) => s.parentSpanId === undefined || ids.has(s.parentSpanId))
 }
 
-describe("OpenTelemetry export (OTEL_EXPORTER_OTLP_ENDPOINT)", () => {
-  const otlp = receiver()
+describe.each([
+  ["http/protobuf", "application/x-protobuf"],
+  ["http/json", "application/json"]
+])("OpenTelemetry export (OTEL_EXPORTER_OTLP_PROTOCOL=%s)", (protocol, contentType) => {
+  let otlp: Awaited<ReturnType<typeof startReceiver>>
   let demo: Demo
 
   beforeAll(async () => {
-    otlp.server.listen(0, "127.0.0.1")
-    await once(otlp.server, "listening")
-    const { port } = otlp.server.address() as AddressInfo
+    otlp = await startReceiver()
     demo = await startDemo({
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
       OTEL_SERVICE_NAME: "demo-under-test"
     })
     const api = client(demo.url)
@@ -112,11 +52,12 @@ describe("OpenTelemetry export (OTEL_EXPORTER_OTLP_ENDPOINT)", () => {
 
   afterAll(async () => {
     await demo?.stop()
-    otlp.server.close()
+    otlp?.close()
   })
 
-  it("exports as OTEL_SERVICE_NAME, traces and metrics to their standard paths", () => {
+  it("exports as OTEL_SERVICE_NAME, in that protocol, traces and metrics to their standard paths", () => {
     expect([...otlp.services]).toEqual(["demo-under-test"])
+    expect([...otlp.contentTypes]).toEqual([contentType])
     expect([...otlp.paths]).toEqual(expect.arrayContaining(["/v1/traces", "/v1/metrics"]))
   })
 
