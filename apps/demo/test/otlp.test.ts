@@ -5,6 +5,9 @@
  * dispatch, the repository, the append and the inline projections; one `POST /saga/place-order` is
  * one trace holding its saga steps.
  */
+import { PgClient } from "@effect/sql-pg"
+import { Effect, ManagedRuntime, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { client, type Demo, startDemo } from "./support/demo.js"
 import { type Span, startReceiver } from "./support/otlpReceiver.js"
@@ -109,5 +112,52 @@ describe.each([
       expect(below(step, "CommandBus.dispatch")).toBe(true)
       expect(below(step, "EventStore.append")).toBe(true)
     }
+  })
+})
+
+// On PostgreSQL the store's statements are spans too (effect's SQL client opens them), in the same trace.
+describe("OpenTelemetry export on PostgreSQL: the store's statements", () => {
+  const url = process.env.CELLO_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+  const schema = `cello_demo_otlp_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`
+  const database = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(url) }))
+  let otlp: Awaited<ReturnType<typeof startReceiver>>
+  let demo: Demo
+
+  beforeAll(async () => {
+    otlp = await startReceiver()
+    demo = await startDemo({
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      CELLO_DATABASE_URL: url,
+      CELLO_DATABASE_SCHEMA: schema,
+      CELLO_DEMO_EMBEDDED: ""
+    })
+    expect(
+      (await client(demo.url).post("/orders", { product: "Widget", quantity: 2, price: 5 })).status
+    ).toBe(201)
+    await demo.stop()
+  }, 120_000)
+
+  afterAll(async () => {
+    await demo?.stop()
+    otlp?.close()
+    await database.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`))
+    )
+    await database.dispose()
+  }, 60_000)
+
+  it("puts the append's statement under EventStore.append and the read model's writes under Projection.apply", () => {
+    const trace = traceOf(otlp.spans, "/orders")
+    expect(connected(trace)).toBe(true)
+    const statementsUnder = (name: string): ReadonlyArray<string> => {
+      const parents = new Set(trace.filter((s) => s.name === name).map((s) => s.spanId))
+      const inside = (span: Span): boolean =>
+        span.parentSpanId !== undefined &&
+        (parents.has(span.parentSpanId) || trace.some((p) => p.spanId === span.parentSpanId && inside(p)))
+      return trace.filter((s) => inside(s)).map((s) => String(s.attributes["db.query.text"] ?? ""))
+    }
+    expect(statementsUnder("EventStore.append").join("\n")).toContain(`"${schema}"."append_events"`)
+    expect(statementsUnder("Projection.apply").join("\n")).toContain(`"${schema}"."read_models"`)
+    expect(statementsUnder("EventStore.readStream").join("\n")).toContain(`"${schema}"."events"`)
   })
 })
