@@ -1,7 +1,7 @@
 /**
  * OpenTelemetry export, configured by the standard `OTEL_*` environment variables: traces and
- * metrics (and logs with `OTEL_LOGS_EXPORTER=otlp`) to an OTLP/HTTP endpoint, with Effect's own
- * exporters (`effect/observability`), no OpenTelemetry SDK. `Layer.empty` when no endpoint is set, so
+ * metrics to an OTLP/HTTP endpoint, with Effect's own exporters (`effect/observability`), no
+ * OpenTelemetry SDK. `Layer.empty` when no endpoint is set, so
  * an app that never configures one runs exactly as without this layer.
  */
 import { Config, ConfigProvider, Effect, Layer, Option, Tracer } from "effect"

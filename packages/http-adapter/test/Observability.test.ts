@@ -25,8 +25,12 @@ const probe = Effect.gen(function* () {
 describe("Observability.layer", () => {
   it.effect.each([
     ["no endpoint", {}],
-    ["OTEL_SDK_DISABLED=true", { ...endpoint, OTEL_SDK_DISABLED: "true" }]
-  ] as const)("is free with %s: Effect's native tracer stays", ([, env]) =>
+    ["OTEL_SDK_DISABLED=true", { ...endpoint, OTEL_SDK_DISABLED: "true" }],
+    [
+      "OTEL_TRACES_EXPORTER=none",
+      { ...endpoint, OTEL_TRACES_EXPORTER: "none", OTEL_METRICS_EXPORTER: "none" }
+    ]
+  ] as const)("exports no traces with %s: Effect's native tracer stays", ([, env]) =>
     Effect.gen(function* () {
       assert.isTrue((yield* probe).native)
     }).pipe(Effect.provide(withEnv(env)))
