@@ -5,7 +5,6 @@
  */
 import { once } from "node:events"
 import { createServer, type IncomingMessage } from "node:http"
-import type { AddressInfo } from "node:net"
 import protobuf from "protobufjs"
 import { at, text } from "./demo.js"
 
@@ -104,7 +103,9 @@ export const startReceiver = async () => {
   })
   server.listen(0, "127.0.0.1")
   await once(server, "listening")
-  const { port } = server.address() as AddressInfo
+  const address = server.address()
+  if (typeof address !== "object" || address === null) throw new Error("the receiver has no port")
+  const port = address.port
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
