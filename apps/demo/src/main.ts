@@ -3,8 +3,9 @@
  * in memory, or on PostgreSQL with `CELLO_DATABASE_URL`, or on PGlite with `CELLO_DEMO_EMBEDDED`.
  * `CELLO_REDIS_URL` puts the read models in Redis.
  * `CELLO_LOG_LEVEL` (default Info); `Debug` adds one line per request.
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` exports traces and metrics over OTLP/HTTP (see `Observability`).
  */
-import { HttpAdapter } from "@cello/http-adapter"
+import { HttpAdapter, Observability } from "@cello/http-adapter"
 import { NodeRuntime } from "@effect/platform-node-shared"
 import { Cause, Config, Console, Effect, Exit, Layer, References } from "effect"
 import { HttpServer } from "effect/http"
@@ -33,7 +34,12 @@ const LogLevel = Layer.unwrap(
 
 NodeRuntime.runMain(
   Layer.launch(
-    Announce.pipe(Layer.provideMerge(HttpAdapter.serve(App, { listenLog: false })), Layer.provide(LogLevel))
+    Announce.pipe(
+      Layer.provideMerge(HttpAdapter.serve(App, { listenLog: false })),
+      Layer.provide(LogLevel),
+      // Below everything, so the last spans are flushed after the server has stopped.
+      Layer.provide(Observability.layer("cello-demo"))
+    )
   ),
   // Ctrl-C (or SIGTERM) is how the demo is meant to stop: exit 0 after a graceful shutdown, so
   // `pnpm demo` ends without a failure report. A real failure still exits 1.

@@ -146,12 +146,31 @@ export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, 
   }
 }
 
-/** Applies every event to every projection, in order. */
+/**
+ * Applies every event to every projection, in order. With `traced`, each projection's batch is a
+ * `Projection.apply` span (the caller asks only when a tracer that records spans is installed).
+ */
 export const applyAll = <R>(
   projections: ReadonlyArray<Projection<R>>,
-  events: ReadonlyArray<EventEnvelope>
+  events: ReadonlyArray<EventEnvelope>,
+  traced = false
 ): Effect.Effect<void, ProjectionError | StoreUnavailable, R> =>
-  Effect.forEach(projections, (p) => Effect.forEach(events, p.apply, { discard: true }), { discard: true })
+  Effect.forEach(
+    projections,
+    (p) => {
+      const applied = Effect.forEach(events, p.apply, { discard: true })
+      return traced
+        ? applied.pipe(
+            Effect.withSpan(
+              "Projection.apply",
+              { attributes: { "cello.projection": p.name, "cello.events": events.length } },
+              { captureStackTrace: false }
+            )
+          )
+        : applied
+    },
+    { discard: true }
+  )
 
 /** The projections `Repository` runs inside every append. Empty unless `layerInline` provides some. */
 export const InlineProjections = Context.Reference<ReadonlyArray<Projection>>(

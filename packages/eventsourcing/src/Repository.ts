@@ -4,7 +4,7 @@
  * append, then a snapshot when one is due. `handle` runs load → decide → save and retries on
  * `ConcurrencyError` with backoff.
  */
-import { Cause, Duration, Effect, Metric, Option, Result, Schedule } from "effect"
+import { Cause, Duration, Effect, Metric, Option, Result, Schedule, Tracer } from "effect"
 import * as Aggregate from "./Aggregate.js"
 import type {
   ConcurrencyError,
@@ -143,6 +143,8 @@ export const save = <S, Ev extends Tagged>(
   Effect.gen(function* () {
     const store = yield* EventStore
     const projections = yield* Projection.InlineProjections
+    // A span per inline projection only when spans go somewhere: none on the untraced hot path.
+    const traced = projections.length > 0 && (yield* Tracer.Tracer) !== Tracer.nativeTracer
     const encoded: Array<NewEvent> = []
     for (const event of events) encoded.push(yield* aggregate.events.encode(loaded.streamId, event))
     const result: AppendResult = yield* store.append(loaded.streamId, encoded, {
@@ -150,7 +152,7 @@ export const save = <S, Ev extends Tagged>(
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
       ...(projections.length === 0
         ? {}
-        : { inline: (envelopes) => Projection.applyAll(projections, envelopes) })
+        : { inline: (envelopes) => Projection.applyAll(projections, envelopes, traced) })
     })
     const state = Aggregate.fold(aggregate, loaded.state, events)
     yield* maybeSnapshot(aggregate, loaded.streamId, loaded.version, result.nextExpectedVersion, state)

@@ -29,14 +29,21 @@ const saneRequestId = /^[\x21-\x7e]{1,128}$/
 // `getRandomValues` call per id cost about a sixth of a trivial request.
 const randomId = (): string => crypto.randomUUID().replaceAll("-", "")
 
-/** The ids of a request: honours `traceparent` and `x-request-id`, makes up what is missing or odd. */
+/**
+ * The ids of a request: honours `traceparent` and `x-request-id`, makes up what is missing or odd.
+ * Given the route template, names it on the request's span (`http.route`) when one is recorded.
+ */
 export const requestIds = (
-  headers: Readonly<Record<string, string | undefined>>
+  headers: Readonly<Record<string, string | undefined>>,
+  route?: string
 ): Effect.Effect<RequestIds> =>
   Effect.gen(function* () {
     const fromParent = traceparent.exec(headers.traceparent?.trim().toLowerCase() ?? "")?.[1]
     // Read from the context: `Effect.currentSpan` fails (an error built per request) when none is open.
     const span = yield* Effect.serviceOption(Tracer.ParentSpan)
+    // Only with a tracer installed is there a span here (Effect opens none for its native tracer).
+    if (route !== undefined && Option.isSome(span) && span.value._tag === "Span" && span.value.sampled)
+      span.value.attribute("http.route", route)
     const traceId =
       fromParent !== undefined && !/^0+$/.test(fromParent)
         ? fromParent
@@ -57,7 +64,7 @@ export const observe =
   ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const ids = yield* requestIds(request.headers)
+      const ids = yield* requestIds(request.headers, routeTemplate)
       return yield* Effect.gen(function* () {
         const started = yield* Clock.currentTimeNanos
         const response = yield* handler.pipe(
