@@ -33,6 +33,9 @@ export const statuses: ReadonlyArray<Status> = [
 ]
 
 /** Statuses a saga never leaves. */
+/** True for the name of a status (a filter typed by an operator, a query parameter). */
+export const isStatus = (value: string): value is Status => statuses.some((status) => status === value)
+
 export const isTerminal = (status: Status): boolean => status !== "running" && status !== "compensating"
 
 export type Phase = "act" | "compensate"

@@ -1,5 +1,11 @@
-import { Context, type Duration, type Effect, type Option } from "effect"
-import type { SagaAlreadyExists, SagaConflict, StoreUnavailable } from "./Errors.js"
+import { Context, type Duration, Effect, Option } from "effect"
+import {
+  CompensationNotRetryable,
+  type SagaAlreadyExists,
+  type SagaConflict,
+  SagaNotFound,
+  type StoreUnavailable
+} from "./Errors.js"
 import type { ListOptions, LogEntry, NewLogEntry, NewSaga, SagaChanges, SagaRecord } from "./SagaRecord.js"
 
 export interface UpdateInput {
@@ -85,3 +91,26 @@ export const list = (
   options?: ListOptions
 ): Effect.Effect<ReadonlyArray<SagaRecord>, StoreUnavailable, SagaStore> =>
   SagaStore.use((store) => store.list(options))
+
+/**
+ * Hands a `compensation_failed` saga back to recovery: reopened with no owner, so the next `recover`
+ * pass of any instance that knows the saga runs the compensations that did not complete. For
+ * operators' tools that cannot run the app's compensations themselves (a command line, a dashboard
+ * without the saga's definition). `None` when another instance took it up meanwhile.
+ */
+export const reopenForRecovery = (
+  id: string
+): Effect.Effect<
+  Option.Option<SagaRecord>,
+  SagaNotFound | CompensationNotRetryable | StoreUnavailable,
+  SagaStore
+> =>
+  SagaStore.use((store) =>
+    Effect.gen(function* () {
+      const saga = yield* store.get(id)
+      if (Option.isNone(saga)) return yield* new SagaNotFound({ sagaId: id })
+      if (saga.value.status !== "compensation_failed")
+        return yield* new CompensationNotRetryable({ sagaId: id, status: saga.value.status })
+      return yield* store.reopen(id, undefined)
+    })
+  )

@@ -7,7 +7,7 @@
  * to the app: the next `recover` pass of any instance that knows the saga (`recoverEvery`, or a
  * restart) takes it over and runs the compensations that did not complete.
  */
-import { SagaRecord } from "@cello/saga"
+import { SagaRecord, SagaStore } from "@cello/saga"
 import { Data, Effect, Option } from "effect"
 import { PgDatabase } from "./PgDatabase.js"
 import * as PgSagaStore from "./PgSagaStore.js"
@@ -16,9 +16,6 @@ import * as PgSagaStore from "./PgSagaStore.js"
 export class SagaCommandRefused extends Data.TaggedError("SagaCommandRefused")<{
   readonly message: string
 }> {}
-
-const isStatus = (value: string): value is SagaRecord.Status =>
-  SagaRecord.statuses.some((status) => status === value)
 
 const line = (saga: SagaRecord.SagaRecord) =>
   [
@@ -34,7 +31,7 @@ const line = (saga: SagaRecord.SagaRecord) =>
 
 export const list = (status: string | undefined) =>
   Effect.gen(function* () {
-    if (status !== undefined && !isStatus(status))
+    if (status !== undefined && !SagaRecord.isStatus(status))
       return yield* Effect.fail(
         new SagaCommandRefused({
           message: `"${status}" is not a saga status; use one of ${SagaRecord.statuses.join(", ")}`
@@ -49,22 +46,24 @@ export const retry = (id: string) =>
   Effect.gen(function* () {
     const store = yield* PgSagaStore.make
     const database = yield* PgDatabase
-    const saga = yield* store.get(id)
-    if (Option.isNone(saga))
-      return yield* Effect.fail(new SagaCommandRefused({ message: `saga "${id}" not found` }))
-    if (saga.value.status !== "compensation_failed")
-      return yield* Effect.fail(
-        new SagaCommandRefused({
-          message: `saga "${id}" is ${saga.value.status}, not compensation_failed: nothing to retry`
-        })
-      )
-    const reopened = yield* store.reopen(id, undefined)
+    const reopened = yield* SagaStore.reopenForRecovery(id).pipe(
+      Effect.provideService(SagaStore.SagaStore, store),
+      Effect.catchTags({
+        SagaNotFound: () => Effect.fail(new SagaCommandRefused({ message: `saga "${id}" not found` })),
+        CompensationNotRetryable: (error) =>
+          Effect.fail(
+            new SagaCommandRefused({
+              message: `saga "${id}" is ${error.status}, not compensation_failed: nothing to retry`
+            })
+          )
+      })
+    )
     if (Option.isNone(reopened))
       return yield* Effect.fail(
         new SagaCommandRefused({ message: `saga "${id}" was taken up by someone else meanwhile` })
       )
     return (
-      `saga "${id}" (${saga.value.name}) in ${database.target} is compensating again; ` +
+      `saga "${id}" (${reopened.value.name}) in ${database.target} is compensating again; ` +
       "the next recovery pass of an instance that knows it runs its compensations"
     )
   })

@@ -103,9 +103,6 @@ const withSagas = (
     onSome: (store) => f(store).pipe(Effect.catch(unavailable("sagas")))
   })
 
-const isStatus = (value: string): value is SagaRecord.Status =>
-  SagaRecord.statuses.some((status) => status === value)
-
 const sagaListLimit = 200
 
 export const routes = (stores: Stores): ReadonlyArray<DevRoute> => [
@@ -145,14 +142,14 @@ export const routes = (stores: Stores): ReadonlyArray<DevRoute> => [
     handler: withSagas(stores, (store) =>
       Effect.gen(function* () {
         const given = yield* queryValue("status")
-        if (given !== undefined && given !== "" && !isStatus(given))
+        if (given !== undefined && given !== "" && !SagaRecord.isStatus(given))
           return Html.message(
             "sagas",
             "Unknown status",
             `<code>${Html.text(given)}</code> is not a saga status; use one of ${SagaRecord.statuses.join(", ")}.`,
             400
           )
-        const status = given !== undefined && isStatus(given) ? given : undefined
+        const status = given !== undefined && SagaRecord.isStatus(given) ? given : undefined
         const sagas = yield* store.list(
           status === undefined ? { limit: sagaListLimit } : { status, limit: sagaListLimit }
         )

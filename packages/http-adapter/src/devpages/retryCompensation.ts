@@ -6,7 +6,7 @@
  * instance's recovery takes it over. Either way it answers 303 to the saga's page. Only a same-origin
  * form may post: a page on another origin gets 403.
  */
-import type { SagaOrchestrator, SagaStore } from "@cello/saga"
+import { type SagaOrchestrator, SagaStore } from "@cello/saga"
 import { Cause, Duration, Effect, Exit, Fiber, Option } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as Html from "./html.js"
@@ -42,17 +42,19 @@ const sameOrigin = (request: HttpServerRequest.HttpServerRequest): boolean => {
 
 /** Reopens the saga with no owner, for any instance's recovery. */
 const reopenForRecovery = (store: SagaStore.SagaStoreShape, id: string) =>
-  Effect.gen(function* () {
-    const saga = yield* store.get(id)
-    if (Option.isNone(saga)) return notFound(id)
-    if (saga.value.status !== "compensation_failed") return notRetryable(id, saga.value.status)
-    const reopened = yield* store.reopen(id, undefined)
-    if (Option.isNone(reopened)) {
-      const now = yield* store.get(id)
-      return notRetryable(id, Option.isSome(now) ? now.value.status : "gone")
-    }
-    return sagaPage(id)
-  })
+  SagaStore.reopenForRecovery(id).pipe(
+    Effect.flatMap((reopened) =>
+      Option.isSome(reopened)
+        ? Effect.succeed(sagaPage(id))
+        : // Another instance took it up meanwhile: say where it is now.
+          Effect.map(store.get(id), (now) => notRetryable(id, Option.isSome(now) ? now.value.status : "gone"))
+    ),
+    Effect.catchTags({
+      SagaNotFound: () => Effect.succeed(notFound(id)),
+      CompensationNotRetryable: (error) => Effect.succeed(notRetryable(id, error.status))
+    }),
+    Effect.provideService(SagaStore.SagaStore, store)
+  )
 
 export const handler = (
   store: SagaStore.SagaStoreShape,
