@@ -4,7 +4,9 @@
  * can neither skip nor repeat an item.
  */
 import { Clock, DateTime, Deferred, Duration, Effect, Metric, Option, Ref, Stream } from "effect"
+import * as Checkpoint from "./Checkpoint.js"
 import type { EventEnvelope } from "./EventEnvelope.js"
+import type { EventStoreShape } from "./EventStore.js"
 import * as Metrics from "./Metrics.js"
 
 /** A wake-up hint: take a ticket, read, and if nothing was new, await the ticket. */
@@ -58,6 +60,60 @@ export const live = <A, C, E, R>(options: LiveOptions<A, C, E, R>): Stream.Strea
       return [page, Option.some({ cursor, settle: next })] as const
     })
   )
+}
+
+export interface FollowOptions<E> {
+  /** The global log strictly after a checkpoint, one page at most. */
+  readonly readAll: (after: Checkpoint.Checkpoint) => Effect.Effect<ReadonlyArray<EventEnvelope>, E>
+  /** A stream's events strictly after a version, one page at most. */
+  readonly readStream: (streamId: string, after: number) => Effect.Effect<ReadonlyArray<EventEnvelope>, E>
+  readonly signal: Signal
+  readonly pollInterval?: Duration.Input
+  /** Runs as each subscription starts (for instance: start following other processes' appends). */
+  readonly onSubscribe?: Effect.Effect<void>
+}
+
+/**
+ * The `subscribeAll` and `subscribeStream` of the `EventStore` port over a store's page reads: every
+ * store follows its log the same way, and only reads pages its own way.
+ */
+export const follow = <E>(
+  options: FollowOptions<E>
+): {
+  readonly subscribeAll: (
+    subscribe?: Parameters<EventStoreShape["subscribeAll"]>[0]
+  ) => Stream.Stream<EventEnvelope, E>
+  readonly subscribeStream: (
+    streamId: string,
+    subscribe?: Parameters<EventStoreShape["subscribeStream"]>[1]
+  ) => Stream.Stream<EventEnvelope, E>
+} => {
+  const start = <A>(stream: Stream.Stream<A, E>) =>
+    options.onSubscribe === undefined ? stream : Stream.unwrap(Effect.as(options.onSubscribe, stream))
+  const timing = options.pollInterval === undefined ? {} : { pollInterval: options.pollInterval }
+  return {
+    subscribeAll: (subscribe = {}) =>
+      start(
+        live({
+          from: subscribe.from ?? Checkpoint.start,
+          read: options.readAll,
+          cursorOf: (event) => event.checkpoint,
+          onPage: reportLag,
+          signal: options.signal,
+          ...timing
+        })
+      ),
+    subscribeStream: (streamId, subscribe = {}) =>
+      start(
+        live({
+          from: Math.max(0, (subscribe.from ?? 1) - 1),
+          read: (after: number) => options.readStream(streamId, after),
+          cursorOf: (event) => event.streamVersion,
+          signal: options.signal,
+          ...timing
+        })
+      )
+  }
 }
 
 /**

@@ -163,21 +163,11 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(functi
       Effect.sync(() =>
         readAllSync(options.from ?? Checkpoint.start, options.limit ?? Number.MAX_SAFE_INTEGER)
       ),
-    subscribeAll: (options = {}) =>
-      Subscription.live({
-        from: options.from ?? Checkpoint.start,
-        read: (cursor) => Effect.sync(() => readAllSync(cursor, pageSize)),
-        cursorOf: (event) => event.checkpoint,
-        onPage: Subscription.reportLag,
-        signal
-      }),
-    subscribeStream: (streamId, options = {}) =>
-      Subscription.live({
-        from: Math.max(0, (options.from ?? 1) - 1),
-        read: (after) => Effect.sync(() => readStreamAfter(streamId, after, pageSize)),
-        cursorOf: (event) => event.streamVersion,
-        signal
-      }),
+    ...Subscription.follow({
+      readAll: (after) => Effect.sync(() => readAllSync(after, pageSize)),
+      readStream: (streamId, after) => Effect.sync(() => readStreamAfter(streamId, after, pageSize)),
+      signal
+    }),
     streamVersion: (streamId) => Effect.sync(() => streamVersion(streamId)),
     head: Effect.sync(() => all.at(-1)?.checkpoint ?? Checkpoint.start)
   })

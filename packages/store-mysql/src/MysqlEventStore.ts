@@ -4,7 +4,7 @@
  * by default); with a `Wakeup` service in context (for instance Redis pub/sub), every process is
  * woken by it too.
  */
-import { Append, Checkpoint, EventStore, Subscription, Wakeup } from "@cello/eventsourcing"
+import { Append, EventStore, Subscription, Wakeup } from "@cello/eventsourcing"
 import { Effect, Layer, Option, type Scope, Stream } from "effect"
 import { appendToStream } from "./appendToStream.js"
 import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
@@ -41,49 +41,29 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, MysqlDatabas
       append: appendToStream(database, onCommit),
       readStream: readStream(database),
       readAll: readAll(database),
-      subscribeAll: (options = {}) =>
-        Stream.unwrap(
-          Effect.as(
-            ensureFollowing,
-            Subscription.live({
-              from: options.from ?? Checkpoint.start,
-              read: (cursor) => readAllAfter(database, cursor, pageSize),
-              cursorOf: (event) => event.checkpoint,
-              onPage: Subscription.reportLag,
-              signal,
-              pollInterval
-            })
-          )
-        ),
-      subscribeStream: (streamId, options = {}) =>
-        Stream.unwrap(
-          Effect.as(
-            ensureFollowing,
-            Subscription.live({
-              from: Math.max(0, (options.from ?? 1) - 1),
-              read: (after: number) =>
-                !Append.isStorableStreamId(streamId)
-                  ? Effect.succeed([])
-                  : database
-                      .run(
-                        database.db
-                          .selectFrom("events")
-                          .select(envelopeColumns)
-                          .where("stream_id", "=", streamId)
-                          .where("stream_version", ">", String(after))
-                          .orderBy("stream_version")
-                          .limit(pageSize)
-                      )
-                      .pipe(
-                        Effect.map((rows) => rows.map(toEnvelope)),
-                        Effect.mapError(database.unavailable("subscribeStream"))
-                      ),
-              cursorOf: (event) => event.streamVersion,
-              signal,
-              pollInterval
-            })
-          )
-        ),
+      ...Subscription.follow({
+        readAll: (after) => readAllAfter(database, after, pageSize),
+        readStream: (streamId, after) =>
+          !Append.isStorableStreamId(streamId)
+            ? Effect.succeed([])
+            : database
+                .run(
+                  database.db
+                    .selectFrom("events")
+                    .select(envelopeColumns)
+                    .where("stream_id", "=", streamId)
+                    .where("stream_version", ">", String(after))
+                    .orderBy("stream_version")
+                    .limit(pageSize)
+                )
+                .pipe(
+                  Effect.map((rows) => rows.map(toEnvelope)),
+                  Effect.mapError(database.unavailable("subscribeStream"))
+                ),
+        signal,
+        pollInterval,
+        onSubscribe: ensureFollowing
+      }),
       streamVersion: streamVersion(database),
       head: head(database)
     })

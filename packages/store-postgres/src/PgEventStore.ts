@@ -3,7 +3,7 @@
  * connection per store) and poll as a fallback, so a lost notification only costs latency. With a
  * `Wakeup` service in context (for instance Redis pub/sub), that wakes them instead of LISTEN/NOTIFY.
  */
-import { Append, Checkpoint, EventStore, Subscription, Wakeup } from "@cello/eventsourcing"
+import { Append, EventStore, Subscription, Wakeup } from "@cello/eventsourcing"
 import { Effect, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
 import { appendToStream } from "./appendToStream.js"
 import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
@@ -68,52 +68,32 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
       append: appendToStream(database, onCommit),
       readStream: readStream(database),
       readAll: readAll(database),
-      subscribeAll: (options = {}) =>
-        Stream.unwrap(
-          Effect.as(
-            ensureListening,
-            Subscription.live({
-              from: options.from ?? Checkpoint.start,
-              read: (cursor) =>
-                Effect.tap(readAllAfter(database, cursor, pageSize), (page) =>
-                  page.length === 0 ? sampleHeldBack(database) : Effect.void
+      ...Subscription.follow({
+        readAll: (after) =>
+          Effect.tap(readAllAfter(database, after, pageSize), (page) =>
+            page.length === 0 ? sampleHeldBack(database) : Effect.void
+          ),
+        readStream: (streamId, after) =>
+          !Append.isStorableStreamId(streamId)
+            ? Effect.succeed([])
+            : database
+                .run(
+                  database.db
+                    .selectFrom("events")
+                    .select(envelopeColumns)
+                    .where("stream_id", "=", streamId)
+                    .where("stream_version", ">", BigInt(after))
+                    .orderBy("events.stream_version")
+                    .limit(pageSize)
+                )
+                .pipe(
+                  Effect.map((rows) => rows.map(toEnvelope)),
+                  Effect.mapError(eventsourcingUnavailable(database, "subscribeStream"))
                 ),
-              cursorOf: (event) => event.checkpoint,
-              onPage: Subscription.reportLag,
-              signal,
-              pollInterval
-            })
-          )
-        ),
-      subscribeStream: (streamId, options = {}) =>
-        Stream.unwrap(
-          Effect.as(
-            ensureListening,
-            Subscription.live({
-              from: Math.max(0, (options.from ?? 1) - 1),
-              read: (after: number) =>
-                !Append.isStorableStreamId(streamId)
-                  ? Effect.succeed([])
-                  : database
-                      .run(
-                        database.db
-                          .selectFrom("events")
-                          .select(envelopeColumns)
-                          .where("stream_id", "=", streamId)
-                          .where("stream_version", ">", BigInt(after))
-                          .orderBy("events.stream_version")
-                          .limit(pageSize)
-                      )
-                      .pipe(
-                        Effect.map((rows) => rows.map(toEnvelope)),
-                        Effect.mapError(eventsourcingUnavailable(database, "subscribeStream"))
-                      ),
-              cursorOf: (event) => event.streamVersion,
-              signal,
-              pollInterval
-            })
-          )
-        ),
+        signal,
+        pollInterval,
+        onSubscribe: ensureListening
+      }),
       streamVersion: streamVersion(database),
       head: head(database)
     })
