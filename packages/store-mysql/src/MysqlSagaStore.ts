@@ -5,7 +5,7 @@
  * agree on time. Claims and reopens are conditional UPDATEs: concurrent ones queue on the row lock and
  * re-check the condition (READ COMMITTED), so exactly one wins.
  */
-import { SagaAlreadyExists, SagaConflict, type SagaRecord, SagaStore } from "@cello/saga"
+import { SagaAlreadyExists, SagaConflict, SagaRecord, SagaStore } from "@cello/saga"
 import { DateTime, Duration, Effect, Layer, Option } from "effect"
 import { type Selectable, sql } from "kysely"
 import { utcMillis } from "./internal/envelope.js"
@@ -16,21 +16,8 @@ import type { SagasTable } from "./Schema.js"
 
 const inFlight: ReadonlyArray<SagaRecord.Status> = ["running", "compensating"]
 
-const statusOf = (s: string): SagaRecord.Status => {
-  switch (s) {
-    case "running":
-    case "compensating":
-    case "completed":
-    case "compensated":
-    case "compensation_failed":
-    case "failed":
-    case "dead_letter":
-      return s
-    default:
-      // Only this store writes the column; anything else is a corrupted row, reported as such.
-      return "dead_letter"
-  }
-}
+// Only this store writes the column; anything else is a corrupted row, reported as such.
+const statusOf = (s: string): SagaRecord.Status => (SagaRecord.isStatus(s) ? s : "dead_letter")
 
 const phaseOf = (s: string): SagaRecord.Phase => (s === "compensate" ? "compensate" : "act")
 const stepStatusOf = (s: string): SagaRecord.StepStatus =>

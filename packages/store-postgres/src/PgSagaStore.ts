@@ -6,7 +6,7 @@
  * are fixed SQL texts built once, not kysely queries built per call: the query builder cost more CPU
  * than the rest of a step.
  */
-import { SagaAlreadyExists, SagaConflict, type SagaRecord, SagaStore } from "@cello/saga"
+import { SagaAlreadyExists, SagaConflict, SagaRecord, SagaStore } from "@cello/saga"
 import { DateTime, Duration, Effect, Layer, Option } from "effect"
 import { type RawBuilder, type Selectable, sql } from "kysely"
 import { sagaUnavailable } from "./internal/sagaUnavailable.js"
@@ -15,21 +15,8 @@ import type { SagasTable } from "./Schema.js"
 
 const inFlight: ReadonlyArray<SagaRecord.Status> = ["running", "compensating"]
 
-const statusOf = (s: string): SagaRecord.Status => {
-  switch (s) {
-    case "running":
-    case "compensating":
-    case "completed":
-    case "compensated":
-    case "compensation_failed":
-    case "failed":
-    case "dead_letter":
-      return s
-    default:
-      // Only this store writes the column; anything else is a corrupted row, reported as such.
-      return "dead_letter"
-  }
-}
+// Only this store writes the column; anything else is a corrupted row, reported as such.
+const statusOf = (s: string): SagaRecord.Status => (SagaRecord.isStatus(s) ? s : "dead_letter")
 
 const phaseOf = (s: string): SagaRecord.Phase => (s === "compensate" ? "compensate" : "act")
 const stepStatusOf = (s: string): SagaRecord.StepStatus =>
