@@ -546,3 +546,66 @@ export const badInputSuite = (demo: () => Client, logSize: LogProbe = logPositio
       expect(badLimit.status).toBe(422)
     })
   })
+
+/**
+ * A restart keeps every account, order, saga and stock level, and the demo goes on from there.
+ * `restart` stops the demo and starts it again on the same store; `log` describes the event log as
+ * the store can compare it across a restart.
+ */
+export const restartSuite = (
+  demo: () => Client,
+  restart: () => Promise<Client>,
+  log: (api: Client) => Promise<unknown>
+) =>
+  it("keeps every account, order, saga and stock level across a restart", async () => {
+    let api = demo()
+    const alice = await openAccount(api, "Alice", 1000)
+    const bob = await openAccount(api, "Bob", 500)
+    const transfer = await api.post("/api/commands/transfers", {
+      from_account: alice,
+      to_account: bob,
+      amount: 200
+    })
+    expect(transfer.status).toBe(200)
+    const order = await createOrder(api, { user_id: "user-1", product: "Widget", quantity: 3, price: 29.99 })
+    const placed = await api.post("/saga/place-order", {
+      user_id: "user-1",
+      product: "Gadget",
+      quantity: 1,
+      price: 99.99
+    })
+    expect(placed.status).toBe(201)
+    const before = {
+      accounts: (await api.get("/api/queries/accounts")).body,
+      orders: (await api.get("/orders")).body,
+      sagas: (await api.get("/api/queries/sagas")).body,
+      sagaStatus: (await api.get("/saga/status")).body,
+      inventory: (await api.get("/inventory")).body,
+      log: await log(api),
+      history: (await api.get(`/api/queries/accounts/${alice}/history`)).body
+    }
+
+    api = await restart()
+
+    expect((await api.get("/api/queries/accounts")).body).toEqual(before.accounts)
+    expect((await api.get("/orders")).body).toEqual(before.orders)
+    expect((await api.get("/api/queries/sagas")).body).toEqual(before.sagas)
+    expect((await api.get("/saga/status")).body).toEqual(before.sagaStatus)
+    // The seed stock is added once: a restart does not add it again.
+    expect((await api.get("/inventory")).body).toEqual(before.inventory)
+    expect(await log(api)).toEqual(before.log)
+    expect((await api.get(`/api/queries/accounts/${alice}/history`)).body).toEqual(before.history)
+    expect(await balanceOf(api, alice)).toBe(800)
+    expect((await api.get(`/api/queries/sagas/${text(transfer.body, "id")}`)).body).toMatchObject({
+      status: "completed"
+    })
+    expect((await api.get(`/orders/${text(placed.body, "order_id")}`)).body).toMatchObject({
+      status: "confirmed"
+    })
+
+    // And it goes on from there.
+    const shipped = await api.post(`/orders/${order}/ship`)
+    expect(shipped.status).toBe(200)
+    const deposited = await api.post(`/api/commands/accounts/${alice}/deposit`, { amount: 1 })
+    expect(num(deposited.body, "new_balance")).toBe(801)
+  }, 120_000)
