@@ -12,7 +12,7 @@ import { Saga, SagaOrchestrator } from "@cello/saga"
 import { MemoryStore } from "@cello/store-memory"
 import { assert, layer } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer, Ref, Schema } from "effect"
-import { type BrowserContext, chromium, type Page } from "playwright-core"
+import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core"
 import { HttpAdapter } from "../src/index.js"
 import { baseUrl } from "./support.js"
 
@@ -134,6 +134,15 @@ const withPage = <A>(
 const promise = <A>(f: () => Promise<A>) => Effect.promise(f)
 const shot = (page: Page, name: string) =>
   promise(() => page.screenshot({ path: `/tmp/cello-devpages-${name}.png`, fullPage: true }))
+/** Opens a card's collapsed JSON (data and metadata), after checking it starts closed. */
+const openJson = (card: Locator) =>
+  Effect.gen(function* () {
+    assert.isFalse(yield* promise(() => card.locator("pre.data").isVisible()))
+    const summaries = card.locator("details.json > summary")
+    for (let i = 0; i < (yield* promise(() => summaries.count())); i++)
+      yield* promise(() => summaries.nth(i).click())
+    assert.isTrue(yield* promise(() => card.locator("pre.data").isVisible()))
+  })
 const pwned = (page: Page) => promise(() => page.evaluate(() => Reflect.get(globalThis, "__pwned")))
 
 layer(Env, { timeout: 60_000, excludeTestServices: true })("dev pages in headless Chromium", (it) => {
@@ -175,6 +184,7 @@ layer(Env, { timeout: 60_000, excludeTestServices: true })("dev pages in headles
         assert.match(facts, /Version\s+1/)
         assert.match(facts, /Position\s+1/)
         assert.match(facts, /Timestamp\s+\d{4}-\d\d-\d\dT/)
+        yield* openJson(placed)
         const data = yield* promise(() => placed.locator("pre.data").innerText())
         assert.include(data, '"Widget"')
         assert.include(data, '"note": "für Zoë ✓"')
@@ -192,6 +202,7 @@ layer(Env, { timeout: 60_000, excludeTestServices: true })("dev pages in headles
         const arrived = page.locator(".tail-event", { hasText: "order-2" })
         yield* promise(() => arrived.waitFor())
         assert.strictEqual(yield* promise(() => arrived.locator(".event-type").innerText()), "OrderPlaced")
+        yield* openJson(arrived)
         assert.include(yield* promise(() => arrived.locator("pre.data").innerText()), '"Gizmo"')
         assert.isTrue(yield* promise(() => page.evaluate(() => Reflect.get(globalThis, "__sameDocument"))))
         yield* shot(page, "tail")
@@ -217,6 +228,7 @@ layer(Env, { timeout: 60_000, excludeTestServices: true })("dev pages in headles
         const tailed = page.locator(".tail-event", { hasText: "Again" })
         yield* promise(() => tailed.waitFor())
         assert.strictEqual(yield* promise(() => tailed.locator("a.stream-link").innerText()), hostile)
+        yield* openJson(tailed)
         assert.include(
           yield* promise(() => tailed.locator("pre.data").innerText()),
           JSON.stringify(payload.html)
@@ -227,6 +239,7 @@ layer(Env, { timeout: 60_000, excludeTestServices: true })("dev pages in headles
         assert.strictEqual(yield* promise(() => page.locator("#stream-id").innerText()), hostile)
         const first = page.locator("article.event").first()
         assert.strictEqual(yield* promise(() => first.locator(".event-type").innerText()), "<i>Typed</i>")
+        yield* openJson(first)
         const data = yield* promise(() => first.locator("pre.data").innerText())
         assert.include(data, JSON.stringify(payload.html))
         assert.include(data, payload.close)

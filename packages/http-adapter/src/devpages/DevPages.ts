@@ -8,10 +8,16 @@ import { type SagaOrchestrator, SagaRecord, type SagaStore } from "@cello/saga"
 import { Config, Effect, Option } from "effect"
 import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
 import type { RequestServices } from "../Route.js"
+import * as CauseLink from "./causeLink.js"
+import * as Causes from "./causes.js"
+import * as Correlation from "./correlation.js"
 import * as EventBrowser from "./EventBrowser.js"
+import * as Filters from "./filters.js"
 import * as Html from "./html.js"
 import * as RetryCompensation from "./retryCompensation.js"
 import * as SagaDashboard from "./SagaDashboard.js"
+import * as SagaList from "./sagaList.js"
+import * as Scan from "./scan.js"
 import * as Tail from "./tail.js"
 
 export const config = Config.all({
@@ -103,12 +109,64 @@ const withSagas = (
     onSome: (store) => f(store).pipe(Effect.catch(unavailable("sagas")))
   })
 
-const sagaListLimit = 200
+const statusParam = Effect.gen(function* () {
+  const given = yield* queryValue("status")
+  if (given === undefined || given === "") return Option.some(undefined)
+  return SagaRecord.isStatus(given) ? Option.some(given) : Option.none()
+})
+
+const unknownStatus = (given: string) =>
+  Html.message(
+    "sagas",
+    "Unknown status",
+    `<code>${Html.text(given)}</code> is not a saga status; use one of ${SagaRecord.statuses.join(", ")}.`,
+    400
+  )
+
+const listFilter = Effect.gen(function* () {
+  const status = yield* statusParam
+  const name = (yield* queryValue("name"))?.trim()
+  return Option.map(
+    status,
+    (s): SagaList.ListFilter => ({
+      status: s,
+      name: name === undefined || name === "" ? undefined : name
+    })
+  )
+})
+
+const stringParams = Effect.map(HttpServerRequest.ParsedSearchParams, (params) => (name: string) => {
+  const value = params[name]
+  return typeof value === "string" ? value : undefined
+})
 
 export const routes = (stores: Stores): ReadonlyArray<DevRoute> => [
   {
     path: "/events",
-    handler: withEvents(stores, (store) => Effect.map(EventBrowser.summarize(store), EventBrowser.indexPage))
+    handler: withEvents(stores, (store) =>
+      Effect.gen(function* () {
+        const params = yield* stringParams
+        const filter = Filters.parse(params)
+        const summary = yield* EventBrowser.summarize(store, filter)
+        if (Filters.isEmpty(filter)) return EventBrowser.indexPage(summary)
+        const after = Scan.parseAfter(params("after"))
+        const matched = yield* Scan.scan(store, Filters.matches(filter), {
+          limit: EventBrowser.matchLimit,
+          ...(Option.isSome(after) ? { after: after.value } : {})
+        })
+        const q = filter.q
+        if (q === undefined) return EventBrowser.indexPage(summary, filter, Option.some(matched))
+        const saga = yield* Option.match(stores.sagas, {
+          onNone: () => Effect.succeed(false),
+          onSome: (sagas) => Effect.map(sagas.get(q), Option.isSome)
+        })
+        return EventBrowser.indexPage(summary, filter, Option.some(matched), {
+          stream: (yield* store.streamVersion(q)) > 0,
+          saga,
+          correlation: matched.events.some((event) => event.metadata.correlationId === q)
+        })
+      })
+    )
   },
   {
     path: "/events/tail",
@@ -138,22 +196,55 @@ export const routes = (stores: Stores): ReadonlyArray<DevRoute> => [
     )
   },
   {
+    path: "/correlations/:id",
+    handler: Effect.gen(function* () {
+      const id = yield* param
+      const after = Scan.parseAfter(yield* queryValue("after"))
+      const sagas = yield* Option.match(stores.sagas, {
+        onNone: () => Effect.succeed(Option.none()),
+        onSome: (store) =>
+          store
+            .list({ limit: Correlation.sagaLimit })
+            .pipe(Effect.map((all) => Option.some(all.filter((saga) => saga.correlationId === id))))
+      })
+      const events = yield* Option.match(stores.events, {
+        onNone: () => Effect.succeed(Option.none()),
+        onSome: (store) =>
+          Scan.scan(store, (event) => event.metadata.correlationId === id, {
+            limit: Correlation.eventLimit,
+            ...(Option.isSome(after) ? { after: after.value } : {})
+          }).pipe(Effect.map(Option.some))
+      })
+      return Correlation.page(id, sagas, events)
+    }).pipe(Effect.catch(unavailable("events")))
+  },
+  {
+    path: "/causes/:id",
+    handler: Effect.gen(function* () {
+      const id = yield* param
+      return yield* CauseLink.resolve(id, stores)
+    }).pipe(Effect.catch(unavailable("events")))
+  },
+  {
     path: "/sagas",
     handler: withSagas(stores, (store) =>
       Effect.gen(function* () {
-        const given = yield* queryValue("status")
-        if (given !== undefined && given !== "" && !SagaRecord.isStatus(given))
-          return Html.message(
-            "sagas",
-            "Unknown status",
-            `<code>${Html.text(given)}</code> is not a saga status; use one of ${SagaRecord.statuses.join(", ")}.`,
-            400
-          )
-        const status = given !== undefined && SagaRecord.isStatus(given) ? given : undefined
-        const sagas = yield* store.list(
-          status === undefined ? { limit: sagaListLimit } : { status, limit: sagaListLimit }
-        )
-        return SagaDashboard.listPage(sagas, SagaRecord.statuses, status, sagaListLimit)
+        const filter = yield* listFilter
+        if (Option.isNone(filter)) return unknownStatus((yield* queryValue("status")) ?? "")
+        const sagas = yield* store.list(SagaList.listOptions(filter.value))
+        const names = new Set((yield* store.list({ limit: SagaList.namesLimit })).map((saga) => saga.name))
+        if (filter.value.name !== undefined) names.add(filter.value.name)
+        return SagaList.listPage(sagas, [...names].sort(), filter.value)
+      })
+    )
+  },
+  {
+    path: "/sagas/feed",
+    handler: withSagas(stores, (store) =>
+      Effect.gen(function* () {
+        const filter = yield* listFilter
+        if (Option.isNone(filter)) return unknownStatus((yield* queryValue("status")) ?? "")
+        return yield* SagaList.feed(store, filter.value)
       })
     )
   },
@@ -170,7 +261,14 @@ export const routes = (stores: Stores): ReadonlyArray<DevRoute> => [
             `No saga has the id <code>${Html.text(id)}</code>.`,
             404
           )
-        return SagaDashboard.detailPage(saga.value, yield* store.log(id))
+        const caused = yield* Option.match(stores.events, {
+          onNone: () => Effect.succeed(Option.none()),
+          onSome: (events) =>
+            Scan.scan(events, (event) => Causes.isOfSaga(event.metadata.causationId, id), {
+              limit: Scan.budget
+            }).pipe(Effect.map(Option.some))
+        })
+        return SagaDashboard.detailPage(saga.value, yield* store.log(id), caused)
       })
     )
   },

@@ -1,11 +1,17 @@
 /**
- * The event browser: `/events` lists the streams with a live tail below, `/events/streams/:id` shows
- * one stream's events with their data and metadata. It reads only through the `EventStore` port, so
- * the list of streams is folded from `readAll` pages (fine for a development store, linear in its size).
+ * The event browser: `/events` lists the streams (filtered by category, type and a search for an
+ * id), the events a filter matches, and a live tail that keeps the lists current;
+ * `/events/streams/:id` shows one stream's events a page at a time. It reads only through the
+ * `EventStore` port, so the list of streams is folded from `readAll` pages (fine for a development
+ * store, linear in its size) and the matching events come from a bounded scan (`scan.ts`).
  */
 import { Checkpoint, type EventEnvelope, type EventStore } from "@cello/eventsourcing"
-import { type DateTime, Effect } from "effect"
+import { type DateTime, Effect, Option } from "effect"
+import * as Card from "./eventCard.js"
+import * as Filters from "./filters.js"
 import * as Html from "./html.js"
+import * as LiveEvents from "./liveEvents.js"
+import * as Scan from "./scan.js"
 
 export interface StreamSummary {
   readonly streamId: string
@@ -18,23 +24,35 @@ export interface StreamSummary {
 }
 
 export interface LogSummary {
-  /** Most recently written first. */
+  /** Streams with an event the filter keeps, most recently written first. */
   readonly streams: ReadonlyArray<StreamSummary>
+  /** Events the filter keeps. */
   readonly events: number
+  /** Every category and event type in the log, for the filters. */
+  readonly categories: ReadonlyArray<string>
+  readonly types: ReadonlyArray<string>
   /** The checkpoint of the last event read: the live tail starts after it, so nothing is shown twice. */
   readonly last: Checkpoint.Checkpoint
 }
 
 const pageSize = 1000
 
-export const summarize = (store: EventStore.EventStoreShape) =>
+export const summarize = (store: EventStore.EventStoreShape, filter: Filters.EventFilter = Filters.none) =>
   Effect.gen(function* () {
+    const kept = Filters.matches(filter)
     const streams = new Map<string, StreamSummary>()
+    const categories = new Set<string>()
+    const types = new Set<string>()
     let last = Checkpoint.start
     let events = 0
     while (true) {
       const page = yield* store.readAll({ from: last, limit: pageSize })
       for (const event of page) {
+        last = event.checkpoint
+        categories.add(Filters.category(event.streamId))
+        types.add(event.type)
+        if (!kept(event)) continue
+        events += 1
         const known = streams.get(event.streamId)
         streams.set(event.streamId, {
           streamId: event.streamId,
@@ -44,99 +62,133 @@ export const summarize = (store: EventStore.EventStoreShape) =>
           lastPosition: event.position,
           lastAt: event.timestamp
         })
-        last = event.checkpoint
       }
-      events += page.length
       if (page.length < pageSize) break
     }
     const summary: LogSummary = {
       streams: [...streams.values()].sort((a, b) => b.lastPosition - a.lastPosition),
       events,
+      categories: [...categories].sort(),
+      types: [...types].sort(),
       last
     }
     return summary
   })
 
 const streamLink = (streamId: string) =>
-  `<a class="stream-link" href="/events/streams/${Html.segment(streamId)}">${Html.text(streamId)}</a>`
+  `<a class="stream-link" href="${Card.streamHref(streamId)}">${Html.text(streamId)}</a>`
 
-// Static: the events arrive as JSON and are written with textContent, never parsed as HTML.
-const tailScript = `(() => {
-  const list = document.getElementById("tail");
-  const status = document.getElementById("tail-status");
-  const empty = document.getElementById("tail-empty");
-  const setStatus = (state, label) => { status.dataset.state = state; status.textContent = label; };
-  const el = (tag, className, text) => {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  };
-  const pretty = (value) => JSON.stringify(value, null, 2);
-  const source = new EventSource(list.dataset.source);
-  source.addEventListener("open", () => setStatus("live", "live"));
-  source.addEventListener("error", () => setStatus("reconnecting", "reconnecting…"));
-  source.addEventListener("failure", () => setStatus("reconnecting", "the event store failed; reconnecting…"));
-  source.addEventListener("event", (message) => {
-    const e = JSON.parse(message.data);
-    const item = el("li", "event tail-event");
-    item.dataset.position = String(e.position);
-    const title = el("h3");
-    const link = el("a", "stream-link", e.streamId);
-    link.href = "/events/streams/" + encodeURIComponent(e.streamId);
-    title.append(el("span", "event-type", e.type), " in ", link, el("span", "muted", " v" + e.streamVersion + " · #" + e.position + " · " + e.timestamp));
-    const data = el("pre", "data", pretty(e.data));
-    const metadata = el("pre", "metadata", pretty(e.metadata));
-    const cols = el("div", "cols");
-    const left = el("div"); left.append(el("strong", "", "Data"), data);
-    const right = el("div"); right.append(el("strong", "", "Metadata"), metadata);
-    cols.append(left, right);
-    item.append(title, cols);
-    if (empty) empty.remove();
-    list.append(item);
-  });
-})();`
+const options = (values: ReadonlyArray<string>, selected: string | undefined) =>
+  [
+    `<option value="">all</option>`,
+    ...values.map((v) => `<option${v === selected ? " selected" : ""}>${Html.text(v)}</option>`)
+  ].join("")
 
-export const indexPage = (summary: LogSummary) => {
+const form = (summary: LogSummary, filter: Filters.EventFilter) =>
+  `<form method="get" action="/events" class="filters" id="filters">` +
+  `<label>Category <select name="category" id="filter-category">${options(summary.categories, filter.category)}</select></label> ` +
+  `<label>Type <select name="type" id="filter-type">${options(summary.types, filter.type)}</select></label> ` +
+  `<label>Search <input type="search" name="q" id="filter-q" size="40" value="${Html.text(filter.q ?? "")}" ` +
+  `placeholder="a stream, event, saga or correlation id"></label> ` +
+  `<button type="submit">Filter</button> <a href="/events">clear</a></form>`
+
+/** What the searched id names besides events: a stream, a saga, a correlation. */
+export interface Named {
+  readonly stream: boolean
+  readonly saga: boolean
+  readonly correlation: boolean
+}
+
+const named = (q: string, found: Named) => {
+  const parts = [
+    found.stream ? `the stream ${streamLink(q)}` : "",
+    found.saga
+      ? `the saga <a class="saga-link" href="/sagas/${Html.segment(q)}"><code>${Html.text(q)}</code></a>`
+      : "",
+    found.correlation
+      ? `everything correlated: <a class="correlation-link" href="${Card.correlationHref(q)}"><code>${Html.text(q)}</code></a>`
+      : ""
+  ].filter((part) => part !== "")
+  return (
+    `<p id="search-names">` +
+    (parts.length === 0
+      ? `<code>${Html.text(q)}</code> names no stream, saga or correlation.`
+      : `<code>${Html.text(q)}</code> is ${parts.join("; ")}.`) +
+    `</p>`
+  )
+}
+
+/** Matching events shown a page. */
+export const matchLimit = 100
+
+/** A bounded scan's events as cards, with a link on from where it stopped. */
+export const matchList = (
+  found: Scan.Found,
+  more: (after: string) => string,
+  options: { readonly id: string; readonly limit: number }
+) =>
+  (found.events.length === 0 ? `<p class="muted" id="${options.id}-none">No event matches.</p>` : "") +
+  `<div id="${options.id}">${found.events.map((event) => Card.card(event, { stream: true })).join("\n")}</div>` +
+  `<p class="muted">${found.scanned} event${found.scanned === 1 ? "" : "s"} read` +
+  Option.match(found.next, {
+    onNone: () => " (to the end of the log).",
+    onSome: (next) =>
+      `; the search stopped there (at most ${options.limit} matches and ${Scan.budget} events read per page): ` +
+      `<a class="more" href="${Html.text(more(Checkpoint.encode(next)))}">go on →</a>`
+  }) +
+  `</p>`
+
+export const indexPage = (
+  summary: LogSummary,
+  filter: Filters.EventFilter = Filters.none,
+  matched: Option.Option<Scan.Found> = Option.none(),
+  found: Named = { stream: false, saga: false, correlation: false }
+) => {
   const rows = summary.streams
     .map(
       (s) =>
-        `<tr><td>${streamLink(s.streamId)}</td><td class="num">${s.events}</td><td class="num">${s.version}</td>` +
+        `<tr data-stream="${Html.text(s.streamId)}"><td>${streamLink(s.streamId)}</td><td class="num">${s.events}</td><td class="num">${s.version}</td>` +
         `<td><code>${Html.text(s.lastType)}</code></td><td class="num">${s.lastPosition}</td>` +
         `<td>${Html.time(s.lastAt)}</td></tr>`
     )
     .join("\n")
   const table =
-    summary.streams.length === 0
-      ? `<p class="note" id="no-streams">The event store holds no event yet.</p>`
-      : `<table id="streams"><thead><tr><th>Stream</th><th>Events</th><th>Version</th><th>Last event</th>` +
-        `<th>Position</th><th>Last appended</th></tr></thead><tbody>\n${rows}\n</tbody></table>`
+    (summary.streams.length === 0
+      ? `<p class="note" id="no-streams">${Filters.isEmpty(filter) ? "The event store holds no event yet." : "No stream has an event that matches."}</p>`
+      : "") +
+    `<table id="streams"${summary.streams.length === 0 ? " hidden" : ""}><thead><tr><th>Stream</th><th>Events</th><th>Version</th><th>Last event</th>` +
+    `<th>Position</th><th>Last appended</th></tr></thead><tbody>\n${rows}\n</tbody></table>`
   const source = `/events/tail?from=${encodeURIComponent(Checkpoint.encode(summary.last))}`
+  const noun = Filters.isEmpty(filter) ? "event" : "matching event"
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+  const filterData = (["category", "type", "q"] as const)
+    .map((key) => (filter[key] === undefined ? "" : ` data-${key}="${Html.text(filter[key])}"`))
+    .join("")
   return Html.response({
     title: "Event browser",
     section: "events",
     body:
       `<h1>Event browser</h1>` +
-      `<p class="muted">${summary.events} event${summary.events === 1 ? "" : "s"} in ` +
-      `${summary.streams.length} stream${summary.streams.length === 1 ? "" : "s"}.</p>` +
+      form(summary, filter) +
+      (filter.q === undefined ? "" : named(filter.q, found)) +
+      `<p class="muted" id="counts" data-events="${summary.events}" data-noun="${noun}">` +
+      `${plural(summary.events, noun)} in ${plural(summary.streams.length, "stream")}.</p>` +
       `<h2>Streams</h2>${table}` +
+      Option.match(matched, {
+        onNone: () => "",
+        onSome: (result) =>
+          `<h2>Matching events</h2>` +
+          matchList(result, (after) => `/events${Filters.query(filter, { after })}`, {
+            id: "matches",
+            limit: matchLimit
+          })
+      }) +
       `<h2>Live tail <span id="tail-status" class="badge" data-state="connecting">connecting…</span></h2>` +
-      `<p id="tail-empty" class="muted">Events appended from now on appear here.</p>` +
-      `<ol id="tail" class="tail" data-source="${Html.text(source)}"></ol>`,
-    script: tailScript
+      `<p id="tail-empty" class="muted">Events appended from now on${Filters.isEmpty(filter) ? "" : " that match"} appear here, and the lists above follow them.</p>` +
+      `<ol id="tail" class="tail" data-source="${Html.text(source)}"${filterData}></ol>`,
+    script: LiveEvents.script
   })
 }
-
-const eventCard = (event: EventEnvelope) =>
-  `<article class="event" id="v${event.streamVersion}" data-version="${event.streamVersion}">` +
-  `<h3><span class="event-type">${Html.text(event.type)}</span> <span class="muted">v${event.streamVersion}</span></h3>` +
-  `<dl><dt>Version</dt><dd>${event.streamVersion}</dd><dt>Position</dt><dd>${event.position}</dd>` +
-  `<dt>Timestamp</dt><dd>${Html.time(event.timestamp)}</dd>` +
-  `<dt>Event id</dt><dd><code>${Html.text(event.eventId)}</code></dd>` +
-  `<dt>Schema version</dt><dd>${event.schemaVersion}</dd></dl>` +
-  `<div class="cols"><div><strong>Data</strong><pre class="data">${Html.text(Html.prettyJson(event.data))}</pre></div>` +
-  `<div><strong>Metadata</strong><pre class="metadata">${Html.text(Html.prettyJson(event.metadata))}</pre></div></div>` +
-  `</article>`
 
 export const streamPageSize = 100
 
@@ -146,12 +198,15 @@ export const streamPage = (
   version: number,
   from: number
 ) => {
-  const base = `/events/streams/${Html.segment(streamId)}`
+  const base = Card.streamHref(streamId)
   const first = events[0]?.streamVersion ?? from
   const lastShown = events.at(-1)?.streamVersion ?? from
+  const lastPage = Math.floor((Math.max(version, 1) - 1) / streamPageSize) * streamPageSize + 1
   const pager = [
+    from > 1 ? `<a href="${base}">first</a>` : "",
     from > 1 ? `<a href="${base}?from=${Math.max(1, from - streamPageSize)}">← earlier</a>` : "",
-    lastShown < version ? `<a href="${base}?from=${lastShown + 1}">later →</a>` : ""
+    lastShown < version ? `<a href="${base}?from=${lastShown + 1}">later →</a>` : "",
+    lastShown < version && lastPage > lastShown ? `<a href="${base}?from=${lastPage}">last</a>` : ""
   ]
     .filter((link) => link !== "")
     .join(" · ")
@@ -161,8 +216,8 @@ export const streamPage = (
     body:
       `<p><a href="/events">← all streams</a></p>` +
       `<h1>Stream <code id="stream-id">${Html.text(streamId)}</code></h1>` +
-      `<p class="muted">Version ${version}; showing versions ${first}–${lastShown}. ${pager}</p>` +
-      events.map(eventCard).join("\n")
+      `<p class="muted" id="pager">Version ${version}; showing versions ${first}–${lastShown} (${streamPageSize} a page). ${pager}</p>` +
+      events.map((event) => Card.card(event, { stream: false })).join("\n")
   })
 }
 

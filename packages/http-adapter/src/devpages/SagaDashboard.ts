@@ -1,62 +1,23 @@
 /**
- * The saga dashboard: `/sagas` lists executions (filter with `?status=`), `/sagas/:id` shows one
- * saga's progress step by step from its step log, compensations marked apart from the forward run.
+ * A saga's page, `/sagas/:id`: its progress step by step from its step log, compensations marked
+ * apart from the forward run, each step linked to the events it (and its undoing) appended, and the
+ * saga linked to its correlation. The events are found by their cause (`saga:<id>:<step>`) in a
+ * bounded scan of the log (`scan.ts`). The list of sagas is `sagaList.ts`.
  */
+import type { EventEnvelope } from "@cello/eventsourcing"
 import type { SagaRecord } from "@cello/saga"
+import { Option } from "effect"
+import * as Causes from "./causes.js"
+import * as Card from "./eventCard.js"
 import * as Html from "./html.js"
+import { badge, errorCell } from "./sagaParts.js"
+import type * as Scan from "./scan.js"
 
 type Record = SagaRecord.SagaRecord
 type LogEntry = SagaRecord.LogEntry
-type Status = SagaRecord.Status
 
-const badge = (status: string) => `<span class="badge s-${Html.text(status)}">${Html.text(status)}</span>`
-
-const sagaLink = (id: string) =>
-  `<a class="saga-link" href="/sagas/${Html.segment(id)}"><code>${Html.text(id)}</code></a>`
-
-const errorCell = (saga: Record) =>
-  [
-    saga.error === undefined ? "" : `<span class="error">${Html.text(saga.error)}</span>`,
-    saga.compensationFailedStep === undefined
-      ? ""
-      : `<div class="error">compensation of <code>${Html.text(saga.compensationFailedStep)}</code> failed: ` +
-        `${Html.text(saga.compensationError ?? "")}</div>`
-  ].join("")
-
-export const listPage = (
-  sagas: ReadonlyArray<Record>,
-  statuses: ReadonlyArray<Status>,
-  selected: Status | undefined,
-  limit: number
-) => {
-  const filters = [
-    `<a href="/sagas"${selected === undefined ? ' aria-current="page"' : ""}>all</a>`,
-    ...statuses.map(
-      (status) =>
-        `<a href="/sagas?status=${status}"${selected === status ? ' aria-current="page"' : ""}>${status}</a>`
-    )
-  ].join("")
-  const rows = sagas
-    .map(
-      (saga) =>
-        `<tr data-status="${Html.text(saga.status)}"><td>${sagaLink(saga.id)}</td><td>${Html.text(saga.name)}</td>` +
-        `<td>${badge(saga.status)}</td><td>${Html.time(saga.createdAt)}</td><td>${Html.time(saga.updatedAt)}</td>` +
-        `<td>${saga.failedStep === undefined ? "" : `<code>${Html.text(saga.failedStep)}</code>`}</td>` +
-        `<td>${errorCell(saga)}</td></tr>`
-    )
-    .join("\n")
-  const table =
-    sagas.length === 0
-      ? `<p class="note" id="no-sagas">No saga${selected === undefined ? "" : ` is ${selected}`}.</p>`
-      : `<table id="sagas"><thead><tr><th>Id</th><th>Saga</th><th>Status</th><th>Started</th><th>Updated</th>` +
-        `<th>Failed step</th><th>Error</th></tr></thead><tbody>\n${rows}\n</tbody></table>` +
-        (sagas.length >= limit ? `<p class="muted">Showing the newest ${limit}.</p>` : "")
-  return Html.response({
-    title: "Sagas",
-    section: "sagas",
-    body: `<h1>Sagas</h1><p class="filters">Status: ${filters}</p>${table}`
-  })
-}
+/** The version page size of stream pages, for links to an event's card. */
+const streamPageSize = 100
 
 interface StepProgress {
   readonly index: number
@@ -87,11 +48,26 @@ const entryState = (entry: LogEntry | undefined) =>
     : `${badge(entry.status)} <span class="muted">attempt ${entry.attempt}</span>` +
       (entry.error === undefined ? "" : ` <span class="error">${Html.text(entry.error)}</span>`)
 
-const stepRow = (step: StepProgress) =>
-  `<tr class="step${step.compensate === undefined ? "" : " compensated-step"}" data-step="${Html.text(step.step)}">` +
+const eventLinks = (events: ReadonlyArray<EventEnvelope>) =>
+  events.length === 0
+    ? ""
+    : `<ul class="step-events">${events
+        .map(
+          (event) =>
+            `<li><a class="event-link" href="${Card.eventHref(event, streamPageSize)}">${Html.text(event.type)}</a>` +
+            ` <span class="muted">in ${Html.text(event.streamId)} v${event.streamVersion}</span></li>`
+        )
+        .join("")}</ul>`
+
+/** The events each step's action and compensation appended, by their cause. */
+type Caused = (step: string, compensate: boolean) => ReadonlyArray<EventEnvelope>
+
+const stepRow = (caused: Caused) => (step: StepProgress) =>
+  `<tr class="step${step.compensate === undefined ? "" : " compensated-step"}" id="step-${Html.text(step.step)}" data-step="${Html.text(step.step)}">` +
   `<td class="num">${step.index + 1}</td><td><code>${Html.text(step.step)}</code></td>` +
-  `<td>${entryState(step.act)}</td>` +
-  `<td>${step.compensate === undefined ? `<span class="muted">—</span>` : `<span class="phase-compensate">↩ compensation</span> ${entryState(step.compensate)}`}</td></tr>`
+  `<td class="act">${entryState(step.act)}${eventLinks(caused(step.step, false))}</td>` +
+  `<td class="compensation">${step.compensate === undefined ? `<span class="muted">—</span>` : `<span class="phase-compensate">↩ compensation</span> ${entryState(step.compensate)}`}` +
+  `${eventLinks(caused(step.step, true))}</td></tr>`
 
 const logRow = (entry: LogEntry) =>
   `<tr class="${entry.phase}" data-phase="${entry.phase}" data-status="${entry.status}">` +
@@ -107,8 +83,23 @@ const retryForm = (id: string) =>
   `<button type="submit">Retry compensation</button> ` +
   `<span class="muted">runs the compensations that did not complete again, newest first</span></form>`
 
-export const detailPage = (saga: Record, log: ReadonlyArray<LogEntry>) => {
+const scanNote = (found: Option.Option<Scan.Found>) =>
+  Option.match(found, {
+    onNone: () => `<p class="muted">No event store is provided, so the steps' events are not shown.</p>`,
+    onSome: (result) =>
+      `<p class="muted" id="step-events-note">The events each step appended, found by their cause in ` +
+      `${result.scanned} event${result.scanned === 1 ? "" : "s"} read from the start of the log` +
+      (Option.isSome(result.next) ? ` (the search stops there; later events are not linked).` : ".") +
+      `</p>`
+  })
+
+export const detailPage = (saga: Record, log: ReadonlyArray<LogEntry>, found: Option.Option<Scan.Found>) => {
   const steps = progress(log)
+  const events = Option.match(found, { onNone: () => [], onSome: (result) => result.events })
+  const caused: Caused = (step, compensate) => {
+    const cause = Causes.ofStep(saga.id, step, compensate)
+    return events.filter((event) => event.metadata.causationId === cause)
+  }
   const compensations = log.filter((e) => e.phase === "compensate" && e.status === "completed").length
   const facts = [
     ["Saga", Html.text(saga.name)],
@@ -117,6 +108,12 @@ export const detailPage = (saga: Record, log: ReadonlyArray<LogEntry>) => {
     ["Updated", Html.time(saga.updatedAt)],
     ["Failed step", saga.failedStep === undefined ? "—" : `<code>${Html.text(saga.failedStep)}</code>`],
     ["Error", errorCell(saga) || "—"],
+    [
+      "Correlation",
+      saga.correlationId === undefined
+        ? "—"
+        : `<a class="correlation-link" href="${Card.correlationHref(saga.correlationId)}"><code>${Html.text(saga.correlationId)}</code></a>`
+    ],
     [
       "Compensations",
       compensations === 0 ? "none" : `<span class="phase-compensate">${compensations} completed</span>`
@@ -134,8 +131,9 @@ export const detailPage = (saga: Record, log: ReadonlyArray<LogEntry>) => {
       `<h1>Saga <code id="saga-id">${Html.text(saga.id)}</code> ${badge(saga.status)}</h1>` +
       `<div class="event"><dl>${facts}</dl></div>` +
       (saga.status === "compensation_failed" ? retryForm(saga.id) : "") +
-      `<h2>Steps</h2><table id="steps"><thead><tr><th>#</th><th>Step</th><th>Action</th><th>Compensation</th></tr></thead>` +
-      `<tbody>${steps.map(stepRow).join("\n")}</tbody></table>` +
+      `<h2>Steps</h2><table id="steps"><thead><tr><th>#</th><th>Step</th><th>Action and its events</th><th>Compensation and its events</th></tr></thead>` +
+      `<tbody>${steps.map(stepRow(caused)).join("\n")}</tbody></table>` +
+      scanNote(found) +
       `<h2>Step log</h2><table id="log"><thead><tr><th>#</th><th>At</th><th>Step</th><th>Phase</th><th>Status</th>` +
       `<th>Attempt</th><th>Error</th></tr></thead><tbody>${log.map(logRow).join("\n")}</tbody></table>` +
       `<h2>Context</h2><pre class="context">${Html.text(Html.prettyJson(saga.context))}</pre>`

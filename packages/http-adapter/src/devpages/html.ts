@@ -58,9 +58,20 @@ tr.compensate td { background: #fffbeb; }
 .error { color: var(--bad); overflow-wrap: anywhere; }
 .filters a { margin-right: .6rem; }
 .filters a[aria-current] { font-weight: 700; }
-#tail-status { font-size: .85rem; }
-#tail-status[data-state="live"] { background: #dcfce7; color: var(--ok); }
-#tail-status[data-state="reconnecting"] { background: #fee2e2; color: var(--bad); }
+#tail-status, #sagas-status { font-size: .85rem; }
+#tail-status[data-state="live"], #sagas-status[data-state="live"] { background: #dcfce7; color: var(--ok); }
+#tail-status[data-state="reconnecting"], #sagas-status[data-state="reconnecting"] { background: #fee2e2; color: var(--bad); }
+.event dl.facts { display: flex; flex-wrap: wrap; gap: 0 .4rem; margin: .2rem 0; font-size: .85rem; }
+.event dl.facts dd { margin-right: .8rem; }
+.links { margin: .2rem 0; font-size: .9rem; }
+details.json { margin: .2rem 0; }
+details.json summary { cursor: pointer; font-size: .9rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+details.json[open] .preview { display: none; }
+.preview { color: var(--muted); }
+form.filters { display: flex; flex-wrap: wrap; gap: .6rem; align-items: baseline; margin: 0 0 .8rem; }
+ul.step-events { margin: .3rem 0 0; padding-left: 1.1rem; font-size: .9rem; }
+tr:target td { background: #eff6ff; }
+article.event:target { outline: 2px solid #1e40af; }
 `
 
 export interface Page {

@@ -51,18 +51,16 @@ const startingPoint = (store: EventStore.EventStoreShape) =>
     return given === undefined ? yield* store.head : given.value
   })
 
-export const response = (store: EventStore.EventStoreShape) =>
+/**
+ * Frames as a Server-Sent Events response: an opening `retry`, keep-alive comments while idle, and
+ * the end when the server shuts down (an open page never holds a graceful shutdown).
+ */
+export const serverSentEvents = (frames: Stream.Stream<string>) =>
   Effect.gen(function* () {
-    const from = yield* startingPoint(store)
     const closing = yield* Effect.serviceOption(ShuttingDown)
-    const events = store.subscribeAll({ from }).pipe(
-      Stream.map(frame),
-      // The browser reconnects after a failure, resuming from the last id it saw.
-      Stream.orElseSucceed(() => 'event: failure\ndata: "the event store failed; reconnecting"\n\n')
-    )
     const body = Stream.concat(
       Stream.succeed(opening),
-      Stream.merge(events, keepAlive, { haltStrategy: "left" })
+      Stream.merge(frames, keepAlive, { haltStrategy: "left" })
     ).pipe(
       Option.isSome(closing) ? Stream.interruptWhen(closing.value) : (stream) => stream,
       Stream.encodeText
@@ -71,4 +69,15 @@ export const response = (store: EventStore.EventStoreShape) =>
       contentType: "text/event-stream; charset=utf-8",
       headers: { "cache-control": "no-store", "x-accel-buffering": "no" }
     })
+  })
+
+export const response = (store: EventStore.EventStoreShape) =>
+  Effect.gen(function* () {
+    const from = yield* startingPoint(store)
+    const events = store.subscribeAll({ from }).pipe(
+      Stream.map(frame),
+      // The browser reconnects after a failure, resuming from the last id it saw.
+      Stream.orElseSucceed(() => 'event: failure\ndata: "the event store failed; reconnecting"\n\n')
+    )
+    return yield* serverSentEvents(events)
   })
