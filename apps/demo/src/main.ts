@@ -17,7 +17,10 @@ const Announce = Layer.effectDiscard(
     const server = yield* HttpServer.HttpServer
     const store = yield* StoreKind
     const base = HttpServer.formatAddress(server.address)
-    const dev = (yield* HttpAdapter.devPagesEnabled()) ? " · dev pages /events /sagas" : ""
+    // Off by default: the line says how to turn them on, so nobody has to look it up.
+    const dev = (yield* HttpAdapter.devPagesEnabled())
+      ? " · dev pages /events /sagas"
+      : " · dev pages off (CELLO_DEV_PAGES=true turns them on outside production)"
     // One line, printed whatever the log level: scripts and tests wait for it.
     yield* Console.log(
       `Cello demo on ${base} (store: ${store}) · API ${base}/ · docs /docs${dev} · health /health · metrics /metrics`

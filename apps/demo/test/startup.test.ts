@@ -9,7 +9,8 @@ it("prints one banner line listing its URLs, nothing per request at the default 
   expect((await api.get("/")).status).toBe(200)
   await demo.stop()
   expect(demo.output().trim().split("\n")).toEqual([
-    `Cello demo on ${demo.url} (store: memory) · API ${demo.url}/ · docs /docs · health /health · metrics /metrics`,
+    `Cello demo on ${demo.url} (store: memory) · API ${demo.url}/ · docs /docs · dev pages off ` +
+      `(CELLO_DEV_PAGES=true turns them on outside production) · health /health · metrics /metrics`,
     "Cello demo stopped"
   ])
 }, 60_000)

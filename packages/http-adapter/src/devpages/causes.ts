@@ -17,7 +17,10 @@ const compensateSuffix = ":compensate"
 export const ofStep = (sagaId: string, step: string, compensate: boolean): string =>
   `${prefix}${sagaId}:${step}${compensate ? compensateSuffix : ""}`
 
-/** Every reading of a saga cause, the shortest saga id first; empty for any other cause. */
+/**
+ * Every reading of a saga cause, the shortest saga id first and, for one saga id, the undoing
+ * first; empty for any other cause.
+ */
 export const sagaSteps = (causationId: string): ReadonlyArray<SagaStep> => {
   if (!causationId.startsWith(prefix)) return []
   const rest = causationId.slice(prefix.length)
@@ -26,9 +29,10 @@ export const sagaSteps = (causationId: string): ReadonlyArray<SagaStep> => {
     const sagaId = rest.slice(0, cut)
     const tail = rest.slice(cut + 1)
     if (tail === "") continue
-    readings.push({ sagaId, step: tail, compensate: false })
+    // As the orchestrator writes it, a `:compensate` ending is the undoing, not part of the name.
     if (tail.endsWith(compensateSuffix) && tail.length > compensateSuffix.length)
       readings.push({ sagaId, step: tail.slice(0, -compensateSuffix.length), compensate: true })
+    readings.push({ sagaId, step: tail, compensate: false })
   }
   return readings
 }
@@ -39,10 +43,7 @@ export const isOfSaga = (causationId: string | undefined, sagaId: string): boole
 
 /** The likeliest reading, for a label: the orchestrator's ids (UUIDs) hold no `:`. */
 export const label = (causationId: string): string | undefined => {
-  const [first] = sagaSteps(causationId).filter((reading, _, all) =>
-    // Prefer the compensation reading of the shortest saga id, as the orchestrator writes it.
-    all.some((r) => r.compensate && r.sagaId === reading.sagaId) ? reading.compensate : true
-  )
+  const first = sagaSteps(causationId)[0]
   return first === undefined
     ? undefined
     : `saga ${first.sagaId} · ${first.compensate ? "undoing " : ""}step ${first.step}`
