@@ -4,50 +4,15 @@
  * `scripts/ensure-chromium.sh` before the tests), asserting what a person sees. Screenshots go to
  * /tmp/cello-devpages-*.png for a look by eye.
  */
-import { mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { EventStore } from "@cello/eventsourcing"
 import { Saga, SagaOrchestrator } from "@cello/saga"
 import { MemoryStore } from "@cello/store-memory"
 import { assert, layer } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer, Ref, Schema } from "effect"
-import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core"
+import type { Locator, Page } from "playwright-core"
 import { HttpAdapter } from "../src/index.js"
+import { Browser } from "./chromium.js"
 import { baseUrl } from "./support.js"
-
-class Browser extends Context.Service<Browser, BrowserContext>()("test/Browser") {
-  // A fresh profile per run; playwright never downloads a browser, it drives the system one.
-  static readonly layer = Layer.effect(
-    Browser,
-    Effect.acquireRelease(
-      Effect.promise(async () => {
-        const profile = await mkdtemp(join(tmpdir(), "cello-chromium-"))
-        const context = await chromium.launchPersistentContext(profile, {
-          executablePath: "/usr/bin/chromium",
-          headless: true,
-          viewport: { width: 1280, height: 900 },
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync"
-          ]
-        })
-        return { context, profile }
-      }),
-      ({ context, profile }) =>
-        Effect.promise(async () => {
-          await context.close()
-          await rm(profile, { recursive: true, force: true })
-        })
-    ).pipe(Effect.map(({ context }) => context))
-  )
-}
 
 // A saga over a Ref of balances: depositing to an unknown account fails, so the withdrawal is undone.
 class Bank extends Context.Service<Bank, Ref.Ref<Record<string, number>>>()("test/Bank") {
