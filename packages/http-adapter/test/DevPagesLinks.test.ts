@@ -6,7 +6,8 @@ import { Checkpoint, EventStore } from "@cello/eventsourcing"
 import { SagaStore } from "@cello/saga"
 import { MemoryStore } from "@cello/store-memory"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Option } from "effect"
+import { ConfigProvider, Context, Effect, Exit, Layer, Option, Scope } from "effect"
+import { HttpServer } from "effect/http"
 import * as Causes from "../src/devpages/causes.js"
 import * as Scan from "../src/devpages/scan.js"
 import { HttpAdapter } from "../src/index.js"
@@ -175,5 +176,35 @@ describe("dev page links", () => {
       assert.deepStrictEqual(yield* nextList(), ["s-2", "s-1"])
       abort.abort()
     }).pipe(Effect.provide(Layer.fresh(Served)))
+  )
+
+  it.live("a shutdown ends open tails and saga feeds, so it does not wait on an open tab", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(Served, scope)
+      const base = HttpServer.formatAddress(Context.get(context, HttpServer.HttpServer).address)
+      const open = (path: string) =>
+        Effect.promise(async () => {
+          const response = await fetch(`${base}${path}`)
+          const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader()
+          // Read to the end: it ends only when the server ends it.
+          const ended = (async () => {
+            let text = ""
+            while (reader !== undefined) {
+              const chunk = await reader.read()
+              if (chunk.done) return text
+              text += chunk.value
+            }
+            return text
+          })()
+          // In an object: an async function returning a promise would wait for it.
+          return { ended }
+        })
+      const tail = yield* open("/events/tail")
+      const feed = yield* open("/sagas/feed")
+      yield* Scope.close(scope, Exit.void)
+      assert.include(yield* Effect.promise(() => tail.ended), "retry: 2000")
+      assert.include(yield* Effect.promise(() => feed.ended), "retry: 2000")
+    })
   )
 })
