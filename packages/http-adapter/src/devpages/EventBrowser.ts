@@ -1,11 +1,11 @@
 /**
  * The event browser: `/events` lists the streams (filtered by category, type and a search for an
- * id), the events a filter matches, and a live tail that keeps the lists current;
- * `/events/streams/:id` shows one stream's events a page at a time. It reads only through the
+ * id), the events a filter matches, and a live tail that keeps the lists current (one stream's
+ * pages are `streamPage.ts`). It reads only through the
  * `EventStore` port, so the list of streams is folded from `readAll` pages (fine for a development
  * store, linear in its size) and the matching events come from a bounded scan (`scan.ts`).
  */
-import { Checkpoint, type EventEnvelope, type EventStore } from "@cello/eventsourcing"
+import { Checkpoint, type EventStore } from "@cello/eventsourcing"
 import { type DateTime, Effect, Option } from "effect"
 import * as Card from "./eventCard.js"
 import * as Filters from "./filters.js"
@@ -188,41 +188,4 @@ export const indexPage = (
       `<ol id="tail" class="tail" data-source="${Html.text(source)}"${filterData}></ol>`,
     script: LiveEvents.script
   })
-}
-
-export const streamPageSize = 100
-
-export const streamPage = (
-  streamId: string,
-  events: ReadonlyArray<EventEnvelope>,
-  version: number,
-  from: number
-) => {
-  const base = Card.streamHref(streamId)
-  const first = events[0]?.streamVersion ?? from
-  const lastShown = events.at(-1)?.streamVersion ?? from
-  const lastPage = Math.floor((Math.max(version, 1) - 1) / streamPageSize) * streamPageSize + 1
-  const pager = [
-    from > 1 ? `<a href="${base}">first</a>` : "",
-    from > 1 ? `<a href="${base}?from=${Math.max(1, from - streamPageSize)}">← earlier</a>` : "",
-    lastShown < version ? `<a href="${base}?from=${lastShown + 1}">later →</a>` : "",
-    lastShown < version && lastPage > lastShown ? `<a href="${base}?from=${lastPage}">last</a>` : ""
-  ]
-    .filter((link) => link !== "")
-    .join(" · ")
-  return Html.response({
-    title: `Stream ${streamId}`,
-    section: "events",
-    body:
-      `<p><a href="/events">← all streams</a></p>` +
-      `<h1>Stream <code id="stream-id">${Html.text(streamId)}</code></h1>` +
-      `<p class="muted" id="pager">Version ${version}; showing versions ${first}–${lastShown} (${streamPageSize} a page). ${pager}</p>` +
-      events.map((event) => Card.card(event, { stream: false })).join("\n")
-  })
-}
-
-/** `?from=` as a stream version: a positive integer, else 1. */
-export const parseFrom = (value: string | ReadonlyArray<string> | undefined): number => {
-  const n = typeof value === "string" ? Number(value) : Number.NaN
-  return Number.isSafeInteger(n) && n >= 1 ? n : 1
 }

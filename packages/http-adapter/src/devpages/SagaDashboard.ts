@@ -16,9 +16,6 @@ import type * as Scan from "./scan.js"
 type Record = SagaRecord.SagaRecord
 type LogEntry = SagaRecord.LogEntry
 
-/** The version page size of stream pages, for links to an event's card. */
-const streamPageSize = 100
-
 interface StepProgress {
   readonly index: number
   readonly step: string
@@ -54,7 +51,7 @@ const eventLinks = (events: ReadonlyArray<EventEnvelope>) =>
     : `<ul class="step-events">${events
         .map(
           (event) =>
-            `<li><a class="event-link" href="${Card.eventHref(event, streamPageSize)}">${Html.text(event.type)}</a>` +
+            `<li><a class="event-link" href="${Card.eventHref(event)}">${Html.text(event.type)}</a>` +
             ` <span class="muted">in ${Html.text(event.streamId)} v${event.streamVersion}</span></li>`
         )
         .join("")}</ul>`

@@ -6,9 +6,9 @@
 import { Effect, Option } from "effect"
 import { HttpServerResponse } from "effect/http"
 import * as Causes from "./causes.js"
-import type { Stores } from "./DevPages.js"
 import * as Card from "./eventCard.js"
 import * as Html from "./html.js"
+import type { Stores } from "./routeSupport.js"
 import * as Scan from "./scan.js"
 
 const to = (location: string) => HttpServerResponse.redirect(location, { status: 303 })
@@ -31,9 +31,7 @@ const causingEvent = (id: string, stores: Stores) =>
     onNone: () => Effect.succeed(Option.none<string>()),
     onSome: (store) =>
       Scan.scan(store, (event) => event.eventId === id, { limit: 1 }).pipe(
-        Effect.map((found) =>
-          Option.map(Option.fromNullishOr(found.events[0]), (e) => Card.eventHref(e, 100))
-        )
+        Effect.map((found) => Option.map(Option.fromNullishOr(found.events[0]), (e) => Card.eventHref(e)))
       )
   })
 

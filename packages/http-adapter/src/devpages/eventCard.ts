@@ -9,9 +9,12 @@ import * as Html from "./html.js"
 
 export const streamHref = (streamId: string): string => `/events/streams/${Html.segment(streamId)}`
 
-/** The event's card on its stream's page: stream pages show 100 versions from `from`. */
-export const eventHref = (event: EventEnvelope, pageSize: number): string => {
-  const from = Math.floor((event.streamVersion - 1) / pageSize) * pageSize + 1
+/** Versions a stream page shows. */
+export const streamPageSize = 100
+
+/** The event's card on its stream's page (the page of `streamPageSize` versions that holds it). */
+export const eventHref = (event: EventEnvelope): string => {
+  const from = Math.floor((event.streamVersion - 1) / streamPageSize) * streamPageSize + 1
   return `${streamHref(event.streamId)}${from === 1 ? "" : `?from=${from}`}#v${event.streamVersion}`
 }
 

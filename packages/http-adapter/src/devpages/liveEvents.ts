@@ -43,7 +43,7 @@ export const script = `(() => {
   const details = (label, className, value) => {
     const d = el("details", "json");
     const s = el("summary", "", label + " ");
-    s.append(el("code", "preview", JSON.stringify(value).slice(0, 90)));
+    s.append(el("code", "preview", String(JSON.stringify(value)).slice(0, 90)));
     d.append(s, el("pre", className, pretty(value)));
     return d;
   };
