@@ -6,24 +6,58 @@
  * `CELLO_DEV_PAGES=true`. From the source account's stream, an event links to its correlation; the
  * correlation page lists the saga and exactly the three events the transfer caused; the saga page
  * shows the correlation and links each step to the events it appended; an event's cause link leads
- * back to the saga step. Screenshots are kept in `.artifacts/`.
+ * back to the saga step. In memory, and on PostgreSQL when a server answers. Screenshots are kept in
+ * `.artifacts/`.
  */
 import { randomBytes } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { reachable } from "@cello/tooling/net"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { client, type Demo, startDemo, text } from "./support/demo.js"
 
-let demo: Demo
 let browser: BrowserContext
 let profile: string
 const artifacts = new URL("../.artifacts/", import.meta.url).pathname
 
+const configured = process.env.CELLO_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+const onPostgres = process.env.CELLO_TEST_PGLITE !== "1" && (await reachable(configured, 5432))
+const schema = `cello_demo_dev_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`
+
+/** Where the demo keeps its events and sagas: in memory, and on PostgreSQL when a server answers. */
+const stores: ReadonlyArray<{
+  readonly name: string
+  readonly env: Record<string, string>
+  readonly cleanup: () => Promise<void>
+}> = [
+  { name: "memory", env: { CELLO_DATABASE_URL: "", CELLO_DEMO_EMBEDDED: "" }, cleanup: async () => {} },
+  ...(onPostgres
+    ? [
+        {
+          name: "postgres",
+          env: { CELLO_DATABASE_URL: configured, CELLO_DATABASE_SCHEMA: schema, CELLO_DEMO_EMBEDDED: "" },
+          cleanup: () =>
+            Effect.runPromise(
+              Effect.flatMap(SqlClient.SqlClient, (sql) =>
+                sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+              ).pipe(
+                Effect.asVoid,
+                Effect.provide(PgClient.layer({ url: Redacted.make(configured) })),
+                Effect.scoped
+              )
+            )
+        }
+      ]
+    : [])
+]
+
 beforeAll(async () => {
-  demo = await startDemo({ CELLO_DEV_PAGES: "true" })
   profile = await mkdtemp(join(tmpdir(), "cello-devpages-chromium-"))
   // A fresh profile; playwright never downloads a browser, it drives the system one.
   browser = await chromium.launchPersistentContext(profile, {
@@ -37,15 +71,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await rm(profile, { recursive: true, force: true })
-  await demo.stop()
 })
 
 const traceId = () => randomBytes(16).toString("hex")
 const traceparent = (trace: string) => `00-${trace}-${randomBytes(8).toString("hex")}-01`
 
-const shot = async (page: Page, name: string) => {
+const shooter = (store: string) => async (page: Page, name: string) => {
   mkdirSync(artifacts, { recursive: true })
-  await page.screenshot({ path: join(artifacts, `devpages-${name}.png`), fullPage: true })
+  await page.screenshot({ path: join(artifacts, `devpages-${store}-${name}.png`), fullPage: true })
 }
 
 /** What an event card shows: its type, and the text of its correlation and cause links. */
@@ -55,8 +88,19 @@ const cardFacts = async (card: Locator) => ({
   cause: (await card.locator("a.cause-link").allInnerTexts())[0]
 })
 
-describe("the dev pages follow one request", () => {
+describe.each(stores)("the dev pages follow one request, on $name", ({ name, env, cleanup }) => {
+  let demo: Demo
+  const shot = shooter(name)
+  beforeAll(async () => {
+    demo = await startDemo({ ...env, CELLO_DEV_PAGES: "true" })
+  }, 120_000)
+  afterAll(async () => {
+    await demo?.stop()
+    await cleanup()
+  }, 60_000)
+
   it("the banner names the dev pages when they are on", () => {
+    expect(demo.output()).toContain(`(store: ${name}) `)
     expect(demo.output()).toContain("· dev pages /events /sagas ·")
   })
 
