@@ -63,9 +63,9 @@ describe("dev page links", () => {
       yield* newSaga("order:7", "req-1")
       const cause = Causes.ofStep("order:7", "pay", true)
       const [placed] = (yield* EventStore.append("Order-7", [{ type: "Placed", data: {} }])).events
-      yield* EventStore.append("Order-7", [
+      const [refunded] = (yield* EventStore.append("Order-7", [
         { type: "Refunded", data: {}, metadata: { correlationId: "req-1", causationId: cause } }
-      ])
+      ])).events
 
       const toStep = yield* get(base, `/causes/${encodeURIComponent(cause)}`)
       assert.strictEqual(toStep.status, 303)
@@ -74,6 +74,20 @@ describe("dev page links", () => {
       assert.strictEqual(toEvent.location, "/events/streams/Order-7#v1")
       const toSearch = yield* get(base, "/causes/cmd-42")
       assert.strictEqual(toSearch.location, "/events?q=cmd-42")
+      // The search takes a cause, and a saga id holding `:`.
+      for (const q of [cause, "order:7"]) {
+        const found = yield* get(base, `/events?q=${encodeURIComponent(q)}`)
+        assert.deepStrictEqual(
+          Array.from(
+            found.html.matchAll(
+              /<article class="event" id="e-[^"]*" data-version="\d+" data-event-id="([^"]+)"/g
+            ),
+            (m) => m[1]
+          ),
+          [refunded?.eventId],
+          q
+        )
+      }
 
       // The saga's page links the step to the event it appended, and the saga to its correlation.
       const saga = yield* get(base, "/sagas/order%3A7")
