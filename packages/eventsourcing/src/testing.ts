@@ -1,6 +1,6 @@
 /**
  * Test kit of @cello/eventsourcing: the conformance suites every store runs against itself, the
- * torture test of the SQL stores' global order, and a given/when/then helper for aggregates. Needs
+ * torture and outage tests of the SQL stores, and a given/when/then helper for aggregates. Needs
  * `vitest` and `@effect/vitest`.
  */
 import type { Layer } from "effect"
@@ -22,6 +22,7 @@ export {
   type TortureTransactions,
   tortureSuite
 } from "./testing/tortureSuite.js"
+export { type ServerProxy, type UnavailableOptions, unavailableSuite } from "./testing/unavailableSuite.js"
 
 /** Runs every event-sourcing conformance suite against a store that implements all three ports. */
 export const conformance = <E>(
