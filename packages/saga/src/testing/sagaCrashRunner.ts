@@ -1,8 +1,9 @@
 /**
  * The process `sagaCrashSuite` kills, as one call: a store's runner file builds its store layer and
  * runs this. It recovers what the previous process left while 16 fibers start sagas without pause,
- * until killed; with CELLO_TEST_MODE=recover it only recovers, prints "recovered <n>" and ends. Its
- * owner is CELLO_TEST_OWNER. Free of vitest, so it can be bundled into a plain Node process.
+ * until killed; with CELLO_TEST_MODE=recover it only recovers, prints "recovered <n>" and ends (the
+ * store layer closes with it, so the process exits by itself). Its owner is CELLO_TEST_OWNER. Free
+ * of vitest, so it can be bundled into a plain Node process.
  */
 import { Cause, Config, Console, Effect, Layer } from "effect"
 import * as SagaConfig from "../SagaConfig.js"
