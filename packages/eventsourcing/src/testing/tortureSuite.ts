@@ -217,11 +217,8 @@ export const tortureSuite = <R, E>(
             refused,
             restarts
           })
-          assert.isAbove(restarts, 5)
-          assert.isAbove(count.slow, 5)
-          assert.isAbove(count.rolledBack, 5)
-          assert.isAbove(count.twoStreams, 5)
-          assert.isAbove(count.writeFirst, 5)
+          // Every shape and many restarts were tried (a run too short to try them proves little).
+          for (const [what, n] of Object.entries({ restarts, ...count })) assert.isAbove(n, 5, what)
           assert.strictEqual(seen.length, expected.length, "every committed event seen")
           assert.strictEqual(new Set(seen.map((e) => e.eventId)).size, seen.length, "no duplicate")
           assert.deepStrictEqual(
