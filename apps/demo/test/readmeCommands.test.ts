@@ -64,13 +64,13 @@ const rules: ReadonlyArray<Rule> = [
   },
   {
     match: /^npx cello-pg saga (list|retry) /,
-    how: "store-postgres test/cliSaga.test.ts runs `cello-pg saga list` and `saga retry` against a real schema",
-    check: { file: "packages/store-postgres/test/cliSaga.test.ts", text: 'cli("saga", "retry"' }
+    how: "store-postgres test/cliSaga.test.ts runs `cello-pg saga list` and `saga retry` against a real schema (sagaCliSuite)",
+    check: { file: "packages/store-postgres/test/cliSaga.test.ts", text: 'sagaCliSuite("cello-pg"' }
   },
   {
     match: /^npx cello-mysql (migrate |saga (list|retry) )/,
     how: "store-mysql test/cli.test.ts runs the cello-mysql command line (migrate, saga list/retry, usage, a down server)",
-    check: { file: "packages/store-mysql/test/cli.test.ts", text: '"saga", ...args' }
+    check: { file: "packages/store-mysql/test/cli.test.ts", text: 'sagaCliSuite("cello-mysql"' }
   },
   {
     match: /^(pnpm add|npm i)( (@cello\/[a-z-]+|@effect\/platform-node-shared|effect))+$/,

@@ -1,6 +1,7 @@
 /**
- * Test kit of @cello/eventsourcing: the conformance suites every store runs against itself, and a
- * given/when/then helper for aggregates. Needs `vitest` and `@effect/vitest`.
+ * Test kit of @cello/eventsourcing: the conformance suites every store runs against itself, the
+ * torture and outage tests of the SQL stores, and a given/when/then helper for aggregates. Needs
+ * `vitest` and `@effect/vitest`.
  */
 import type { Layer } from "effect"
 import type { CheckpointStore } from "./CheckpointStore.js"
@@ -15,6 +16,13 @@ export { eventStoreSuite, type SuiteOptions } from "./testing/eventStoreSuite.js
 export { visible } from "./testing/fixtures.js"
 export * from "./testing/givenWhenThen.js"
 export { snapshotStoreSuite } from "./testing/snapshotStoreSuite.js"
+export {
+  type Refusal,
+  type TortureOptions,
+  type TortureTransactions,
+  tortureSuite
+} from "./testing/tortureSuite.js"
+export { type ServerProxy, type UnavailableOptions, unavailableSuite } from "./testing/unavailableSuite.js"
 
 /** Runs every event-sourcing conformance suite against a store that implements all three ports. */
 export const conformance = <E>(

@@ -5,8 +5,7 @@
  * The URL defaults to CELLO_DATABASE_URL. Exit code 0 on success, 1 on failure, 2 on bad usage.
  */
 import { parseArgs } from "node:util"
-import { Effect, Redacted } from "effect"
-import * as SagaCommands from "./cliSaga.js"
+import { Effect, Option, Redacted } from "effect"
 import * as Migrations from "./Migrations.js"
 import * as MysqlDatabase from "./MysqlDatabase.js"
 import * as MysqlStoreConfig from "./MysqlStoreConfig.js"
@@ -29,10 +28,12 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       help: { type: "boolean" }
     }
   })
-  const [command, sub, id] = parsed.positionals
-  const sagaCommand =
-    command === "saga" && ((sub === "list" && id === undefined) || (sub === "retry" && id !== undefined))
-  if (parsed.values.help === true || (command !== "migrate" && !sagaCommand)) {
+  const [command, ...words] = parsed.positionals
+  const status = typeof parsed.values.status === "string" ? parsed.values.status : undefined
+  // Loaded only for `saga`: an app without `@cello/saga` installed can still migrate.
+  const saga = command === "saga" ? await import("./cliSaga.js") : undefined
+  const sagaCommand = saga === undefined ? Option.none() : saga.parse(words, status)
+  if (parsed.values.help === true || (command !== "migrate" && Option.isNone(sagaCommand))) {
     console.error(usage)
     return 2
   }
@@ -43,7 +44,6 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
   const database = typeof parsed.values.database === "string" ? parsed.values.database : undefined
   const config = MysqlStoreConfig.make({ url: Redacted.make(url), poolSize: 1, database })
-  const status = typeof parsed.values.status === "string" ? parsed.values.status : undefined
   const migrate = Effect.gen(function* () {
     const db = yield* MysqlDatabase.MysqlDatabase
     const applied = yield* Migrations.run.pipe(Effect.mapError(db.unavailable("migrate")))
@@ -51,12 +51,7 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       ? `${db.target} database "${config.database}": up to date`
       : `${db.target} database "${config.database}": applied ${applied.join(", ")}`
   })
-  const program =
-    command === "migrate"
-      ? migrate
-      : sub === "retry" && id !== undefined
-        ? SagaCommands.retry(id)
-        : SagaCommands.list(status)
+  const program = saga !== undefined && Option.isSome(sagaCommand) ? saga.run(sagaCommand.value) : migrate
   const outcome = await Effect.runPromise(
     program.pipe(Effect.provide(MysqlDatabase.layer(config)), Effect.scoped, Effect.result)
   )

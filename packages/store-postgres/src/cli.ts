@@ -5,7 +5,7 @@
  * The URL defaults to CELLO_DATABASE_URL. Exit code 0 on success, 1 on failure, 2 on bad usage.
  */
 import { parseArgs } from "node:util"
-import { Effect, Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import * as Migrations from "./Migrations.js"
 import * as PgDatabase from "./PgDatabase.js"
 import * as PgStoreConfig from "./PgStoreConfig.js"
@@ -28,10 +28,12 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       help: { type: "boolean" }
     }
   })
-  const [command, sub, id] = parsed.positionals
-  const sagaCommand =
-    command === "saga" && ((sub === "list" && id === undefined) || (sub === "retry" && id !== undefined))
-  if (parsed.values.help === true || (command !== "migrate" && !sagaCommand)) {
+  const [command, ...words] = parsed.positionals
+  const status = typeof parsed.values.status === "string" ? parsed.values.status : undefined
+  // Loaded only for `saga`: an app without `@cello/saga` installed can still migrate.
+  const saga = command === "saga" ? await import("./cliSaga.js") : undefined
+  const sagaCommand = saga === undefined ? Option.none() : saga.parse(words, status)
+  if (parsed.values.help === true || (command !== "migrate" && Option.isNone(sagaCommand))) {
     console.error(usage)
     return 2
   }
@@ -42,7 +44,6 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
   const schema = typeof parsed.values.schema === "string" ? parsed.values.schema : undefined
   const config = PgStoreConfig.make({ url: Redacted.make(url), poolSize: 1, ...(schema ? { schema } : {}) })
-  const status = typeof parsed.values.status === "string" ? parsed.values.status : undefined
   const migrate = Effect.gen(function* () {
     const database = yield* PgDatabase.PgDatabase
     const applied = yield* Migrations.run.pipe(Effect.mapError(database.unavailable("migrate")))
@@ -50,12 +51,7 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       ? `${database.target} schema "${config.schema}": up to date`
       : `${database.target} schema "${config.schema}": applied ${applied.join(", ")}`
   })
-  // Loaded only for `saga`: an app without `@cello/saga` installed can still migrate.
-  const saga = Effect.flatMap(
-    Effect.promise(() => import("./cliSaga.js")),
-    (commands) => (sub === "retry" && id !== undefined ? commands.retry(id) : commands.list(status))
-  )
-  const program = command === "migrate" ? migrate : saga
+  const program = saga !== undefined && Option.isSome(sagaCommand) ? saga.run(sagaCommand.value) : migrate
   const outcome = await Effect.runPromise(
     program.pipe(Effect.provide(PgDatabase.layer(config)), Effect.scoped, Effect.result)
   )

@@ -1,20 +1,12 @@
 /** Migrations by the shipped command, as a user runs it: applied once, then a no-op. */
-import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { promisify } from "node:util"
+import { runTs } from "@cello/tooling/process"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { freshSchema, url } from "./testDatabase.js"
 
-const run = promisify(execFile)
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
-const cli = (...args: ReadonlyArray<string>) =>
-  run(`${packageDir}node_modules/.bin/tsx`, ["--conditions=@cello/source", "src/cli.ts", ...args], {
-    cwd: packageDir
-  }).then(
-    (r) => ({ code: 0, out: r.stdout + r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr })
-  )
+const cli = (...args: ReadonlyArray<string>) => runTs(packageDir, "src/cli.ts", args)
 
 describe("cello-pg migrate", () => {
   it.live("applies the migrations once; running it again changes nothing", () =>
