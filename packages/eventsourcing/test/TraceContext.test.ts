@@ -159,6 +159,27 @@ describe("async projection spans", () => {
     }).pipe(Effect.provide(Base))
   )
 
+  it.effect("a page links to at most 128 traces, the first in log order", () =>
+    Effect.gen(function* () {
+      const { tracer, named } = recorder()
+      yield* Effect.gen(function* () {
+        for (let i = 0; i < 130; i++)
+          yield* EventStore.append(`S-${i}`, [{ type: "Other", data: {} }]).pipe(
+            Effect.withSpan(`request ${i}`)
+          )
+        yield* ProjectionRunner.catchUp(summaries())
+      }).pipe(Effect.provideService(Tracer.Tracer, tracer))
+      const [page] = named("ProjectionRunner.apply")
+      assert.strictEqual(page?.attributes.get("cello.events"), 130)
+      assert.deepStrictEqual(
+        page === undefined ? [] : linkedTo(page),
+        named("EventStore.append")
+          .slice(0, 128)
+          .map((s) => `${s.traceId}/${s.spanId}`)
+      )
+    }).pipe(Effect.provide(Base))
+  )
+
   it.effect("with Effect's native tracer, no page span: the handlers run under catchUp's span", () =>
     Effect.gen(function* () {
       yield* place("a")
