@@ -67,9 +67,10 @@ const demoApp = <E>(extra: Layer.Layer<never, E>) =>
 
 /**
  * A markdown table of µs per request, the median of `rounds` runs of each, with each variant's ratio
- * to the row it is measured against.
+ * to the row it is measured against. `scale` multiplies the requests per run: more, shorter rounds
+ * interleave the cases more finely on a busy machine.
  */
-export const inProcessTable = async (rounds = 3): Promise<string> => {
+export const inProcessTable = async (rounds = 3, scale = 1): Promise<string> => {
   const floor = HttpRouter.toWebHandler(
     HttpRouter.add("GET", "/", Effect.succeed(HttpServerResponse.text("ok"))).pipe(
       Layer.provide(HttpServer.layerServices)
@@ -110,7 +111,7 @@ export const inProcessTable = async (rounds = 3): Promise<string> => {
     // machine falls on all of them alike.
     for (let round = 0; round < rounds; round++)
       for (const [name, handler, request, count] of round % 2 === 0 ? cases : [...cases].reverse())
-        runs.get(name)?.push(await perRequest(handler, request, count))
+        runs.get(name)?.push(await perRequest(handler, request, Math.max(100, Math.round(count * scale))))
     const medianOf = (name: string) => median(runs.get(name) ?? [])
     const rows = cases.map(([name, , , , against]) => {
       const us = medianOf(name)
