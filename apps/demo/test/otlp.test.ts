@@ -3,14 +3,18 @@
  * sends its traces to a real OTLP/HTTP receiver (`support/otlpReceiver.ts`, decoding the protobuf or
  * JSON the exporter posts), in both OTLP/HTTP protocols. One `POST /orders` is one trace, from the HTTP request span through the command
  * dispatch, the repository, the append and the inline projections; one `POST /saga/place-order` is
- * one trace holding its saga steps.
+ * one trace holding its saga steps. The metrics arrive too (the HTTP request histogram among them).
+ * With async projections (`CELLO_REDIS_URL`), each projection applies the request's events in a span
+ * of its own linked to the request's trace.
  */
+import { randomUUID } from "node:crypto"
+import { RedisClient } from "@cello/store-redis"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { client, type Demo, startDemo } from "./support/demo.js"
-import { type Span, startReceiver } from "./support/otlpReceiver.js"
+import { type MetricPoint, type Span, startReceiver } from "./support/otlpReceiver.js"
 
 /** The spans of the one trace whose root is the HTTP server span of `route`. */
 const traceOf = (spans: ReadonlyArray<Span>, route: string): ReadonlyArray<Span> => {
@@ -62,6 +66,22 @@ describe.each([
     expect([...otlp.services]).toEqual(["demo-under-test"])
     expect([...otlp.contentTypes]).toEqual([contentType])
     expect([...otlp.paths]).toEqual(expect.arrayContaining(["/v1/traces", "/v1/metrics"]))
+  })
+
+  it("exports the HTTP metrics: the request duration histogram and the request counter of POST /orders", () => {
+    const series = (metric: string): ReadonlyArray<MetricPoint> =>
+      otlp.metrics.filter(
+        (p) => p.metric === metric && p.attributes.method === "POST" && p.attributes.route === "/orders"
+      )
+    const durations = series("http_request_duration_seconds")
+    expect(durations.map((p) => p.kind)).toContain("histogram")
+    // Cumulative: every export of the series counts the one request, with its positive duration.
+    for (const p of durations) {
+      expect(p.count).toBe(1)
+      expect(p.sum).toBeGreaterThan(0)
+    }
+    const requests = series("http_requests_total").filter((p) => p.attributes.status === "201")
+    expect(requests.map((p) => [p.kind, p.value])).toContainEqual(["sum", 1])
   })
 
   it("makes one trace of a POST /orders: HTTP, command, repository, append, inline projections", () => {
@@ -159,5 +179,64 @@ describe("OpenTelemetry export on PostgreSQL: the store's statements", () => {
     expect(statementsUnder("EventStore.append").join("\n")).toContain(`"${schema}"."append_events"`)
     expect(statementsUnder("Projection.apply").join("\n")).toContain(`"${schema}"."read_models"`)
     expect(statementsUnder("EventStore.readStream").join("\n")).toContain(`"${schema}"."events"`)
+  })
+})
+
+// With Redis the demo's projections are async: each runner applies a page of events in a root span of
+// its own (`ProjectionRunner.apply`), linked to the append span of the request whose events it holds.
+describe("OpenTelemetry export with async projections: each page links to the request's trace", () => {
+  const url = "redis://127.0.0.1:6379"
+  const prefix = `cello-demo-otlp:${randomUUID()}:`
+  const redis = ManagedRuntime.make(RedisClient.layer({ url, keyPrefix: prefix }))
+  let otlp: Awaited<ReturnType<typeof startReceiver>>
+  let demo: Demo
+
+  beforeAll(async () => {
+    otlp = await startReceiver()
+    demo = await startDemo({
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      CELLO_REDIS_URL: url,
+      CELLO_REDIS_PREFIX: prefix
+    })
+    // Answered once the projections passed the request's events (read your writes).
+    const created = await client(demo.url).post("/orders", { product: "Widget", quantity: 2, price: 5 })
+    expect(created.status).toBe(201)
+    expect(created.headers.get("x-cello-read-models")).toBeNull()
+    await demo.stop()
+  }, 60_000)
+
+  afterAll(async () => {
+    await demo?.stop()
+    otlp?.close()
+    await redis.runPromise(
+      Effect.flatMap(RedisClient.RedisClient, (c) =>
+        Effect.promise(async () => {
+          const left = await c.redis.keys(`${prefix}*`)
+          if (left.length > 0) await c.redis.del(...left)
+        })
+      )
+    )
+    await redis.dispose()
+  })
+
+  it("applies the POST's events in a projection span linked to the request's append", () => {
+    const trace = traceOf(otlp.spans, "/orders")
+    expect(connected(trace)).toBe(true)
+    const appends = trace.filter((s) => s.name === "EventStore.append")
+    expect(appends).toHaveLength(1)
+    const append = appends[0]
+    // No inline projection: the request's trace holds none.
+    expect(trace.filter((s) => s.name === "Projection.apply")).toEqual([])
+    const linked = otlp.spans.filter(
+      (s) =>
+        s.name === "ProjectionRunner.apply" &&
+        s.links.some((l) => l.traceId === append?.traceId && l.spanId === append?.spanId)
+    )
+    // The shop's orders projection reads OrderCreated; every runner reads the page the event is in.
+    expect(linked.map((s) => s.attributes["cello.projection"])).toContain("shop-orders")
+    for (const page of linked) {
+      expect(page.parentSpanId).toBeUndefined()
+      expect(page.traceId).not.toBe(append?.traceId)
+    }
   })
 })

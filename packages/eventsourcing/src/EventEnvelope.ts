@@ -4,11 +4,13 @@ import type { JsonObject } from "./Json.js"
 
 /**
  * Metadata stored with every event. `correlationId` ties together everything one request caused,
- * `causationId` names the message (command or event) that caused this event; other keys are the user's.
+ * `causationId` names the message (command or event) that caused this event, `traceparent` (only when
+ * a tracer recorded the append) is the W3C trace context of the append's span; other keys are the user's.
  */
 export interface EventMetadata {
   readonly correlationId?: string
   readonly causationId?: string
+  readonly traceparent?: string
   readonly [key: string]: JsonObject[string] | undefined
 }
 

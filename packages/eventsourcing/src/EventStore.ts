@@ -6,6 +6,7 @@ import type { ExpectedVersion } from "./ExpectedVersion.js"
 import * as AppendTracker from "./internal/appendTracker.js"
 import * as MessageContext from "./MessageContext.js"
 import * as Metrics from "./Metrics.js"
+import * as TraceContext from "./TraceContext.js"
 
 export interface AppendOptions<E = never, R = never> {
   /** Default `"any"`. */
@@ -13,7 +14,8 @@ export interface AppendOptions<E = never, R = never> {
   /**
    * Merged into every event's metadata (an event's own keys win). The current
    * `MessageContext`'s `correlationId`, `causationId` and `commandId` are merged in first, so keys
-   * given here or on an event win over them.
+   * given here or on an event win over them. So is the append span's `traceparent` when a tracer
+   * records spans (see `TraceContext`), for the async projections that process the events later.
    */
   readonly metadata?: EventMetadata
   /**
@@ -81,32 +83,42 @@ export class EventStore extends Context.Service<EventStore, EventStoreShape>()(
   "@cello/eventsourcing/EventStore"
 ) {}
 
-/** The append's options with the message context's ids under the caller's own metadata. */
+/** The append's options with the message context's ids and the trace context under the caller's own metadata. */
 const withMessageContext = <E, R>(
   context: MessageContext.MessageContext,
+  traceparent: string | undefined,
   options: AppendOptions<E, R> | undefined
 ): AppendOptions<E, R> | undefined => {
   if (
     context.correlationId === undefined &&
     context.causationId === undefined &&
-    context.commandId === undefined
+    context.commandId === undefined &&
+    traceparent === undefined
   )
     return options
-  const metadata: EventMetadata = { ...context, ...options?.metadata }
+  const metadata: EventMetadata =
+    traceparent === undefined
+      ? { ...context, ...options?.metadata }
+      : { ...context, traceparent, ...options?.metadata }
   return options === undefined ? { metadata } : { ...options, metadata }
 }
 
 /**
  * Wraps a store implementation with the spans and metrics every store reports, records appends
- * for `Consistency.track`, and writes the current `MessageContext` (correlation, causation) into
- * every appended event's metadata, so implementations only write storage code. Stores build their
- * service with this.
+ * for `Consistency.track`, and writes the current `MessageContext` (correlation, causation) and,
+ * when a tracer records spans, the append span's `traceparent` into every appended event's metadata,
+ * so implementations only write storage code. Stores build their service with this.
  */
 export const make = (store: EventStoreShape): EventStoreShape => ({
   ...store,
   append: (streamId, events, options) =>
-    Effect.flatMap(MessageContext.current, (context) =>
-      store.append(streamId, events, withMessageContext(context, options))
+    // One look at the fiber for both: the untraced hot path pays no more than the context lookup.
+    Effect.withFiber((fiber) =>
+      store.append(
+        streamId,
+        events,
+        withMessageContext(fiber.getRef(MessageContext.Current), TraceContext.ofFiber(fiber), options)
+      )
     ).pipe(
       Effect.tap((result) => Metric.update(Metrics.eventsAppended, result.events.length)),
       Effect.tap((result) => AppendTracker.record(result.checkpoint)),

@@ -6,7 +6,7 @@
  * handlers must be idempotent unless the store commits both together. `run` outlives store outages:
  * it backs off and resumes from the stored checkpoint.
  */
-import { Clock, Data, Duration, Effect, Option, Schedule, Stream } from "effect"
+import { Clock, Data, Duration, Effect, Option, Schedule, Stream, Tracer } from "effect"
 import * as Checkpoint from "./Checkpoint.js"
 import { CheckpointStore } from "./CheckpointStore.js"
 import { type ProjectionError, ReplayDisabled, type StoreUnavailable } from "./Errors.js"
@@ -15,6 +15,7 @@ import { EventSourcingConfig } from "./EventSourcingConfig.js"
 import { EventStore } from "./EventStore.js"
 import { uuidv7 } from "./internal/uuid.js"
 import type { Projection } from "./Projection.js"
+import * as TraceContext from "./TraceContext.js"
 
 export interface Progress {
   readonly projection: string
@@ -97,7 +98,7 @@ const commit = <R>(projection: Projection<R>, events: ReadonlyArray<EventEnvelop
  * undone (where the store is atomic), the events before it are applied and checkpointed, and the
  * error is returned: the failing event is never skipped.
  */
-const applyPage = <R>(
+const applyPageUntraced = <R>(
   projection: Projection<R>,
   page: ReadonlyArray<EventEnvelope>
 ): Effect.Effect<Option.Option<Checkpoint.Checkpoint>, ProjectionError | StoreUnavailable, Needs<R>> =>
@@ -127,6 +128,47 @@ const applyPage = <R>(
     return yield* Effect.fail(result.failure)
   })
 
+/** The most links a page's span carries (OpenTelemetry's default span link limit). */
+const maxLinks = 128
+
+/** One link per trace the page's events were appended in (their `traceparent`), in log order. */
+const linksOf = (page: ReadonlyArray<EventEnvelope>): Array<Tracer.SpanLink> => {
+  const links: Array<Tracer.SpanLink> = []
+  const seen = new Set<string>()
+  for (const envelope of page) {
+    const traceparent = envelope.metadata.traceparent
+    if (traceparent === undefined || seen.has(traceparent)) continue
+    seen.add(traceparent)
+    const link = TraceContext.link(traceparent, { "cello.event_id": envelope.eventId })
+    if (link !== undefined) links.push(link)
+    if (links.length === maxLinks) break
+  }
+  return links
+}
+
+/**
+ * `applyPageUntraced` in a `ProjectionRunner.apply` span linked to the traces of the page's events,
+ * when a tracer records spans (none otherwise: the untraced path opens no span per page). `root`: the
+ * span starts a trace of its own (under `run`, whose span never ends).
+ */
+const applyPage = <R>(projection: Projection<R>, page: ReadonlyArray<EventEnvelope>, root: boolean) =>
+  Effect.withFiber((fiber) => {
+    const tracer = fiber.cache.tracer
+    const applied = applyPageUntraced(projection, page)
+    if (tracer === undefined || tracer === Tracer.nativeTracer || page.length === 0) return applied
+    return applied.pipe(
+      Effect.withSpan(
+        "ProjectionRunner.apply",
+        {
+          attributes: { "cello.projection": projection.name, "cello.events": page.length },
+          links: linksOf(page),
+          root
+        },
+        { captureStackTrace: false }
+      )
+    )
+  })
+
 /** Applies everything after the stored checkpoint, up to the head, and returns where it stopped. */
 export const catchUp = <R>(
   projection: Projection<R>,
@@ -140,7 +182,7 @@ export const catchUp = <R>(
     let processed = 0
     while (true) {
       const page = yield* store.readAll({ from: checkpoint, limit: batchSize })
-      const last = yield* applyPage(projection, page)
+      const last = yield* applyPage(projection, page, false)
       if (Option.isSome(last)) checkpoint = last.value
       processed += page.length
       if (options.onProgress !== undefined) {
@@ -237,7 +279,7 @@ export const run = <R>(
       yield* store.subscribeAll({ from }).pipe(
         Stream.runForEachArray((page) =>
           Effect.gen(function* () {
-            const last = yield* applyPage(projection, page)
+            const last = yield* applyPage(projection, page, true)
             processed += page.length
             if (Option.isSome(last) && options.onProgress !== undefined) {
               const head = yield* store.head

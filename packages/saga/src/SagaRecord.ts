@@ -67,6 +67,11 @@ export interface SagaRecord {
    * the saga's own id when nothing did. Every event its steps append carries it.
    */
   readonly correlationId: string | undefined
+  /**
+   * The W3C trace context of the span that started the saga, when a tracer recorded it: recovery links
+   * its span to that trace.
+   */
+  readonly traceparent: string | undefined
   readonly createdAt: DateTime.Utc
   readonly updatedAt: DateTime.Utc
 }
@@ -100,6 +105,8 @@ export interface NewSaga {
   readonly owner: string
   /** Stored as the record's `correlationId`. */
   readonly correlationId?: string
+  /** Stored as the record's `traceparent`. */
+  readonly traceparent?: string
 }
 
 /** Fields a write changes; absent fields keep their value. */

@@ -45,6 +45,7 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape> = Effect.sync(() => {
           compensationError: undefined,
           recoveryAttempts: 0,
           correlationId: saga.correlationId,
+          traceparent: saga.traceparent,
           createdAt: at,
           updatedAt: at
         }

@@ -39,6 +39,7 @@ const toRecord = (row: Selectable<SagasTable>): SagaRecord.SagaRecord => ({
   compensationError: row.compensation_error ?? undefined,
   recoveryAttempts: Number(row.recovery_attempts),
   correlationId: row.correlation_id ?? undefined,
+  traceparent: row.traceparent ?? undefined,
   createdAt: time(row.created_at),
   updatedAt: time(row.updated_at)
 })
@@ -110,7 +111,8 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape, never, MysqlDatabase>
                 recovery_attempts: 0,
                 created_at: now,
                 updated_at: now,
-                correlation_id: saga.correlationId ?? null
+                correlation_id: saga.correlationId ?? null,
+                traceparent: saga.traceparent ?? null
               })
             )
             yield* insertLog(saga.id, log)

@@ -73,6 +73,7 @@ export interface SagasTable {
   created_at: string
   updated_at: string
   correlation_id: string | null
+  traceparent: string | null
 }
 
 export interface SagaLogTable {

@@ -14,6 +14,7 @@ import * as ReadModelTables from "./migrations/0003_read_models.js"
 import * as AppendFunction from "./migrations/0004_append_function.js"
 import * as AppendOrder from "./migrations/0005_append_order.js"
 import * as SagaCorrelation from "./migrations/0006_saga_correlation.js"
+import * as SagaTraceparent from "./migrations/0007_saga_traceparent.js"
 import { PgDatabase } from "./PgDatabase.js"
 
 interface Migration {
@@ -32,7 +33,8 @@ export const all: ReadonlyArray<Migration> = [
   { id: 3, name: ReadModelTables.name, up: ReadModelTables.up },
   { id: 4, name: AppendFunction.name, up: AppendFunction.up },
   { id: 5, name: AppendOrder.name, up: AppendOrder.up },
-  { id: 6, name: SagaCorrelation.name, up: SagaCorrelation.up }
+  { id: 6, name: SagaCorrelation.name, up: SagaCorrelation.up },
+  { id: 7, name: SagaTraceparent.name, up: SagaTraceparent.up }
 ]
 
 /**

@@ -36,6 +36,7 @@ const toRecord = (row: Selectable<SagasTable>): SagaRecord.SagaRecord => ({
   compensationError: row.compensation_error ?? undefined,
   recoveryAttempts: row.recovery_attempts,
   correlationId: row.correlation_id ?? undefined,
+  traceparent: row.traceparent ?? undefined,
   createdAt: DateTime.makeUnsafe(row.created_at),
   updatedAt: DateTime.makeUnsafe(row.updated_at)
 })
@@ -74,8 +75,8 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape, never, PgDatabase> = 
      FROM ${cte} CROSS JOIN jsonb_array_elements(${param}::jsonb) WITH ORDINALITY AS e(v, ord) ORDER BY e.ord`
   const leaseAt = (param: string) => `clock_timestamp() + ${param}::float8 * interval '1 millisecond'`
   const createText = `WITH s AS (
-      INSERT INTO ${sagas} (id, name, status, context, version, owner, lease_expires_at, correlation_id)
-      VALUES ($1, $2, $3, $4::jsonb, 1, $5, ${leaseAt("$6")}, $8::text)
+      INSERT INTO ${sagas} (id, name, status, context, version, owner, lease_expires_at, correlation_id, traceparent)
+      VALUES ($1, $2, $3, $4::jsonb, 1, $5, ${leaseAt("$6")}, $8::text, $9::text)
       ON CONFLICT (id) DO NOTHING RETURNING *),
     l AS (${insertLog("s", "$7")})
     SELECT * FROM s`
@@ -108,7 +109,8 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape, never, PgDatabase> = 
           saga.owner,
           leaseMillis(lease),
           logJson(log),
-          saga.correlationId ?? null
+          saga.correlationId ?? null,
+          saga.traceparent ?? null
         ])
         .pipe(
           Effect.mapError(unavailable("createSaga")),

@@ -71,6 +71,7 @@ export interface SagasTable {
   compensation_error: string | null
   recovery_attempts: Generated<number>
   correlation_id: string | null
+  traceparent: string | null
   created_at: Generated<Date>
   updated_at: Generated<Date>
 }

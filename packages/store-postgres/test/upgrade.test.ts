@@ -32,7 +32,8 @@ layer(storeLayer("upgrade", { migrate: false }), { excludeTestServices: true })(
       assert.deepStrictEqual(yield* Migrations.run, [
         "0004_append_function",
         "0005_append_order",
-        "0006_saga_correlation"
+        "0006_saga_correlation",
+        "0007_saga_traceparent"
       ])
       const gone = yield* sql.unsafe<{ readonly t: string | null }>(`SELECT to_regclass($1)::text AS t`, [
         `${config.schema}.streams`

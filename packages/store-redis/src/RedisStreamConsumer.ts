@@ -5,9 +5,12 @@
  * died) are claimed by another consumer of the group once they were idle for `claimIdle`. Delivery
  * is at least once: handlers deduplicate by `eventId`. One consumer per group keeps each stream's
  * events in order; several share the load and may interleave a stream's events.
+ *
+ * With a tracer that records spans, each event is handled in a `RedisStreamConsumer.handle` span of
+ * its own trace, linked to the append that stored the event (its metadata's `traceparent`).
  */
-import type { EventEnvelope, StoreUnavailable } from "@cello/eventsourcing"
-import { Clock, Duration, Effect, Ref } from "effect"
+import { type EventEnvelope, type StoreUnavailable, TraceContext } from "@cello/eventsourcing"
+import { Clock, Duration, Effect, Ref, Tracer } from "effect"
 import { eventSourcingUnavailable } from "./internal/eventSourcingUnavailable.js"
 import { type StreamEntry as Entry, isString, streamEntries } from "./internal/reply.js"
 import * as StreamEntry from "./internal/streamEntry.js"
@@ -65,6 +68,33 @@ export const run = <E, R>(
         )
         .pipe(Effect.mapError(eventSourcingUnavailable))
 
+      // A root span per event (the consumer's own span never ends), linked to the append's trace;
+      // none with Effect's native tracer.
+      const traced = <A, E2, R2>(
+        handler: (envelope: EventEnvelope) => Effect.Effect<A, E2, R2>,
+        envelope: EventEnvelope
+      ) =>
+        Effect.withFiber((fiber) => {
+          const tracer = fiber.cache.tracer
+          if (tracer === undefined || tracer === Tracer.nativeTracer) return handler(envelope)
+          const link = TraceContext.link(envelope.metadata.traceparent)
+          return handler(envelope).pipe(
+            Effect.withSpan(
+              "RedisStreamConsumer.handle",
+              {
+                attributes: {
+                  "cello.consumer_group": group,
+                  "cello.event_id": envelope.eventId,
+                  "cello.event_type": envelope.type
+                },
+                links: link === undefined ? [] : [link],
+                root: true
+              },
+              { captureStackTrace: false }
+            )
+          )
+        })
+
       const handle = (entries: ReadonlyArray<Entry>) =>
         Effect.forEach(
           entries,
@@ -72,7 +102,7 @@ export const run = <E, R>(
             Effect.gen(function* () {
               // A pending entry deleted or trimmed since: nothing to hand over, only to acknowledge.
               if (entry.fields !== undefined)
-                yield* options.handler(yield* StreamEntry.decode(stream, entry.id, entry.fields))
+                yield* traced(options.handler, yield* StreamEntry.decode(stream, entry.id, entry.fields))
               yield* call("acknowledgeEntry", "XACK", [key, group, entry.id])
             }),
           { discard: true }

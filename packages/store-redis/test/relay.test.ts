@@ -7,7 +7,7 @@
 import { type EventEnvelope, EventStore } from "@cello/eventsourcing"
 import { MemoryStore } from "@cello/store-memory"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer, Ref, Schedule } from "effect"
+import { Deferred, Effect, Fiber, Layer, Option, Ref, Schedule, Tracer } from "effect"
 import { RedisClient, RedisStreamConsumer, RedisStreamRelay } from "../src/index.js"
 import { streamEntries } from "../src/internal/reply.js"
 import * as StreamEntry from "../src/internal/streamEntry.js"
@@ -202,5 +202,45 @@ describe("RedisStreamConsumer", () => {
       )
       assert.strictEqual(Array.isArray(pending) ? pending[0] : undefined, 0)
     }).pipe(Effect.provide(testLayer("claim")))
+  )
+
+  it.live("with a recording tracer, each event is handled in a root span linked to its append", () =>
+    Effect.gen(function* () {
+      const spans: Array<Tracer.Span> = []
+      const tracer = Tracer.make({
+        span: (options) => {
+          const span = Tracer.nativeTracer.span(options)
+          spans.push(span)
+          return span
+        }
+      })
+      const named = (name: string) => spans.filter((s) => s.name === name)
+      yield* Effect.gen(function* () {
+        yield* EventStore.append("order-1", [{ type: "Step", data: {} }]).pipe(Effect.withSpan("request 1"))
+        yield* EventStore.append("order-2", [{ type: "Step", data: {} }]).pipe(Effect.withSpan("request 2"))
+        const relay = yield* Effect.forkChild(RedisStreamRelay.run({ name: "out" }))
+        const seen = yield* Ref.make(0)
+        const consumer = yield* Effect.forkChild(
+          RedisStreamConsumer.run({
+            group: "traced",
+            consumer: "traced-1",
+            block: "100 millis",
+            handler: () => Ref.update(seen, (n) => n + 1)
+          })
+        )
+        yield* Ref.get(seen).pipe(
+          Effect.repeat({ until: (n) => n >= 2, schedule: Schedule.spaced("20 millis") })
+        )
+        yield* Fiber.interrupt(consumer)
+        yield* Fiber.interrupt(relay)
+      }).pipe(Effect.provideService(Tracer.Tracer, tracer))
+      const appends = named("EventStore.append")
+      const handled = named("RedisStreamConsumer.handle")
+      assert.deepStrictEqual(
+        handled.map((s) => s.links.map((l) => `${l.span.traceId}/${l.span.spanId}`)),
+        appends.map((a) => [`${a.traceId}/${a.spanId}`])
+      )
+      for (const span of handled) assert.isTrue(Option.isNone(span.parent))
+    }).pipe(Effect.provide(testLayer("traced")))
   )
 })

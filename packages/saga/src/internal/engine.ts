@@ -4,7 +4,7 @@
  * the previous one completed: one round trip per step. Recovery rebuilds the state from the row and
  * the log and continues with the same functions.
  */
-import { Cause, Clock, DateTime, Duration, Effect, Exit, Metric, Random, Schema } from "effect"
+import { Cause, Clock, DateTime, Duration, Effect, Exit, Metric, Random, Schema, type Tracer } from "effect"
 import {
   CircuitOpen,
   type SagaAlreadyExists,
@@ -21,6 +21,7 @@ import type { Settings } from "../SagaConfig.js"
 import type { LogEntry, NewLogEntry, Phase, SagaChanges, SagaRecord, Status } from "../SagaRecord.js"
 import type { SagaResult } from "../SagaResult.js"
 import type { SagaStoreShape } from "../SagaStore.js"
+import * as TraceContext from "../TraceContext.js"
 import { isTransient } from "../Transient.js"
 import type { Breakers } from "./circuitBreaker.js"
 import { describeCause } from "./describe.js"
@@ -622,6 +623,8 @@ export const begin = <C, R>(
     const encoded = yield* codec.encode(context)
     const first = saga.steps[0]
     const correlationId = (yield* MessageContext.current).correlationId ?? sagaId
+    // Kept for recovery, which links its span to the trace that started the saga.
+    const traceparent = yield* TraceContext.current
     const record = yield* engine.store.create(
       {
         id: sagaId,
@@ -629,7 +632,8 @@ export const begin = <C, R>(
         status: "running",
         context: encoded,
         owner: engine.owner,
-        correlationId
+        correlationId,
+        ...(traceparent === undefined ? {} : { traceparent })
       },
       first === undefined ? [] : [started(0, first.name, "act")],
       engine.config.leaseDuration
@@ -662,6 +666,12 @@ const lastEntry = (log: ReadonlyArray<LogEntry>, index: number, phase: Phase): L
     if (entry !== undefined && entry.index === index && entry.phase === phase) return entry
   }
   return undefined
+}
+
+/** A link to the span that started the saga, when its record keeps one. */
+const linkToStart = (record: SagaRecord): ReadonlyArray<Tracer.SpanLink> => {
+  const link = TraceContext.link(record.traceparent, { "cello.saga_id": record.id })
+  return link === undefined ? [] : [link]
 }
 
 /**
@@ -791,4 +801,19 @@ export const resume = <C, R>(
       )
     })
     return yield* leased(engine, record.id, continued)
-  })
+  }).pipe(
+    // Recovery runs long after the request, in a trace of its own: its span links to the request's.
+    Effect.withSpan(
+      "SagaOrchestrator.resume",
+      {
+        attributes: {
+          "cello.saga": saga.name,
+          "cello.saga_id": record.id,
+          "cello.reopened": reopened,
+          "cello.recovery_attempt": record.recoveryAttempts
+        },
+        links: linkToStart(record)
+      },
+      { captureStackTrace: false }
+    )
+  )

@@ -52,6 +52,42 @@ export const sagaStoreSuite = <E>(name: string, storeLayer: Layer.Layer<SagaStor
       })
     )
 
+    it.effect(
+      "keeps a saga's traceparent through every write and a claim; none when created without one",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* SagaStore
+          const id = freshId("traced")
+          const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+          const created = yield* store.create(
+            { id, name: "order", status: "running", context: {}, owner: "a", traceparent },
+            [started(0, "reserve")],
+            "10 seconds"
+          )
+          assert.strictEqual(created.traceparent, traceparent)
+          yield* store.update(id, {
+            version: 1,
+            owner: "a",
+            changes: { context: { step: 1 } },
+            log: [],
+            lease: "10 seconds"
+          })
+          const claimed = yield* store.claim(id, "a", "10 seconds")
+          assert.strictEqual(Option.getOrThrow(claimed).traceparent, traceparent)
+          assert.strictEqual(Option.getOrThrow(yield* store.get(id)).traceparent, traceparent)
+          const listed = yield* store.list({ name: "order", limit: 1000 })
+          assert.strictEqual(listed.find((r) => r.id === id)?.traceparent, traceparent)
+          const plain = freshId("untraced")
+          const created2 = yield* store.create(
+            { id: plain, name: "order", status: "running", context: {}, owner: "a" },
+            [],
+            "10 seconds"
+          )
+          assert.strictEqual(created2.traceparent, undefined)
+          assert.strictEqual(Option.getOrThrow(yield* store.get(plain)).traceparent, undefined)
+        })
+    )
+
     it.effect("creates, reads and updates a saga; refuses a duplicate id", () =>
       Effect.gen(function* () {
         const store = yield* SagaStore
