@@ -3,7 +3,7 @@
  * runs the middleware chain around the handler, then checks the outcome against the definition's
  * schemas — which is what makes `dispatch` typed by the definition alone.
  */
-import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
+import { Cause, Context, Effect, Layer, Option, Result, Schema, Stream } from "effect"
 import * as CqrsConfig from "../CqrsConfig.js"
 import {
   type CommandTimeout,
@@ -31,10 +31,32 @@ type Place = <R>(
   over: (caller: Context.Context<never>) => Context.Context<R>
 ) => Context.Context<R>
 
+const same = (caller: Context.Context<never>) => caller
+
+/** What becomes of a handler's outcome. */
+interface Then {
+  readonly onFailure: (cause: Cause.Cause<unknown>) => Effect.Effect<unknown, unknown>
+  readonly onSuccess: (value: unknown) => Effect.Effect<unknown, unknown>
+}
+
+/** Runs `effect` in the context `place` gives (the caller's back after it), its outcome to `then`. */
+const placed = <R>(
+  effect: Effect.Effect<unknown, unknown, R>,
+  place: Place,
+  over: (caller: Context.Context<never>) => Context.Context<R>,
+  then: Then | undefined
+): Effect.Effect<unknown, unknown> => {
+  const inContext = Effect.updateContext(effect, (caller: Context.Context<never>) => place(caller, over))
+  return then === undefined ? inContext : Effect.matchCauseEffect(inContext, then)
+}
+
 interface Entry {
   readonly definition: Definition
-  /** Checks the payload and runs the handler in the context `place` gives, in one context change. */
-  readonly run?: (payload: unknown, place: Place) => Effect.Effect<unknown, unknown>
+  /**
+   * Checks the payload and runs the handler in the context `place` gives (one context change), its
+   * outcome to `then`.
+   */
+  readonly run?: (payload: unknown, place: Place, then: Then | undefined) => Effect.Effect<unknown, unknown>
   readonly stream?: (payload: unknown) => Stream.Stream<unknown, unknown>
 }
 
@@ -172,11 +194,15 @@ export const makeBus = <R>(
         return () => Effect.fail(new HandlerNotFound({ kind: registry.kind, name: definition.name }))
       const isValue = guardOf(definition.success)
       const narrow = narrowFailure(definition)
-      // One continuation checks both outcomes: declared failure or bus error, and the success schema.
-      const outcome = {
-        onFailure: (error: unknown) => Effect.fail(narrow(error)),
-        onSuccess: (value: unknown) =>
-          isValue(value) ? Effect.succeed(value) : Effect.die(refused(definition))
+      // Declared failures and the bus's errors kept, others `HandlerFailed`; defects and
+      // interruptions passed on; a success checked against the success schema.
+      const outcome: Then = {
+        onFailure: (cause) => {
+          if (Cause.hasDies(cause)) return Effect.failCause(cause)
+          const error = Cause.findError(cause)
+          return Result.isFailure(error) ? Effect.failCause(cause) : Effect.fail(narrow(error.success))
+        },
+        onSuccess: (value) => (isValue(value) ? Effect.succeed(value) : Effect.die(refused(definition)))
       }
       const kind = registry.kind
       // A command runs under its own id: the events its handler appends name it as their cause (or
@@ -192,7 +218,7 @@ export const makeBus = <R>(
                   commandContext(Context.get(caller, MessageContext.Current))
                 )
             : (caller, over) => over(caller)
-        return (payload) => Effect.matchEffect(run(payload, place), outcome)
+        return (payload) => run(payload, place, outcome)
       }
       const chainWith = (
         payload: unknown,
@@ -209,7 +235,7 @@ export const makeBus = <R>(
           commandId: message?.commandId,
           correlationId: message?.correlationId
         }
-        let chain: Effect.Effect<unknown, unknown> = run(payload, place)
+        let chain: Effect.Effect<unknown, unknown> = run(payload, place, undefined)
         for (let i = chainOf.length - 1; i >= 0; i--) {
           const m = chainOf[i]
           if (m !== undefined) chain = m(dispatchContext, chain)
@@ -219,24 +245,30 @@ export const makeBus = <R>(
       const overCaller: Place = (caller, over) => over(caller)
       if (kind === "query")
         return (payload, options) =>
-          Effect.matchEffect(chainWith(payload, options, undefined, overCaller), outcome)
-      return (payload, options) =>
-        Effect.matchEffect(
-          Effect.withFiber((fiber) => {
-            // The middleware runs under the command's message context. When the handler is reached
-            // in that very context (no middleware changed it), its own is the caller's merge (kept
-            // across dispatches) plus the message, not a merge made afresh per dispatch.
-            const caller = fiber.context
-            const message = commandContext(Context.get(caller, MessageContext.Current))
-            const withMessage = Context.add(caller, MessageContext.Current, message)
-            const place: Place = (reached, over) =>
-              reached === withMessage
-                ? Context.add(over(caller), MessageContext.Current, message)
-                : over(reached)
-            return Effect.updateContext(chainWith(payload, options, message, place), () => withMessage)
-          }),
+          Effect.matchCauseEffect(chainWith(payload, options, undefined, overCaller), outcome)
+      return (payload, options) => {
+        // The middleware runs under the command's message context. When the handler is reached in
+        // that very context (no middleware changed it), its own is the caller's merge (kept across
+        // dispatches) plus the message, not a merge made afresh per dispatch.
+        let caller: Context.Context<never> = Context.empty()
+        let message: MessageContext.MessageContext = {}
+        let withMessage: Context.Context<never> = caller
+        const outer: Place = (reached, over) => {
+          caller = reached
+          message = commandContext(Context.get(reached, MessageContext.Current))
+          const added = Context.add(over(reached), MessageContext.Current, message)
+          withMessage = added
+          return added
+        }
+        const inner: Place = (reached, over) =>
+          reached === withMessage ? Context.add(over(caller), MessageContext.Current, message) : over(reached)
+        return placed(
+          Effect.suspend(() => chainWith(payload, options, message, inner)),
+          outer,
+          same,
           outcome
         )
+      }
     }
     const compiled = new WeakMap<Definition, Compiled>()
 
@@ -296,10 +328,10 @@ export const registrations = <Id>(tag: Context.Key<Id, Registry>) => {
         }
         yield* register(registry, {
           definition,
-          run: (payload, place) =>
+          run: (payload, place, then) =>
             isPayload(payload)
-              ? Effect.updateContext(handle(payload), (caller: Context.Context<never>) => place(caller, over))
-              : Effect.asVoid(decode(definition)(payload))
+              ? placed(handle(payload), place, over, then)
+              : placed(Effect.asVoid(decode(definition)(payload)), (caller, over) => over(caller), same, then)
         })
       })
     )
