@@ -262,4 +262,38 @@ describe("observability", () => {
       assert.include(spans, "CommandBus.dispatch PlaceOrder")
     })
   )
+
+  it.effect("under Effect's native tracer a dispatch opens no span; with a tracer installed it does", () =>
+    Effect.gen(function* () {
+      // What span the handler runs in: the dispatch's own, or the caller's.
+      const seen: Array<string> = []
+      const layer = CommandBus.handler(Ping, () =>
+        Effect.map(Effect.option(Effect.currentSpan), (span) => {
+          seen.push(Option.match(span, { onNone: () => "none", onSome: (s) => s.name }))
+        })
+      ).pipe(Layer.provideMerge(CommandBus.layer()))
+      const installed = Tracer.make({ span: (options) => Tracer.nativeTracer.span(options) })
+      const inCaller = (tracer: Tracer.Tracer) =>
+        CommandBus.dispatch(Ping, {}).pipe(
+          Effect.withSpan("caller"),
+          Effect.provide(layer),
+          Effect.provideService(Tracer.Tracer, tracer)
+        )
+      yield* inCaller(Tracer.nativeTracer)
+      yield* inCaller(installed)
+      assert.deepStrictEqual(seen, ["caller", "CommandBus.dispatch Ping"])
+    })
+  )
+
+  it.effect("dispatch latency lands in the series `Metric.withAttributes(Metrics.latency, …)` reads", () =>
+    Effect.gen(function* () {
+      const latency = Metric.withAttributes(Metrics.latency, { kind: "command", name: "PlaceOrder" })
+      const before = (yield* Metric.value(latency)).count
+      yield* CommandBus.dispatch(PlaceOrder, { customerId: "c", items: ["a"] }).pipe(Effect.provide(Commands))
+      yield* Effect.exit(CommandBus.dispatch(PlaceOrder, { customerId: "banned", items: ["a"] })).pipe(
+        Effect.provide(Commands)
+      )
+      assert.strictEqual((yield* Metric.value(latency)).count - before, 2)
+    })
+  )
 })
