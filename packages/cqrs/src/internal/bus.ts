@@ -400,7 +400,8 @@ export const busModule = <BusId, RegistryId>(
     payload: Payload<D>,
     options?: DispatchOptions
   ): Effect.Effect<Success<D>, Failure<D> | DispatchError, BusId> =>
-    Effect.flatMap(bus, (b) => b.dispatch(definition, payload, options)),
+    // The bus read straight from the fiber's context: a `flatMap` over the service tag cost a frame.
+    Effect.withFiber((fiber) => Context.getUnsafe(fiber.context, bus).dispatch(definition, payload, options)),
   dispatchStream: <D extends Definition>(
     definition: D,
     payload: Payload<D>
