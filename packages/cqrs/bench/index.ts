@@ -147,7 +147,7 @@ const main = async () => {
     "in a plain `async` loop after `NestFactory.createApplicationContext` with `CqrsModule.forRoot()`.",
     "Lower is better. Targets (issue #15): no middleware ≤ 250 ns, default middleware ≤ 1,000 ns per dispatch.",
     "Runs the built `dist` (`pnpm bench` builds it first): from source through tsx, esbuild's `keepNames` wraps",
-    "each closure in `__name`, about 15% more on these rows.",
+    "each closure in `__name` (an earlier run from source measured about 15% more on these rows).",
     "",
     summary,
     "",

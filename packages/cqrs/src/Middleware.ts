@@ -1,7 +1,8 @@
 /**
  * Middleware wraps every dispatch of a bus, outermost first: `(context, next) => effect`. The defaults
- * give each dispatch a span, metrics, logging, a timeout and (commands) retries of `ConcurrencyError`;
- * `idempotency` is opt-in (it needs an `IdempotencyStore`). Write your own with the same shape.
+ * give each dispatch a span (when a tracer is installed), metrics, logging, a timeout and (commands)
+ * retries of `ConcurrencyError`; `idempotency` is opt-in (it needs an `IdempotencyStore`). Write your
+ * own with the same shape.
  */
 import { Cause, Clock, Duration, Effect, Fiber, Metric, Option, Schedule, Schema, Tracer } from "effect"
 import type * as CqrsConfig from "./CqrsConfig.js"
