@@ -114,27 +114,20 @@ const metricsOf = perMessage((definition) => {
 /** Dispatch count, latency histogram (seconds) and errors by tag, each by kind and name. */
 export const metrics: Handler = (context, next) => {
   const m = metricsOf(context.definition)
-  // One frame records all three (and sees interruptions too), straight into the registry of the
-  // dispatching fiber.
+  // One finalizer records all three (an interrupted dispatch too), straight into the registry of
+  // the dispatching fiber.
   return Effect.withFiber((fiber) => {
     const services = fiber.context
     const clock = fiber.getRef(Clock.Clock)
     const start = clock.monotonicTimeNanosUnsafe()
-    const record = () => {
+    return Effect.onExit(next, (exit) => {
       m.latency.updateUnsafe(Number(clock.monotonicTimeNanosUnsafe() - start) / 1e9, services)
-      m.dispatches.updateUnsafe(1, services)
-    }
-    return Effect.matchCauseEffect(next, {
-      onFailure: (cause) => {
-        record()
-        const error = Cause.findErrorOption(cause)
+      if (exit._tag === "Failure") {
+        const error = Cause.findErrorOption(exit.cause)
         if (Option.isSome(error)) m.errors(tagOf(error.value)).updateUnsafe(1, services)
-        return Effect.failCause(cause)
-      },
-      onSuccess: (value) => {
-        record()
-        return Effect.succeed(value)
       }
+      m.dispatches.updateUnsafe(1, services)
+      return Effect.void
     })
   })
 }

@@ -296,4 +296,24 @@ describe("observability", () => {
       assert.strictEqual((yield* Metric.value(latency)).count - before, 2)
     })
   )
+
+  it.effect("an interrupted dispatch still counts, with its latency", () =>
+    Effect.gen(function* () {
+      const layer = CommandBus.handler(Ping, () => Effect.never).pipe(Layer.provideMerge(CommandBus.layer()))
+      const attributes = { kind: "command", name: "Ping" }
+      const dispatches = Metric.withAttributes(Metrics.dispatches, attributes)
+      const latency = Metric.withAttributes(Metrics.latency, attributes)
+      const count = Effect.all([Metric.value(dispatches), Metric.value(latency)]).pipe(
+        Effect.map(([d, l]) => [d.count, l.count])
+      )
+      const [dispatchedBefore = 0, timedBefore = 0] = yield* count
+      yield* Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(CommandBus.dispatch(Ping, {}))
+        yield* Effect.yieldNow
+        yield* Fiber.interrupt(fiber)
+      }).pipe(Effect.provide(layer))
+      const [dispatched = 0, timed = 0] = yield* count
+      assert.deepStrictEqual([dispatched - dispatchedBefore, timed - timedBefore], [1, 1])
+    })
+  )
 })
