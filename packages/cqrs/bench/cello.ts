@@ -2,12 +2,15 @@
  * The Effect side: a no-op `Ping` handler called directly, and the same handler dispatched through
  * `CommandBus` with the default middleware, none, or one default middleware at a time.
  *
+ * `@cello/cqrs` is the package itself: its built `dist` under `pnpm bench`, its source under
+ * `--conditions=@cello/source`.
+ *
  * Every variant runs the same way: one `runtime.runPromise` per batch, the batch an `Effect.gen` loop
  * of `n` steps, so the direct call pays exactly the Effect-run overhead the bus does and the
  * difference is the bus's own.
  */
-import { Effect, Layer, ManagedRuntime, Schema } from "effect"
-import { Command, CommandBus, type Message, Middleware } from "../src/index.js"
+import { Command, CommandBus, type Message, Middleware } from "@cello/cqrs"
+import { Effect, Layer, ManagedRuntime, Schema, Tracer } from "effect"
 import type { Variant } from "./harness.js"
 
 export const Ping = Command.make("Ping", { payload: {}, success: Schema.Void })
@@ -34,25 +37,26 @@ export const singles: ReadonlyArray<readonly [string, Middleware.Middleware]> = 
   ["retryOnConflict", Middleware.retryOnConflict]
 ]
 
+/** Effect's native tracer behind a tracer of its own: spans made as usual, but "installed". */
+const installedTracer = Layer.succeed(
+  Tracer.Tracer,
+  Tracer.make({ span: (options) => Tracer.nativeTracer.span(options) })
+)
+
 /**
  * Diagnostics, not in `src`: a middleware that does nothing (what the bus itself spends per
- * middleware), and `tracing` without the call-site stack trace `Effect.withSpan` captures by default.
+ * middleware), and `tracing` with a tracer installed (an OTLP exporter, say), where it opens a span.
  */
-export const diagnostics: ReadonlyArray<readonly [string, string, Middleware.Middleware]> = [
+export const diagnostics: ReadonlyArray<
+  readonly [string, string, Middleware.Middleware, Layer.Layer<never> | undefined]
+> = [
   [
     "identity",
-    "identity `(context, next) => next`: the bus's own cost per middleware",
-    (_context, next) => next
+    "identity `(context, next) => next`: what a chain costs the bus at all",
+    (_context, next) => next,
+    undefined
   ],
-  [
-    "tracing-no-stack",
-    "tracing with `captureStackTrace: false` (bench-only copy)",
-    (context, next) =>
-      Effect.withSpan(next, `CommandBus.dispatch ${context.definition.name}`, {
-        attributes: { "cello.kind": context.kind, "cello.name": context.definition.name },
-        captureStackTrace: false
-      })
-  ]
+  ["tracing-installed", "tracing with a tracer installed (spans opened)", Middleware.tracing, installedTracer]
 ]
 
 export interface Side {
@@ -62,16 +66,27 @@ export interface Side {
 
 export const make = async (): Promise<Side> => {
   const direct = ManagedRuntime.make(Layer.empty)
+  const plain = (
+    key: string,
+    label: string,
+    middleware: ReadonlyArray<Middleware.Middleware> | undefined
+  ) => ({
+    key,
+    label,
+    runtime: ManagedRuntime.make(busLayer(middleware))
+  })
   const buses = [
-    { key: "default", label: "`CommandBus.dispatch`, default middleware", middleware: undefined },
-    { key: "none", label: "`CommandBus.dispatch`, no middleware", middleware: [] },
-    ...singles.map(([name, m]) => ({
-      key: `only-${name}`,
-      label: `\`CommandBus.dispatch\`, only ${name}`,
-      middleware: [m]
-    })),
-    ...diagnostics.map(([key, label, m]) => ({ key, label, middleware: [m] }))
-  ].map((b) => ({ ...b, runtime: ManagedRuntime.make(busLayer(b.middleware)) }))
+    plain("default", "`CommandBus.dispatch`, default middleware", undefined),
+    plain("none", "`CommandBus.dispatch`, no middleware", []),
+    ...singles.map(([name, m]) => plain(`only-${name}`, `\`CommandBus.dispatch\`, only ${name}`, [m])),
+    ...diagnostics.map(([key, label, m, around]) => ({
+      key,
+      label,
+      runtime: ManagedRuntime.make(
+        around === undefined ? busLayer([m]) : busLayer([m]).pipe(Layer.provideMerge(around))
+      )
+    }))
+  ]
 
   // Build every runtime before timing anything, and check each bus answers.
   await direct.runPromise(handle({}))

@@ -1,9 +1,10 @@
 /**
  * Middleware wraps every dispatch of a bus, outermost first: `(context, next) => effect`. The defaults
- * give each dispatch a span, metrics, logging, a timeout and (commands) retries of `ConcurrencyError`;
- * `idempotency` is opt-in (it needs an `IdempotencyStore`). Write your own with the same shape.
+ * give each dispatch a span (when a tracer is installed), metrics, logging, a timeout and (commands)
+ * retries of `ConcurrencyError`; `idempotency` is opt-in (it needs an `IdempotencyStore`). Write your
+ * own with the same shape.
  */
-import { Cause, Duration, Effect, Metric, Option, Schedule, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Fiber, Metric, Option, Schedule, Schema, Tracer } from "effect"
 import type * as CqrsConfig from "./CqrsConfig.js"
 import { CommandTimeout, QueryTimeout } from "./Errors.js"
 import { IdempotencyStore, type Outcome } from "./IdempotencyStore.js"
@@ -40,49 +41,95 @@ const tagOf = (error: unknown): string =>
     ? error._tag
     : "unknown"
 
-/** A span per dispatch, named `CommandBus.dispatch <Name>` / `QueryBus.dispatch <Name>`. */
-export const tracing: Handler = (context, next) =>
-  Effect.withSpan(
-    next,
-    `${context.kind === "command" ? "CommandBus" : "QueryBus"}.dispatch ${context.definition.name}`,
-    {
-      attributes: { "cello.kind": context.kind, "cello.name": context.definition.name },
-      // A stack trace per dispatch would cost more than the rest of the bus together.
-      captureStackTrace: false
+/**
+ * What a middleware works out once per message and reuses on every dispatch of it (keyed by the
+ * definition, so a chain is as cheap on its thousandth dispatch as a hand-written one).
+ */
+const perMessage = <A>(make: (definition: Definition) => A): ((definition: Definition) => A) => {
+  const made = new WeakMap<Definition, A>()
+  return (definition) => {
+    let found = made.get(definition)
+    if (found === undefined) {
+      found = make(definition)
+      made.set(definition, found)
     }
-  )
-
-// Attributed metrics are built once per message, not on every dispatch.
-const perMessage = new Map<
-  string,
-  { readonly latency: typeof Metrics.latency; readonly dispatches: typeof Metrics.dispatches }
->()
-const metricsOf = (kind: string, name: string) => {
-  const key = `${kind}:${name}`
-  let found = perMessage.get(key)
-  if (found === undefined) {
-    const attributes = { kind, name }
-    found = {
-      latency: Metric.withAttributes(Metrics.latency, attributes),
-      dispatches: Metric.withAttributes(Metrics.dispatches, attributes)
-    }
-    perMessage.set(key, found)
+    return found
   }
-  return found
 }
 
-/** Dispatch count, latency histogram and errors by tag, each by kind and name. */
-export const metrics: Handler = (context, next) => {
-  const { kind } = context
-  const { name } = context.definition
-  const m = metricsOf(kind, name)
-  return next.pipe(
-    Effect.trackDuration(m.latency),
-    Effect.tapError((error) =>
-      Metric.update(Metric.withAttributes(Metrics.errors, { kind, name, error: tagOf(error) }), 1)
-    ),
-    Effect.ensuring(Metric.update(m.dispatches, 1))
+const spanOf = perMessage((definition) => ({
+  name: `${definition.kind === "command" ? "CommandBus" : "QueryBus"}.dispatch ${definition.name}`,
+  options: {
+    attributes: { "cello.kind": definition.kind, "cello.name": definition.name },
+    // A stack trace per dispatch would cost more than the rest of the bus together.
+    captureStackTrace: false
+  }
+}))
+
+/**
+ * A span per dispatch, named `CommandBus.dispatch <Name>` / `QueryBus.dispatch <Name>`, when a
+ * tracer is installed: under Effect's native tracer, whose spans go nowhere, it opens none (a span
+ * cost more than the rest of a dispatch).
+ */
+export const tracing: Handler = (context, next) => {
+  const span = spanOf(context.definition)
+  return Effect.withFiber((fiber) =>
+    fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer
+      ? next
+      : Effect.withSpan(next, span.name, span.options)
   )
+}
+
+// The metrics of one message, with its attributes built in: nothing is merged or looked up per
+// dispatch but the series in the registry. The same series as `Metric.withAttributes(Metrics.x, …)`.
+const metricsOf = perMessage((definition) => {
+  const attributes = { kind: definition.kind, name: definition.name }
+  const errors = new Map<string, Metric.Metric<number, Metric.CounterState<number>>>()
+  return {
+    latency: Metric.histogram(Metrics.latency.id, {
+      description: Metrics.latency.description,
+      boundaries: Metrics.durationBoundaries,
+      attributes
+    }),
+    dispatches: Metric.counter(Metrics.dispatches.id, {
+      description: Metrics.dispatches.description,
+      incremental: true,
+      attributes
+    }),
+    errors: (tag: string) => {
+      let counter = errors.get(tag)
+      if (counter === undefined) {
+        counter = Metric.counter(Metrics.errors.id, {
+          description: Metrics.errors.description,
+          incremental: true,
+          attributes: { ...attributes, error: tag }
+        })
+        errors.set(tag, counter)
+      }
+      return counter
+    }
+  }
+})
+
+/** Dispatch count, latency histogram (seconds) and errors by tag, each by kind and name. */
+export const metrics: Handler = (context, next) => {
+  const m = metricsOf(context.definition)
+  // One finalizer records all three (an interrupted dispatch too), straight into the registry of
+  // the dispatching fiber.
+  return Effect.withFiber((fiber) => {
+    const services = fiber.context
+    const clock = fiber.getRef(Clock.Clock)
+    const start = clock.monotonicTimeNanosUnsafe()
+    return Effect.onExit(next, (exit) => {
+      m.latency.updateUnsafe(Number(clock.monotonicTimeNanosUnsafe() - start) / 1e9, services)
+      if (exit._tag === "Failure") {
+        const error = Cause.findErrorOption(exit.cause)
+        if (Option.isSome(error)) m.errors(tagOf(error.value)).updateUnsafe(1, services)
+      }
+      m.dispatches.updateUnsafe(1, services)
+      return Effect.void
+    })
+  })
 }
 
 /** Logs failures (warning) and defects (error) with the message name. */
@@ -95,20 +142,25 @@ export const logging: Handler = (context, next) =>
     )
   )
 
-/** Fails with `CommandTimeout` / `QueryTimeout` after the configured time. */
+/**
+ * Fails with `CommandTimeout` / `QueryTimeout` after the configured time. The dispatch starts at
+ * once in a child fiber; one that is already done (no I/O) returns without a timer.
+ */
 export const timeout: Handler = (context, next) => {
-  const duration =
-    context.kind === "command" ? context.settings.commandTimeout : context.settings.queryTimeout
-  const timeoutMillis = Duration.toMillis(duration)
-  const name = context.definition.name
-  return Effect.timeoutOrElse(next, {
-    duration,
-    orElse: () =>
+  const { kind, name } = context.definition
+  const duration = kind === "command" ? context.settings.commandTimeout : context.settings.queryTimeout
+  return Effect.flatMap(Effect.forkChild(next, { startImmediately: true }), (fiber) => {
+    const done = fiber.pollUnsafe()
+    if (done !== undefined) return done
+    const timeoutMillis = Duration.toMillis(duration)
+    const expired = Effect.flatMap(Effect.sleep(duration), () =>
       Effect.fail(
-        context.kind === "command"
+        kind === "command"
           ? new CommandTimeout({ name, timeoutMillis })
           : new QueryTimeout({ name, timeoutMillis })
       )
+    )
+    return Effect.onExit(Effect.raceFirst(Fiber.join(fiber), expired), () => Fiber.interrupt(fiber))
   })
 }
 

@@ -262,4 +262,58 @@ describe("observability", () => {
       assert.include(spans, "CommandBus.dispatch PlaceOrder")
     })
   )
+
+  it.effect("under Effect's native tracer a dispatch opens no span; with a tracer installed it does", () =>
+    Effect.gen(function* () {
+      // What span the handler runs in: the dispatch's own, or the caller's.
+      const seen: Array<string> = []
+      const layer = CommandBus.handler(Ping, () =>
+        Effect.map(Effect.option(Effect.currentSpan), (span) => {
+          seen.push(Option.match(span, { onNone: () => "none", onSome: (s) => s.name }))
+        })
+      ).pipe(Layer.provideMerge(CommandBus.layer()))
+      const installed = Tracer.make({ span: (options) => Tracer.nativeTracer.span(options) })
+      const inCaller = (tracer: Tracer.Tracer) =>
+        CommandBus.dispatch(Ping, {}).pipe(
+          Effect.withSpan("caller"),
+          Effect.provide(layer),
+          Effect.provideService(Tracer.Tracer, tracer)
+        )
+      yield* inCaller(Tracer.nativeTracer)
+      yield* inCaller(installed)
+      assert.deepStrictEqual(seen, ["caller", "CommandBus.dispatch Ping"])
+    })
+  )
+
+  it.effect("dispatch latency lands in the series `Metric.withAttributes(Metrics.latency, …)` reads", () =>
+    Effect.gen(function* () {
+      const latency = Metric.withAttributes(Metrics.latency, { kind: "command", name: "PlaceOrder" })
+      const before = (yield* Metric.value(latency)).count
+      yield* CommandBus.dispatch(PlaceOrder, { customerId: "c", items: ["a"] }).pipe(Effect.provide(Commands))
+      yield* Effect.exit(CommandBus.dispatch(PlaceOrder, { customerId: "banned", items: ["a"] })).pipe(
+        Effect.provide(Commands)
+      )
+      assert.strictEqual((yield* Metric.value(latency)).count - before, 2)
+    })
+  )
+
+  it.effect("an interrupted dispatch still counts, with its latency", () =>
+    Effect.gen(function* () {
+      const layer = CommandBus.handler(Ping, () => Effect.never).pipe(Layer.provideMerge(CommandBus.layer()))
+      const attributes = { kind: "command", name: "Ping" }
+      const dispatches = Metric.withAttributes(Metrics.dispatches, attributes)
+      const latency = Metric.withAttributes(Metrics.latency, attributes)
+      const count = Effect.all([Metric.value(dispatches), Metric.value(latency)]).pipe(
+        Effect.map(([d, l]) => [d.count, l.count])
+      )
+      const [dispatchedBefore = 0, timedBefore = 0] = yield* count
+      yield* Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(CommandBus.dispatch(Ping, {}))
+        yield* Effect.yieldNow
+        yield* Fiber.interrupt(fiber)
+      }).pipe(Effect.provide(layer))
+      const [dispatched = 0, timed = 0] = yield* count
+      assert.deepStrictEqual([dispatched - dispatchedBefore, timed - timedBefore], [1, 1])
+    })
+  )
 })

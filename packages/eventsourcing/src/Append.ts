@@ -97,8 +97,11 @@ export const prepare = (
       const schemaVersion = event.schemaVersion ?? 1
       if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1)
         return fail(`${at} (${event.type}): schema version must be a positive integer`)
-      const eventId = event.eventId ?? uuidv7()
-      if (!isUuid(eventId)) return fail(`${at} (${event.type}): event id "${eventId}" is not a UUID`)
+      // An id made here is a well-formed, lower-case UUID already: only a caller's is checked.
+      const given = event.eventId
+      if (given !== undefined && !isUuid(given))
+        return fail(`${at} (${event.type}): event id "${given}" is not a UUID`)
+      const eventId = given === undefined ? uuidv7() : given.toLowerCase()
       if (seen.has(eventId)) return fail(`${at} (${event.type}): event id ${eventId} appears twice`)
       seen.add(eventId)
       const dataJson = toJson(event.data, `${at} (${event.type}) data`)
@@ -109,7 +112,7 @@ export const prepare = (
       )
       if (metadataJson instanceof JsonProblem) return fail(metadataJson.reason)
       prepared.push({
-        eventId: eventId.toLowerCase(),
+        eventId,
         type: event.type,
         schemaVersion,
         dataJson,

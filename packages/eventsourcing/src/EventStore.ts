@@ -4,6 +4,7 @@ import type { ConcurrencyError, InvalidAppendError, StoreUnavailable, StreamNotF
 import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from "./EventEnvelope.js"
 import type { ExpectedVersion } from "./ExpectedVersion.js"
 import * as AppendTracker from "./internal/appendTracker.js"
+import { withSpan } from "./internal/span.js"
 import * as MessageContext from "./MessageContext.js"
 import * as Metrics from "./Metrics.js"
 import * as TraceContext from "./TraceContext.js"
@@ -104,10 +105,11 @@ const withMessageContext = <E, R>(
 }
 
 /**
- * Wraps a store implementation with the spans and metrics every store reports, records appends
- * for `Consistency.track`, and writes the current `MessageContext` (correlation, causation) and,
- * when a tracer records spans, the append span's `traceparent` into every appended event's metadata,
- * so implementations only write storage code. Stores build their service with this.
+ * Wraps a store implementation with the spans (when a tracer is installed) and metrics every store
+ * reports, records appends for `Consistency.track`, and writes the current `MessageContext`
+ * (correlation, causation) and, when a tracer records spans, the append span's `traceparent` into
+ * every appended event's metadata, so implementations only write storage code. Stores build their
+ * service with this.
  */
 export const make = (store: EventStoreShape): EventStoreShape => ({
   ...store,
@@ -123,28 +125,15 @@ export const make = (store: EventStoreShape): EventStoreShape => ({
       Effect.tap((result) => Metric.update(Metrics.eventsAppended, result.events.length)),
       Effect.tap((result) => AppendTracker.record(result.checkpoint)),
       Effect.trackDuration(Metrics.appendDuration),
-      Effect.withSpan(
-        "EventStore.append",
-        {
-          attributes: { "cello.stream_id": streamId, "cello.events": events.length }
-        },
-        { captureStackTrace: false }
-      )
+      withSpan("EventStore.append", {
+        attributes: { "cello.stream_id": streamId, "cello.events": events.length }
+      })
     ),
   readStream: (streamId, options) =>
-    store.readStream(streamId, options).pipe(
-      Effect.withSpan(
-        "EventStore.readStream",
-        {
-          attributes: { "cello.stream_id": streamId }
-        },
-        { captureStackTrace: false }
-      )
-    ),
-  readAll: (options) =>
     store
-      .readAll(options)
-      .pipe(Effect.withSpan("EventStore.readAll", undefined, { captureStackTrace: false }))
+      .readStream(streamId, options)
+      .pipe(withSpan("EventStore.readStream", { attributes: { "cello.stream_id": streamId } })),
+  readAll: (options) => store.readAll(options).pipe(withSpan("EventStore.readAll", {}))
 })
 
 // Accessors, so programs can write `EventStore.append(...)` with the service taken from context.

@@ -14,8 +14,9 @@ import type {
   StoreUnavailable
 } from "./Errors.js"
 import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from "./EventEnvelope.js"
-import { EventSourcingConfig } from "./EventSourcingConfig.js"
+import { EventSourcingConfig, type Settings } from "./EventSourcingConfig.js"
 import { EventStore } from "./EventStore.js"
+import { withSpan } from "./internal/span.js"
 import * as Metrics from "./Metrics.js"
 import * as Projection from "./Projection.js"
 import { SnapshotStore } from "./SnapshotStore.js"
@@ -97,13 +98,7 @@ export const load = <S, Ev extends Tagged>(
     return { id, streamId, state, version }
   }).pipe(
     Effect.trackDuration(Metrics.loadDuration),
-    Effect.withSpan(
-      "Repository.load",
-      {
-        attributes: { "cello.aggregate": aggregate.name, "cello.id": id }
-      },
-      { captureStackTrace: false }
-    )
+    withSpan("Repository.load", { attributes: { "cello.aggregate": aggregate.name, "cello.id": id } })
   )
 
 const maybeSnapshot = <S, Ev extends Tagged>(
@@ -164,15 +159,22 @@ export const save = <S, Ev extends Tagged>(
       events,
       envelopes: result.events
     }
-  }).pipe(
-    Effect.withSpan(
-      "Repository.save",
-      {
-        attributes: { "cello.aggregate": aggregate.name }
-      },
-      { captureStackTrace: false }
+  }).pipe(withSpan("Repository.save", { attributes: { "cello.aggregate": aggregate.name } }))
+
+// A schedule is a value: built once per config, not on every command.
+const schedules = new WeakMap<Settings, Schedule.Schedule<Duration.Duration>>()
+const retrySchedule = (config: Settings) => {
+  let schedule = schedules.get(config)
+  if (schedule === undefined) {
+    schedule = Schedule.exponential(config.retryDelay).pipe(
+      Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, config.maxRetryDelay))),
+      Schedule.jittered,
+      Schedule.upTo({ duration: config.retryTimeout })
     )
-  )
+    schedules.set(config, schedule)
+  }
+  return schedule
+}
 
 /**
  * Runs a command on an aggregate: load, decide, save. On `ConcurrencyError` (another writer won) it
@@ -198,20 +200,10 @@ export const handle = <S, Ev extends Tagged, E = never, R = never>(
     return yield* Effect.retry(attempt, {
       while: (error) =>
         typeof error === "object" && error !== null && "_tag" in error && error._tag === "ConcurrencyError",
-      schedule: Schedule.exponential(config.retryDelay).pipe(
-        Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, config.maxRetryDelay))),
-        Schedule.jittered,
-        Schedule.upTo({ duration: config.retryTimeout })
-      ),
+      schedule: retrySchedule(config),
       times: config.maxConcurrencyRetries
     })
   }).pipe(
-    Effect.withSpan(
-      "Repository.handle",
-      {
-        attributes: { "cello.aggregate": aggregate.name, "cello.id": id }
-      },
-      // Spans on every command's path: a stack trace each cost a few percent of an append.
-      { captureStackTrace: false }
-    )
+    // Spans on every command's path: none under the native tracer, no stack trace otherwise.
+    withSpan("Repository.handle", { attributes: { "cello.aggregate": aggregate.name, "cello.id": id } })
   )

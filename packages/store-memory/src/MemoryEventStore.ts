@@ -44,6 +44,21 @@ const firstAfter = (sorted: ReadonlyArray<EventEnvelope>, from: Checkpoint.Check
 
 const pageSize = 500
 
+/**
+ * The answer for a stream with no events, which is the first read of every new aggregate. It has no
+ * stack trace: a map lookup has no stack worth keeping, and capturing one cost about a tenth of a
+ * `Repository.handle` on a new aggregate.
+ */
+const streamNotFound = (streamId: string): StreamNotFound => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new StreamNotFound({ streamId })
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
 const alreadyStored = (streamId: string, eventId: string) =>
   new InvalidAppendError({
     streamId,
@@ -146,7 +161,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(functi
   const readStream: EventStore.EventStoreShape["readStream"] = (streamId, options = {}) =>
     Effect.suspend(() => {
       const stream = streams.get(streamId)
-      if (stream === undefined) return Effect.fail(new StreamNotFound({ streamId }))
+      if (stream === undefined) return Effect.fail(streamNotFound(streamId))
       const limit = options.limit ?? Number.MAX_SAFE_INTEGER
       if (options.direction === "backwards") {
         const from = Math.min(options.from ?? stream.length, stream.length)

@@ -3,7 +3,7 @@
  * runs the middleware chain around the handler, then checks the outcome against the definition's
  * schemas — which is what makes `dispatch` typed by the definition alone.
  */
-import { type Context, Effect, Layer, Option, Schema, Stream } from "effect"
+import { Cause, Context, Effect, Layer, Option, Result, Schema, Stream } from "effect"
 import * as CqrsConfig from "../CqrsConfig.js"
 import {
   type CommandTimeout,
@@ -21,9 +21,42 @@ import { uuidv7 } from "./uuid.js"
 
 export type Kind = "command" | "query"
 
+/**
+ * Where a handler runs, from the context it is called in: `over(caller)` is the handler layer's
+ * context over the caller's (merged once per caller context), to which the bus adds the command's
+ * message context.
+ */
+type Place = <R>(
+  caller: Context.Context<never>,
+  over: (caller: Context.Context<never>) => Context.Context<R>
+) => Context.Context<R>
+
+const same = (caller: Context.Context<never>) => caller
+
+/** What becomes of a handler's outcome. */
+interface Then {
+  readonly onFailure: (cause: Cause.Cause<unknown>) => Effect.Effect<unknown, unknown>
+  readonly onSuccess: (value: unknown) => Effect.Effect<unknown, unknown>
+}
+
+/** Runs `effect` in the context `place` gives (the caller's back after it), its outcome to `then`. */
+const placed = <R>(
+  effect: Effect.Effect<unknown, unknown, R>,
+  place: Place,
+  over: (caller: Context.Context<never>) => Context.Context<R>,
+  then: Then | undefined
+): Effect.Effect<unknown, unknown> => {
+  const inContext = Effect.updateContext(effect, (caller: Context.Context<never>) => place(caller, over))
+  return then === undefined ? inContext : Effect.matchCauseEffect(inContext, then)
+}
+
 interface Entry {
   readonly definition: Definition
-  readonly run?: (payload: unknown) => Effect.Effect<unknown, unknown>
+  /**
+   * Checks the payload and runs the handler in the context `place` gives (one context change), its
+   * outcome to `then`.
+   */
+  readonly run?: (payload: unknown, place: Place, then: Then | undefined) => Effect.Effect<unknown, unknown>
   readonly stream?: (payload: unknown) => Stream.Stream<unknown, unknown>
 }
 
@@ -116,9 +149,23 @@ const narrowFailure =
 const checkSuccess =
   <D extends Definition>(definition: D) =>
   (value: unknown): Effect.Effect<Success<D>> =>
-    isSuccess(definition, value)
-      ? Effect.succeed(value)
-      : Effect.die(new Error(`the handler of ${definition.name} returned a value its success schema refuses`))
+    isSuccess(definition, value) ? Effect.succeed(value) : Effect.die(refused(definition))
+
+const refused = (definition: Definition) =>
+  new Error(`the handler of ${definition.name} returned a value its success schema refuses`)
+
+/** A command's message context: its own id, as the cause unless something else caused it. */
+const commandContext = (outer: MessageContext.MessageContext): MessageContext.MessageContext => {
+  const commandId = uuidv7()
+  return {
+    correlationId: outer.correlationId ?? commandId,
+    causationId: outer.causationId ?? commandId,
+    commandId
+  }
+}
+
+/** What a dispatch of one definition needs, worked out on its first dispatch. */
+type Compiled = (payload: unknown, options: DispatchOptions) => Effect.Effect<unknown, unknown>
 
 export const makeBus = <R>(
   registry: Registry,
@@ -138,46 +185,103 @@ export const makeBus = <R>(
     const checkPayload = (definition: Definition, payload: unknown) =>
       guardOf(definition.payload)(payload) ? Effect.void : Effect.asVoid(decode(definition)(payload))
 
+    const compile = (definition: Definition): Compiled | undefined => {
+      const entry = registry.entries.get(definition.name)
+      // Not kept: a handler may still be registered (a bus is built before its handler layers).
+      if (entry === undefined) return undefined
+      const { run } = entry
+      if (run === undefined)
+        return () => Effect.fail(new HandlerNotFound({ kind: registry.kind, name: definition.name }))
+      const isValue = guardOf(definition.success)
+      const narrow = narrowFailure(definition)
+      // Declared failures and the bus's errors kept, others `HandlerFailed`; defects and
+      // interruptions passed on; a success checked against the success schema.
+      const outcome: Then = {
+        onFailure: (cause) => {
+          if (Cause.hasDies(cause)) return Effect.failCause(cause)
+          const error = Cause.findError(cause)
+          return Result.isFailure(error) ? Effect.failCause(cause) : Effect.fail(narrow(error.success))
+        },
+        onSuccess: (value) => (isValue(value) ? Effect.succeed(value) : Effect.die(refused(definition)))
+      }
+      const kind = registry.kind
+      // A command runs under its own id: the events its handler appends name it as their cause (or
+      // the saga step, event or command that dispatched it, when there is one), and share the
+      // request's correlation id (or start one of their own).
+      if (chainOf.length === 0) {
+        const place: Place =
+          kind === "command"
+            ? (caller, over) =>
+                Context.add(
+                  over(caller),
+                  MessageContext.Current,
+                  commandContext(Context.get(caller, MessageContext.Current))
+                )
+            : (caller, over) => over(caller)
+        return (payload) => run(payload, place, outcome)
+      }
+      const chainWith = (
+        payload: unknown,
+        options: DispatchOptions,
+        message: MessageContext.MessageContext | undefined,
+        place: Place
+      ) => {
+        const dispatchContext: DispatchContext = {
+          kind,
+          definition,
+          payload,
+          idempotencyKey: options.idempotencyKey,
+          settings,
+          commandId: message?.commandId,
+          correlationId: message?.correlationId
+        }
+        let chain: Effect.Effect<unknown, unknown> = run(payload, place, undefined)
+        for (let i = chainOf.length - 1; i >= 0; i--) {
+          const m = chainOf[i]
+          if (m !== undefined) chain = m(dispatchContext, chain)
+        }
+        return chain
+      }
+      const overCaller: Place = (caller, over) => over(caller)
+      if (kind === "query")
+        return (payload, options) =>
+          Effect.matchCauseEffect(chainWith(payload, options, undefined, overCaller), outcome)
+      return (payload, options) => {
+        // The middleware runs under the command's message context. When the handler is reached in
+        // that very context (no middleware changed it), its own is the caller's merge (kept across
+        // dispatches) plus the message, not a merge made afresh per dispatch.
+        let caller: Context.Context<never> = Context.empty()
+        let message: MessageContext.MessageContext = {}
+        let withMessage: Context.Context<never> = caller
+        const outer: Place = (reached, over) => {
+          caller = reached
+          message = commandContext(Context.get(reached, MessageContext.Current))
+          const added = Context.add(over(reached), MessageContext.Current, message)
+          withMessage = added
+          return added
+        }
+        const inner: Place = (reached, over) =>
+          reached === withMessage ? Context.add(over(caller), MessageContext.Current, message) : over(reached)
+        return placed(
+          Effect.suspend(() => chainWith(payload, options, message, inner)),
+          outer,
+          same,
+          outcome
+        )
+      }
+    }
+    const compiled = new WeakMap<Definition, Compiled>()
+
     return {
       dispatch: <D extends Definition>(definition: D, payload: Payload<D>, options: DispatchOptions = {}) => {
-        const handled = Effect.flatMap(entryFor(definition), (entry) =>
-          entry.run === undefined
-            ? Effect.fail(new HandlerNotFound({ kind: registry.kind, name: definition.name }))
-            : Effect.andThen(checkPayload(definition, payload), entry.run(payload))
-        )
-        const chainWith = (message: MessageContext.MessageContext) => {
-          const dispatchContext: DispatchContext = {
-            kind: registry.kind,
-            definition,
-            payload,
-            idempotencyKey: options.idempotencyKey,
-            settings,
-            commandId: message.commandId,
-            correlationId: message.correlationId
-          }
-          let chain: Effect.Effect<unknown, unknown> = handled
-          for (let i = chainOf.length - 1; i >= 0; i--) {
-            const m = chainOf[i]
-            if (m !== undefined) chain = m(dispatchContext, chain)
-          }
-          return chain
+        let run = compiled.get(definition)
+        if (run === undefined) {
+          run = compile(definition)
+          if (run === undefined)
+            return Effect.fail(new HandlerNotFound({ kind: registry.kind, name: definition.name }))
+          compiled.set(definition, run)
         }
-        // A command gets its own id and runs under it: the events its handler appends name it as
-        // their cause (or the saga step, event or command that dispatched it, when there is one),
-        // and share the request's correlation id (or start one of their own).
-        const run =
-          registry.kind === "command"
-            ? Effect.flatMap(MessageContext.current, (outer) => {
-                const commandId = uuidv7()
-                const message: MessageContext.MessageContext = {
-                  correlationId: outer.correlationId ?? commandId,
-                  causationId: outer.causationId ?? commandId,
-                  commandId
-                }
-                return MessageContext.provide(chainWith(message), message)
-              })
-            : chainWith({})
-        return run.pipe(Effect.mapError(narrowFailure(definition)), Effect.flatMap(checkSuccess(definition)))
+        return run(payload, options)
       },
       dispatchStream: <D extends Definition>(definition: D, payload: Payload<D>) =>
         Stream.unwrap(
@@ -211,12 +315,23 @@ export const registrations = <Id>(tag: Context.Key<Id, Registry>) => {
         const registry = yield* tag
         const context = yield* Effect.context<R>()
         const isPayload = Schema.is(definition.payload)
+        // The handler's context over the caller's, kept for the last caller context seen: a fiber
+        // that dispatches in a loop merges once.
+        let lastCaller: Context.Context<never> | undefined
+        let lastMerged: Context.Context<R> = context
+        const over = (caller: Context.Context<never>): Context.Context<R> => {
+          if (caller !== lastCaller) {
+            lastMerged = Context.merge(caller, context)
+            lastCaller = caller
+          }
+          return lastMerged
+        }
         yield* register(registry, {
           definition,
-          run: (payload) =>
+          run: (payload, place, then) =>
             isPayload(payload)
-              ? Effect.provideContext(handle(payload), context)
-              : Effect.asVoid(decode(definition)(payload))
+              ? placed(handle(payload), place, over, then)
+              : placed(Effect.asVoid(decode(definition)(payload)), (caller, over) => over(caller), same, then)
         })
       })
     )
@@ -285,7 +400,8 @@ export const busModule = <BusId, RegistryId>(
     payload: Payload<D>,
     options?: DispatchOptions
   ): Effect.Effect<Success<D>, Failure<D> | DispatchError, BusId> =>
-    Effect.flatMap(bus, (b) => b.dispatch(definition, payload, options)),
+    // The bus read straight from the fiber's context: a `flatMap` over the service tag cost a frame.
+    Effect.withFiber((fiber) => Context.getUnsafe(fiber.context, bus).dispatch(definition, payload, options)),
   dispatchStream: <D extends Definition>(
     definition: D,
     payload: Payload<D>

@@ -1,0 +1,14 @@
+/**
+ * `Effect.withSpan`, but only when a tracer is installed: under Effect's native tracer, whose spans
+ * go nowhere, a span per append, read, load and save cost several µs each on the write path.
+ */
+import { Effect, Tracer } from "effect"
+
+export const withSpan =
+  (name: string, options: Tracer.SpanOptionsNoTrace) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.withFiber((fiber) =>
+      fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer
+        ? effect
+        : Effect.withSpan(effect, name, { ...options, captureStackTrace: false })
+    )
