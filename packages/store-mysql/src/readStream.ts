@@ -5,7 +5,7 @@
  */
 import { Append, type EventStore, StreamNotFound } from "@cello/eventsourcing"
 import { Effect } from "effect"
-import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import { streamEnvelopeColumns, toStreamEnvelopes } from "./internal/envelope.js"
 import type { MysqlDatabaseShape } from "./MysqlDatabase.js"
 
 export const readStream =
@@ -17,7 +17,7 @@ export const readStream =
       const { db, run } = database
       let query = db
         .selectFrom("events")
-        .select(envelopeColumns)
+        .select(streamEnvelopeColumns)
         .where("stream_id", "=", streamId)
         .orderBy("stream_version", backwards ? "desc" : "asc")
       if (options.from !== undefined)
@@ -30,5 +30,5 @@ export const readStream =
         )
         if (exists.length === 0) return yield* new StreamNotFound({ streamId })
       }
-      return rows.map(toEnvelope)
+      return toStreamEnvelopes(streamId, rows)
     }).pipe(Effect.catchTag("MysqlError", (e) => Effect.fail(database.unavailable("readStream")(e))))
