@@ -47,7 +47,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, MysqlDatabas
           !Append.isStorableStreamId(streamId)
             ? Effect.succeed([])
             : database
-                .run(
+                .runValues(
                   database.db
                     .selectFrom("events")
                     .select(streamEnvelopeColumns)

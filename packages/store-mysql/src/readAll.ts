@@ -20,7 +20,7 @@ export const readAllAfter = (
   limit: number
 ): Effect.Effect<ReadonlyArray<EventEnvelope>, StoreUnavailable> =>
   database
-    .run(
+    .runValues(
       database.db
         .selectFrom("events")
         .select(envelopeColumns)

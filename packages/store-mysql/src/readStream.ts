@@ -14,7 +14,7 @@ export const readStream =
     Effect.gen(function* () {
       if (!Append.isStorableStreamId(streamId)) return yield* new StreamNotFound({ streamId })
       const backwards = options.direction === "backwards"
-      const { db, run } = database
+      const { db, run, runValues } = database
       let query = db
         .selectFrom("events")
         .select(streamEnvelopeColumns)
@@ -23,7 +23,7 @@ export const readStream =
       if (options.from !== undefined)
         query = query.where("stream_version", backwards ? "<=" : ">=", Math.max(0, options.from))
       if (options.limit !== undefined) query = query.limit(Math.max(0, options.limit))
-      const rows = yield* run(query)
+      const rows = yield* runValues(query)
       if (rows.length === 0) {
         const exists = yield* run(
           db.selectFrom("events").select("position").where("stream_id", "=", streamId).limit(1)

@@ -2,19 +2,10 @@
 import { Checkpoint, type EventEnvelope, type EventMetadata } from "@cello/eventsourcing"
 import { DateTime } from "effect"
 
-export const envelopeColumns = [
-  "position",
-  "event_id",
-  "stream_id",
-  "stream_version",
-  "type",
-  "schema_version",
-  "data",
-  "metadata",
-  "created_at"
-] as const
-
-/** A stream's reads know its id, so they leave it out: one Buffer less to make and decode per event. */
+/**
+ * A stream's reads know its id, so they leave it out (one Buffer less to make and decode per event);
+ * reads of the global log add it last. Reads take rows as arrays of these values (`runValues`).
+ */
 export const streamEnvelopeColumns = [
   "position",
   "event_id",
@@ -26,21 +17,19 @@ export const streamEnvelopeColumns = [
   "created_at"
 ] as const
 
-/** An event row of one known stream (BIGINT as text, DATETIME as UTC text). */
-export interface StreamEnvelopeRow {
+export const envelopeColumns = [...streamEnvelopeColumns, "stream_id"] as const
+
+/** An event row as `mysql2` returns it here (BIGINT as text, VARBINARY as bytes, DATETIME as UTC text). */
+export interface EnvelopeRow {
   readonly position: string | number
   readonly event_id: string
+  readonly stream_id: Buffer | string
   readonly stream_version: string | number
   readonly type: string
   readonly schema_version: number
   readonly data: string
   readonly metadata: string
   readonly created_at: string
-}
-
-/** An event row as `mysql2` returns it here: a stream event row and its stream id (VARBINARY, as bytes). */
-export interface EnvelopeRow extends StreamEnvelopeRow {
-  readonly stream_id: Buffer | string
 }
 
 /**
@@ -90,58 +79,72 @@ export const utcMillis = (text: string): number => {
   return Number.isNaN(millis) ? Date.parse(`${text.replace(" ", "T")}Z`) : millis
 }
 
-export const streamIdText = (value: Buffer | string): string =>
-  typeof value === "string" ? value : value.toString("utf8")
+export const streamIdText = (value: unknown): string =>
+  Buffer.isBuffer(value) ? value.toString("utf8") : String(value)
 
 // The text was written from an `EventMetadata` value, so it parses back to one.
 const parseMetadata = (json: string): EventMetadata => JSON.parse(json)
 
-const envelope = (row: StreamEnvelopeRow, streamId: string, timestamp: DateTime.Utc): EventEnvelope => ({
-  eventId: row.event_id,
-  streamId,
-  type: row.type,
-  schemaVersion: Number(row.schema_version),
-  streamVersion: Number(row.stream_version),
-  position: Number(row.position),
-  checkpoint: checkpointAt(row.position),
-  timestamp,
-  data: JSON.parse(row.data),
-  metadata: parseMetadata(row.metadata)
-})
+/** An envelope from a row's values in `streamEnvelopeColumns` order. */
+const envelope = (
+  values: ReadonlyArray<unknown>,
+  streamId: string,
+  timestamp: DateTime.Utc
+): EventEnvelope => {
+  const position = String(values[0])
+  return {
+    eventId: String(values[1]),
+    streamId,
+    type: String(values[3]),
+    schemaVersion: Number(values[4]),
+    streamVersion: Number(values[2]),
+    position: Number(position),
+    checkpoint: checkpointAt(position),
+    timestamp,
+    data: JSON.parse(String(values[5])),
+    metadata: parseMetadata(String(values[6]))
+  }
+}
 
+/** One event row read by name (the appends' own answers). */
 export const toEnvelope = (row: EnvelopeRow): EventEnvelope =>
-  envelope(row, streamIdText(row.stream_id), DateTime.makeUnsafe(utcMillis(row.created_at)))
+  envelope(
+    streamEnvelopeColumns.map((column) => row[column]),
+    streamIdText(row.stream_id),
+    DateTime.makeUnsafe(utcMillis(row.created_at))
+  )
 
 /**
- * A page of rows as envelopes, in one loop. The events of one append share their `created_at`, so
- * consecutive rows with the same text share one (immutable) `DateTime`: a catch-up reads many
- * events per append, and this is its most frequent allocation after the payloads.
+ * Rows as envelopes, in one loop. The events of one append share their `created_at`, so consecutive
+ * rows with the same text share one (immutable) `DateTime`: a catch-up reads many events per append,
+ * and this is its most frequent allocation after the payloads.
  */
-const envelopes = <Row extends StreamEnvelopeRow>(
-  rows: ReadonlyArray<Row>,
-  streamIdOf: (row: Row) => string
+const envelopes = (
+  rows: ReadonlyArray<ReadonlyArray<unknown>>,
+  streamIdOf: (values: ReadonlyArray<unknown>) => string
 ): Array<EventEnvelope> => {
   const result: Array<EventEnvelope> = []
   let text = ""
   let timestamp = DateTime.makeUnsafe(0)
-  for (const row of rows) {
-    if (row.created_at !== text) {
-      text = row.created_at
+  for (const values of rows) {
+    const createdAt = String(values[7])
+    if (createdAt !== text) {
+      text = createdAt
       timestamp = DateTime.makeUnsafe(utcMillis(text))
     }
-    result.push(envelope(row, streamIdOf(row), timestamp))
+    result.push(envelope(values, streamIdOf(values), timestamp))
   }
   return result
 }
 
-const rowStreamId = (row: EnvelopeRow): string => streamIdText(row.stream_id)
+const lastStreamId = (values: ReadonlyArray<unknown>): string => streamIdText(values[8])
 
-/** Rows of any streams (the global log) as envelopes. */
-export const toEnvelopes = (rows: ReadonlyArray<EnvelopeRow>): Array<EventEnvelope> =>
-  envelopes(rows, rowStreamId)
+/** Rows of the global log (`envelopeColumns`, as values) as envelopes. */
+export const toEnvelopes = (rows: ReadonlyArray<ReadonlyArray<unknown>>): Array<EventEnvelope> =>
+  envelopes(rows, lastStreamId)
 
-/** Rows of the stream `streamId`, read without their stream id, as envelopes. */
+/** Rows of the stream `streamId` (`streamEnvelopeColumns`, as values) as envelopes. */
 export const toStreamEnvelopes = (
   streamId: string,
-  rows: ReadonlyArray<StreamEnvelopeRow>
+  rows: ReadonlyArray<ReadonlyArray<unknown>>
 ): Array<EventEnvelope> => envelopes(rows, () => streamId)
