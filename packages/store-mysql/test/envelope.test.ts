@@ -5,6 +5,8 @@
 import { EventStore } from "@cello/eventsourcing"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { DateTime, Effect } from "effect"
+import { CompiledQuery } from "kysely"
+import { MysqlDatabase } from "../src/index.js"
 import { utcMillis } from "../src/internal/envelope.js"
 import { storeLayer } from "./testDatabase.js"
 
@@ -58,6 +60,21 @@ layer(storeLayer("envelope"), { excludeTestServices: true })("envelopes read bac
         forwards.map((e) => [e.streamId, e.streamVersion, e.data]),
         appended.map((e) => [streamId, e.streamVersion, e.data])
       )
+    })
+  )
+
+  it.effect("runValues answers each row as its values in the order selected, in a transaction too", () =>
+    Effect.gen(function* () {
+      const database = yield* MysqlDatabase.MysqlDatabase
+      const query = CompiledQuery.raw("SELECT ? AS b, ? AS a UNION ALL SELECT 'x', 'y'", ["1", "2"])
+      assert.deepStrictEqual(yield* database.runValues(query), [
+        ["1", "2"],
+        ["x", "y"]
+      ])
+      assert.deepStrictEqual(yield* database.withTransaction(database.runValues(query)), [
+        ["1", "2"],
+        ["x", "y"]
+      ])
     })
   )
 })
