@@ -5,10 +5,11 @@
  */
 import { ReadModelStore } from "@cello/cqrs"
 import { assert, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Deferred, Duration, Effect, Fiber } from "effect"
 import { CompiledQuery } from "kysely"
 import { MysqlDatabase } from "../src/index.js"
 import { countQuery, listQuery } from "../src/internal/documentQuery.js"
+import { ensureIndexColumns } from "../src/internal/ensureIndexColumns.js"
 import { storeLayer } from "./testDatabase.js"
 
 layer(storeLayer("index"), { excludeTestServices: true })("MysqlReadModelStore indexes", (it) => {
@@ -276,6 +277,40 @@ layer(storeLayer("index"), { excludeTestServices: true })("MysqlReadModelStore i
         (yield* store.list("scores", { orderBy: desc, limit: 2, offset: 9999 })).map((d) => d.id),
         ["p8000", "unscored"]
       )
+    })
+  )
+
+  it.effect("a caller that waits out the lock timeout for another's DDL fails naming the lock", () =>
+    Effect.gen(function* () {
+      const database = yield* MysqlDatabase.MysqlDatabase
+      const store = yield* ReadModelStore.ReadModelStore
+      const lockName = `cello-index:${database.config.database}`.slice(0, 64)
+      const held = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      // Another instance's ensureIndex, holding the lock on its own connection.
+      const other = yield* database
+        .withConnection(
+          Effect.gen(function* () {
+            yield* raw("SELECT GET_LOCK(?, 10)", [lockName])
+            yield* Deferred.succeed(held, undefined)
+            yield* Deferred.await(release)
+            yield* raw("SELECT RELEASE_LOCK(?)", [lockName])
+          })
+        )
+        .pipe(Effect.forkChild)
+      yield* Deferred.await(held)
+      const error = yield* Effect.flip(ensureIndexColumns(database, "late", Duration.seconds(1)))
+      assert.strictEqual(error.code, "CELLO_INDEX_LOCK")
+      assert.include(error.message, `the index lock ${lockName} for 1 s`)
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(other)
+      // Once the lock is free, the same call goes through.
+      yield* store.ensureIndex("late", "late")
+      const columns = yield* raw(
+        `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'read_models' AND COLUMN_NAME LIKE 'cello\\_%\\_late'`,
+        [database.config.database]
+      )
+      assert.strictEqual(columns.length, 2)
     })
   )
 })
