@@ -14,6 +14,7 @@ import * as SagaTables from "./migrations/0003_sagas.js"
 import * as AppendProcedure from "./migrations/0004_append_procedure.js"
 import * as SagaCorrelation from "./migrations/0005_saga_correlation.js"
 import * as SagaTraceparent from "./migrations/0006_saga_traceparent.js"
+import * as AppendIdCheck from "./migrations/0007_append_id_check.js"
 
 interface Migration {
   readonly id: number
@@ -29,7 +30,8 @@ export const all: ReadonlyArray<Migration> = [
   { id: 3, name: SagaTables.name, up: SagaTables.up },
   { id: 4, name: AppendProcedure.name, up: AppendProcedure.up },
   { id: 5, name: SagaCorrelation.name, up: SagaCorrelation.up },
-  { id: 6, name: SagaTraceparent.name, up: SagaTraceparent.up }
+  { id: 6, name: SagaTraceparent.name, up: SagaTraceparent.up },
+  { id: 7, name: AppendIdCheck.name, up: AppendIdCheck.up }
 ]
 
 /** How long an instance waits for another one's migration before failing (seconds). */

@@ -7,7 +7,7 @@
 import { Append, EventStore, Subscription, Wakeup } from "@cello/eventsourcing"
 import { Effect, Layer, Option, type Scope, Stream } from "effect"
 import { appendToStream } from "./appendToStream.js"
-import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import { streamEnvelopeColumns, toStreamEnvelopes } from "./internal/envelope.js"
 import { MysqlDatabase } from "./MysqlDatabase.js"
 import { head, readAll, readAllAfter, streamVersion } from "./readAll.js"
 import { readStream } from "./readStream.js"
@@ -47,17 +47,17 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, MysqlDatabas
           !Append.isStorableStreamId(streamId)
             ? Effect.succeed([])
             : database
-                .run(
+                .runValues(
                   database.db
                     .selectFrom("events")
-                    .select(envelopeColumns)
+                    .select(streamEnvelopeColumns)
                     .where("stream_id", "=", streamId)
                     .where("stream_version", ">", String(after))
                     .orderBy("stream_version")
                     .limit(pageSize)
                 )
                 .pipe(
-                  Effect.map((rows) => rows.map(toEnvelope)),
+                  Effect.map((rows) => toStreamEnvelopes(streamId, rows)),
                   Effect.mapError(database.unavailable("subscribeStream"))
                 ),
         signal,

@@ -39,7 +39,7 @@ const expectedCode = (expected: EV.ExpectedVersion): number =>
   expected === "any" ? -1 : expected === "stream_exists" ? -2 : expected === "no_stream" ? 0 : expected
 
 interface Appended {
-  readonly outcome: "appended" | "conflict"
+  readonly outcome: "appended" | "conflict" | "stored"
   readonly firstPosition: number
   readonly version: number
   readonly now: string
@@ -51,7 +51,8 @@ const callAnswer = (result: ReadonlyArray<unknown>): Appended => {
   const row: unknown = Array.isArray(rows) ? rows[0] : undefined
   const field = (name: string): unknown => (Predicate.hasProperty(row, name) ? row[name] : undefined)
   return {
-    outcome: field("outcome") === "appended" ? "appended" : "conflict",
+    outcome:
+      field("outcome") === "appended" ? "appended" : field("outcome") === "stored" ? "stored" : "conflict",
     firstPosition: Number(field("first_position") ?? 0),
     version: Number(field("version") ?? 0),
     now: String(field("now") ?? "")
@@ -174,20 +175,23 @@ export const appendToStream =
           })
         )
       const write = Effect.gen(function* () {
-        // A re-sent append (its first answer was lost) answers what it stored the first time.
-        const stored = yield* run(
-          db
-            .selectFrom("events")
-            .select(envelopeColumns)
-            .where(
-              "event_id",
-              "in",
-              prepared.map((e) => e.eventId)
-            )
-        )
-        if (stored.length > 0) return yield* resent(streamId, prepared, stored)
-        // Takes the position counter's row lock, held until this transaction ends (see above).
+        // Takes the position counter's row lock, held until this transaction ends (see above). When
+        // one of the event ids is stored already it writes nothing (migration 0007).
         const answer = callAnswer(yield* run<unknown>(CompiledQuery.raw(call)))
+        if (answer.outcome === "stored") {
+          // A re-sent append (its first answer was lost) answers what it stored the first time.
+          const stored = yield* run(
+            db
+              .selectFrom("events")
+              .select(envelopeColumns)
+              .where(
+                "event_id",
+                "in",
+                prepared.map((e) => e.eventId)
+              )
+          )
+          return yield* resent(streamId, prepared, stored)
+        }
         if (answer.outcome !== "appended")
           return yield* new ConcurrencyError({ streamId, expected, actual: answer.version })
         if (options.inline === undefined) return answer

@@ -11,7 +11,7 @@ import {
 } from "@cello/eventsourcing"
 import { Effect } from "effect"
 import { sql } from "kysely"
-import { checkpointAt, envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import { checkpointAt, envelopeColumns, toEnvelopes } from "./internal/envelope.js"
 import type { MysqlDatabaseShape } from "./MysqlDatabase.js"
 
 export const readAllAfter = (
@@ -20,7 +20,7 @@ export const readAllAfter = (
   limit: number
 ): Effect.Effect<ReadonlyArray<EventEnvelope>, StoreUnavailable> =>
   database
-    .run(
+    .runValues(
       database.db
         .selectFrom("events")
         .select(envelopeColumns)
@@ -29,7 +29,7 @@ export const readAllAfter = (
         .limit(Math.max(0, limit))
     )
     .pipe(
-      Effect.map((rows) => rows.map(toEnvelope)),
+      Effect.map((rows) => toEnvelopes(rows)),
       Effect.mapError(database.unavailable("readAll"))
     )
 

@@ -5,7 +5,7 @@
  */
 import { Append, type EventStore, StreamNotFound } from "@cello/eventsourcing"
 import { Effect } from "effect"
-import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import { streamEnvelopeColumns, toStreamEnvelopes } from "./internal/envelope.js"
 import type { MysqlDatabaseShape } from "./MysqlDatabase.js"
 
 export const readStream =
@@ -14,21 +14,21 @@ export const readStream =
     Effect.gen(function* () {
       if (!Append.isStorableStreamId(streamId)) return yield* new StreamNotFound({ streamId })
       const backwards = options.direction === "backwards"
-      const { db, run } = database
+      const { db, run, runValues } = database
       let query = db
         .selectFrom("events")
-        .select(envelopeColumns)
+        .select(streamEnvelopeColumns)
         .where("stream_id", "=", streamId)
         .orderBy("stream_version", backwards ? "desc" : "asc")
       if (options.from !== undefined)
         query = query.where("stream_version", backwards ? "<=" : ">=", Math.max(0, options.from))
       if (options.limit !== undefined) query = query.limit(Math.max(0, options.limit))
-      const rows = yield* run(query)
+      const rows = yield* runValues(query)
       if (rows.length === 0) {
         const exists = yield* run(
           db.selectFrom("events").select("position").where("stream_id", "=", streamId).limit(1)
         )
         if (exists.length === 0) return yield* new StreamNotFound({ streamId })
       }
-      return rows.map(toEnvelope)
+      return toStreamEnvelopes(streamId, rows)
     }).pipe(Effect.catchTag("MysqlError", (e) => Effect.fail(database.unavailable("readStream")(e))))

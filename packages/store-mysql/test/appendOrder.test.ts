@@ -1,7 +1,8 @@
 /**
  * Positions are handed out in commit order: an append that starts while another one is open gets its
  * positions only after that one has ended, so a reader of `position > last` never skips an event
- * committed late. A rolled-back append leaves no hole that a reader could wait on or skip past.
+ * committed late. A rolled-back append leaves no hole that a reader could wait on or skip past, nor
+ * does a re-sent append or a reused event id (answered without writing).
  */
 import { EventStore } from "@cello/eventsourcing"
 import { assert, layer } from "@effect/vitest"
@@ -45,6 +46,25 @@ layer(storeLayer("order"), { excludeTestServices: true })("MySQL append order", 
       yield* Effect.flip(store.append(`b-${id}`, ping, { inline: () => Effect.fail("undo" as const) }))
       const c = yield* store.append(`c-${id}`, ping)
       assert.strictEqual((c.events[0]?.position ?? 0) - (a.events[0]?.position ?? 0), 1)
+    })
+  )
+
+  it.effect("a re-sent append and a reused event id take no positions: the next append follows on", () =>
+    Effect.gen(function* () {
+      const store = yield* EventStore.EventStore
+      const id = crypto.randomUUID()
+      const reusedEvent = { type: "Ping", data: {}, eventId: crypto.randomUUID() }
+      const events = [{ type: "Ping", data: {}, eventId: crypto.randomUUID() }, reusedEvent]
+      const first = yield* store.append(`resent-${id}`, events)
+      const again = yield* store.append(`resent-${id}`, events)
+      assert.deepStrictEqual(
+        again.events.map((e) => e.position),
+        first.events.map((e) => e.position)
+      )
+      const reused = yield* Effect.flip(store.append(`other-${id}`, [reusedEvent]))
+      assert.strictEqual(reused._tag, "InvalidAppendError")
+      const next = yield* store.append(`next-${id}`, ping)
+      assert.strictEqual(next.events[0]?.position, (first.events[1]?.position ?? 0) + 1)
     })
   )
 })

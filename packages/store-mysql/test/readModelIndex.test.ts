@@ -5,10 +5,11 @@
  */
 import { ReadModelStore } from "@cello/cqrs"
 import { assert, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Deferred, Duration, Effect, Fiber } from "effect"
 import { CompiledQuery } from "kysely"
 import { MysqlDatabase } from "../src/index.js"
 import { countQuery, listQuery } from "../src/internal/documentQuery.js"
+import { ensureIndexColumns } from "../src/internal/ensureIndexColumns.js"
 import { storeLayer } from "./testDatabase.js"
 
 layer(storeLayer("index"), { excludeTestServices: true })("MysqlReadModelStore indexes", (it) => {
@@ -212,6 +213,104 @@ layer(storeLayer("index"), { excludeTestServices: true })("MysqlReadModelStore i
         ["s1000", "s1001", "s1002", "s1003", "s1004"]
       )
       assert.strictEqual(yield* store.count("shipments", lost.where), 100)
+    })
+  )
+
+  it.effect("a descending page reads the rows from its last value up, not the collection", () =>
+    Effect.gen(function* () {
+      const store = yield* ReadModelStore.ReadModelStore
+      const database = yield* MysqlDatabase.MysqlDatabase
+      // 10,000 documents, `score` n % 2,000: every value five times, so pages end inside ties.
+      const digits =
+        "(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)"
+      yield* raw(
+        `INSERT INTO \`${database.config.database}\`.read_models (collection, id, document, updated_at)
+         SELECT 'scores', CONCAT('p', n), JSON_OBJECT('score', n % 2000, 'pad', REPEAT('x', 200)), UTC_TIMESTAMP(6)
+         FROM (SELECT a.d * 1000 + b.d * 100 + c.d * 10 + e.d AS n FROM ${digits} a, ${digits} b, ${digits} c, ${digits} e) numbers`
+      )
+      yield* store.ensureIndex("scores", "score")
+      yield* raw(`ANALYZE TABLE \`${database.config.database}\`.read_models`)
+      const desc = [{ field: "score", direction: "desc" as const }]
+      /** The plan's step that reads the page's rows: its index and how many rows it expects to read. */
+      const pageRead = (options: ReadModelStore.ListOptions, indexed: ReadonlyArray<string>) =>
+        Effect.gen(function* () {
+          const compiled = listQuery(database.db, "scores", options, new Set(indexed))
+          const steps = yield* raw(`EXPLAIN ${compiled.sql}`, compiled.parameters)
+          const step = steps.find((row) => row.table === "read_models" && Number(row.id) === 1)
+          return { key: String(step?.key), rows: Number(step?.rows) }
+        })
+      const top = { orderBy: desc, limit: 7 }
+      const indexedRead = yield* pageRead(top, ["score"])
+      assert.strictEqual(indexedRead.key, "read_models_n_score")
+      assert.isBelow(indexedRead.rows, 100)
+      assert.isAtLeast((yield* pageRead(top, [])).rows, 5000)
+      const ranged = { where: [{ field: "score", op: "lt" as const, value: 1500 }], orderBy: desc, limit: 7 }
+      assert.isBelow((yield* pageRead(ranged, ["score"])).rows, 100)
+      // The same ids as the unindexed full sort, ties by id, at every page edge tried.
+      const ids = (options: ReadModelStore.ListOptions, indexed: ReadonlyArray<string>) =>
+        Effect.map(database.run(listQuery(database.db, "scores", options, new Set(indexed))), (rows) =>
+          rows.map((row) => row.id)
+        )
+      for (const where of [[], ranged.where, [{ field: "score", op: "gte" as const, value: 1998 }]])
+        for (const [limit, offset] of [
+          [7, 0],
+          [3, 4],
+          [5, 5],
+          [1, 9999],
+          [12, 9995],
+          [4, 20000]
+        ] as const) {
+          const options = { where, orderBy: desc, limit, offset }
+          assert.deepStrictEqual(
+            yield* ids(options, ["score"]),
+            yield* ids(options, []),
+            JSON.stringify(options)
+          )
+        }
+      assert.deepStrictEqual(
+        (yield* store.list("scores", top)).map((d) => d.id),
+        ["p1999", "p3999", "p5999", "p7999", "p9999", "p1998", "p3998"]
+      )
+      // A document without a number there: the full sort answers, and puts it last.
+      yield* store.put("scores", "unscored", { pad: "" })
+      assert.deepStrictEqual(
+        (yield* store.list("scores", { orderBy: desc, limit: 2, offset: 9999 })).map((d) => d.id),
+        ["p8000", "unscored"]
+      )
+    })
+  )
+
+  it.effect("a caller that waits out the lock timeout for another's DDL fails naming the lock", () =>
+    Effect.gen(function* () {
+      const database = yield* MysqlDatabase.MysqlDatabase
+      const store = yield* ReadModelStore.ReadModelStore
+      const lockName = `cello-index:${database.config.database}`.slice(0, 64)
+      const held = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      // Another instance's ensureIndex, holding the lock on its own connection.
+      const other = yield* database
+        .withConnection(
+          Effect.gen(function* () {
+            yield* raw("SELECT GET_LOCK(?, 10)", [lockName])
+            yield* Deferred.succeed(held, undefined)
+            yield* Deferred.await(release)
+            yield* raw("SELECT RELEASE_LOCK(?)", [lockName])
+          })
+        )
+        .pipe(Effect.forkChild)
+      yield* Deferred.await(held)
+      const error = yield* Effect.flip(ensureIndexColumns(database, "late", Duration.seconds(1)))
+      assert.strictEqual(error.code, "CELLO_INDEX_LOCK")
+      assert.include(error.message, `the index lock ${lockName} for 1 s`)
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(other)
+      // Once the lock is free, the same call goes through.
+      yield* store.ensureIndex("late", "late")
+      const columns = yield* raw(
+        `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'read_models' AND COLUMN_NAME LIKE 'cello\\_%\\_late'`,
+        [database.config.database]
+      )
+      assert.strictEqual(columns.length, 2)
     })
   )
 })

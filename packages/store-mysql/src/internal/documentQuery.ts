@@ -130,18 +130,47 @@ const byNumberColumn = (orderBy: NonNullable<ReadModelStore.ListOptions["orderBy
   return [sql`${numberOf(first?.field ?? "")} ${direction}`, ...orderTerms(rest)]
 }
 
-/** The kysely query of a list ordered by `terms`. */
+/**
+ * For a descending page by an indexed number (`limit` > 0): the page's last value, found by walking
+ * the index backwards (`column DESC, id DESC`, which an ascending index serves, unlike the page's own
+ * `column DESC, id`: MariaDB before 10.8 has no descending index entries). As a one-row derived
+ * table the planner reads it first, as a constant, so the page reads only the rows at or above it
+ * (the page and the ties of its last value) and sorts those, instead of sorting the collection.
+ * Fewer rows than the page: no value, and no bound.
+ */
+const pageBound = (
+  db: Kysely<Database>,
+  collection: string,
+  options: ReadModelStore.ListOptions,
+  indexed: ReadonlySet<string>,
+  field: string
+) => {
+  const last = filtered(db, collection, options.where ?? [], indexed)
+    .select(numberOf(field).as("b"))
+    .orderBy(numberOf(field), "desc")
+    .orderBy("id", "desc")
+    .limit(1)
+    .offset((options.offset ?? 0) + (options.limit ?? 1) - 1)
+  return sql<{ readonly b: number | null }>`(SELECT (${last}) AS b)`.as("bound")
+}
+
+/** The kysely query of a list ordered by `terms` (`bound`: the field of a descending page's bound). */
 const listBuilder = (
   db: Kysely<Database>,
   collection: string,
   options: ReadModelStore.ListOptions,
   indexed: ReadonlySet<string>,
-  terms: ReadonlyArray<RawBuilder<unknown>>
+  terms: ReadonlyArray<RawBuilder<unknown>>,
+  bound?: string
 ) => {
-  const sorted = terms.reduce(
-    (q, term) => q.orderBy(term),
-    filtered(db, collection, options.where ?? [], indexed).select(["id", "document"])
-  )
+  const rows = filtered(db, collection, options.where ?? [], indexed)
+  const bounded =
+    bound === undefined
+      ? rows
+      : rows
+          .innerJoin(pageBound(db, collection, options, indexed, bound), (join) => join.onTrue())
+          .where(sql<SqlBool>`${numberOf(bound)} >= COALESCE(bound.b, -1.7976931348623157e308)`)
+  const sorted = terms.reduce((q, term) => q.orderBy(term), bounded.select(["id", "document"]))
   // MySQL takes OFFSET only with a LIMIT: "all the rows" is the largest BIGINT UNSIGNED.
   const limited =
     options.limit !== undefined
@@ -150,6 +179,14 @@ const listBuilder = (
         ? sorted.limit(sql<number>`18446744073709551615`)
         : sorted
   return options.offset ? limited.offset(options.offset) : limited
+}
+
+/** The field whose index bounds a descending page (see `pageBound`), if the list is one. */
+const descendingPage = (options: ReadModelStore.ListOptions): string | undefined => {
+  const first = options.orderBy?.[0]
+  return first?.direction === "desc" && options.limit !== undefined && options.limit > 0
+    ? first.field
+    : undefined
 }
 
 type Row = { readonly id: string; readonly document: string }
@@ -161,8 +198,8 @@ type Row = { readonly id: string; readonly document: string }
  * row listed holds a number there: so when number conditions on that field are the only filter, and,
  * for an unfiltered page (`limit`), when no document of the collection lacks a number there (one
  * index probe, in the same statement as the fallback full sort, so both read one snapshot). An
- * ascending page then walks the index and stops after the page (MariaDB before 10.8 has no descending
- * index entries, so `desc` pages still sort the rows).
+ * ascending page then walks the index and stops after the page; a descending one reads the rows from
+ * its last value up (`pageBound`) and sorts only those.
  *
  * A list in id order alone that an index narrows tells the planner not to walk the primary key for
  * that order: MariaDB 10.11 prefers walking the whole collection in id order over reading the few
@@ -180,16 +217,28 @@ export const listQuery = (
   const first = orderBy[0]
   if (first !== undefined && indexed.has(first.field)) {
     if (where.length > 0 && where.every((c) => c.field === first.field && isNumberRange(c)))
-      return listBuilder(db, collection, options, indexed, byNumberColumn(orderBy)).compile()
+      return listBuilder(
+        db,
+        collection,
+        options,
+        indexed,
+        byNumberColumn(orderBy),
+        descendingPage(options)
+      ).compile()
     if (where.length === 0 && options.limit !== undefined) {
       const missing = db
         .selectFrom("read_models")
         .select(sql`1`.as("one"))
         .where("collection", "=", collection)
         .where(sql<SqlBool>`${numberOf(first.field)} IS NULL`)
-      const page = listBuilder(db, collection, options, indexed, byNumberColumn(orderBy)).where(
-        sql<SqlBool>`NOT EXISTS (${missing})`
-      )
+      const page = listBuilder(
+        db,
+        collection,
+        options,
+        indexed,
+        byNumberColumn(orderBy),
+        descendingPage(options)
+      ).where(sql<SqlBool>`NOT EXISTS (${missing})`)
       const full = listBuilder(db, collection, options, indexed, orderTerms(orderBy)).where(
         sql<SqlBool>`EXISTS (${missing})`
       )

@@ -3,7 +3,7 @@
  * transactional and `ADD COLUMN` has no `IF NOT EXISTS` in MySQL, so callers queue on a `GET_LOCK`
  * named after the database and each adds only what `information_schema` does not list yet.
  */
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 import { CompiledQuery } from "kysely"
 import type { MysqlDatabaseShape } from "../MysqlDatabase.js"
 import { MysqlError } from "../MysqlError.js"
@@ -16,13 +16,16 @@ import {
   stringIndex
 } from "./indexColumns.js"
 
-/** How long a caller waits for another one's DDL before failing (seconds). */
-const lockTimeoutSeconds = 60
+/** How long a caller waits for another one's DDL before failing (the store's; tests pass a shorter one). */
+export const lockTimeout = Duration.seconds(60)
 
 export const ensureIndexColumns = (
   database: MysqlDatabaseShape,
-  field: string
+  field: string,
+  timeout: Duration.Duration = lockTimeout
 ): Effect.Effect<void, MysqlError> => {
+  // GET_LOCK counts whole seconds.
+  const lockTimeoutSeconds = Math.max(0, Math.ceil(Duration.toSeconds(timeout)))
   const name = database.config.database
   const table = `\`${name}\`.\`read_models\``
   const raw = (text: string, parameters: ReadonlyArray<unknown> = []) =>
