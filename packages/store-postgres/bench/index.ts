@@ -14,6 +14,7 @@ import * as load from "./load.js"
 import * as poll from "./poll.js"
 import * as projection from "./projection.js"
 import * as saga from "./saga.js"
+import * as wire from "./wire.js"
 
 const scenarios: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<ScenarioResult> }> = [
   { name: "single-event appends", run: append.run },
@@ -23,7 +24,8 @@ const scenarios: ReadonlyArray<{ readonly name: string; readonly run: () => Prom
   { name: "projection catch-up", run: projection.run },
   { name: "saga executions", run: saga.run },
   { name: "idle polls", run: poll.run },
-  { name: "append function cost", run: appendFunction.run }
+  { name: "append function cost", run: appendFunction.run },
+  { name: "wire counts", run: wire.run }
 ]
 
 const main = async () => {
