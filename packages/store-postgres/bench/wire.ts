@@ -277,19 +277,24 @@ export const run = async (): Promise<ScenarioResult> => {
     return {
       rows: [],
       notes: [
-        "Round trips and bytes per operation (one connection each, sequential; Cello's coalesced NOTIFY after appends included):",
-        "",
-        markdownTable(
-          ["Operation", "Cello round trips", "raw round trips", "Cello bytes out / in", "raw bytes out / in"],
-          ["l", "r", "r", "r", "r"],
-          rows.map((r) => [
-            r.op,
-            f(r.cello.trips),
-            f(r.raw.trips),
-            `${f(r.cello.out)} / ${f(r.cello.in)}`,
-            `${f(r.raw.out)} / ${f(r.raw.in)}`
-          ])
-        )
+        "Round trips and bytes per operation (one connection each, sequential; Cello's coalesced NOTIFY after appends included):\n\n" +
+          markdownTable(
+            [
+              "Operation",
+              "Cello round trips",
+              "raw round trips",
+              "Cello bytes out / in",
+              "raw bytes out / in"
+            ],
+            ["l", "r", "r", "r", "r"],
+            rows.map((r) => [
+              r.op,
+              f(r.cello.trips),
+              f(r.raw.trips),
+              `${f(r.cello.out)} / ${f(r.cello.in)}`,
+              `${f(r.raw.out)} / ${f(r.raw.in)}`
+            ])
+          )
       ]
     }
   } finally {
