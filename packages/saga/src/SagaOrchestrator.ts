@@ -163,7 +163,14 @@ export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
           id,
           Effect.flatMap(Engine.begin(engine, saga, context, id), (begun) => begun.continue)
         )
-      }).pipe(Effect.withSpan("SagaOrchestrator.execute", { attributes: { "cello.saga": saga.name } }))
+      }).pipe(
+        Effect.withSpan(
+          "SagaOrchestrator.execute",
+          { attributes: { "cello.saga": saga.name } },
+          // No stack captured per saga (a no-op saga's CPU); the span's name and saga say where.
+          { captureStackTrace: false }
+        )
+      )
 
     const start = <C, R>(saga: Saga.Saga<C, R>, context: C, options: ExecuteOptions = {}) =>
       Effect.gen(function* () {
@@ -179,7 +186,14 @@ export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
           scope
         )
         return begun.run.id
-      }).pipe(Effect.withSpan("SagaOrchestrator.start", { attributes: { "cello.saga": saga.name } }))
+      }).pipe(
+        Effect.withSpan(
+          "SagaOrchestrator.start",
+          { attributes: { "cello.saga": saga.name } },
+          // No stack captured per saga (a no-op saga's CPU); the span's name and saga say where.
+          { captureStackTrace: false }
+        )
+      )
 
     const status = (id: string) =>
       Effect.gen(function* () {

@@ -25,7 +25,7 @@ import {
   url
 } from "./harness.js"
 
-const writers = 4
+const writers = 8
 const batchSize = 100
 const streamsPerWriter = 4
 const timing: Timing = { warmupMs: 1_000, durationMs: 5_000, rounds: 4, concurrency: writers }
@@ -96,7 +96,7 @@ export const run = async (): Promise<ScenarioResult> => {
           unit: "events/s",
           cello: perSecond(result.cello),
           raw: perSecond(result.raw),
-          target: 0.6
+          target: 0.8
         }
       ],
       notes: []

@@ -244,6 +244,10 @@ export const markdownTable = (
   return [line(header), rule, ...body.map(line)].join("\n")
 }
 
+/** 0.8 as "0.8", 1 / 1.3 as "0.77". */
+const targetText = (target: number): string =>
+  Number.isInteger(target * 10) ? target.toFixed(1) : target.toFixed(2)
+
 export const table = (rows: ReadonlyArray<Row>): string =>
   markdownTable(
     ["Scenario", "Unit", "Cello", "raw pg", "Cello/raw", "Target", "Result"],
@@ -256,7 +260,7 @@ export const table = (rows: ReadonlyArray<Row>): string =>
         formatRate(row.cello),
         formatRate(row.raw),
         `${ratio.toFixed(2)}×`,
-        row.target === undefined ? "—" : `≥ ${row.target.toFixed(1)}×`,
+        row.target === undefined ? "—" : `≥ ${targetText(row.target)}×`,
         verdict(ratio, row.target)
       ]
     })

@@ -12,16 +12,20 @@ import * as catchUp from "./catchUp.js"
 import { machine, type Row, revision, type ScenarioResult, table } from "./harness.js"
 import * as load from "./load.js"
 import * as poll from "./poll.js"
+import * as projection from "./projection.js"
 import * as saga from "./saga.js"
+import * as wire from "./wire.js"
 
 const scenarios: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<ScenarioResult> }> = [
   { name: "single-event appends", run: append.run },
   { name: "100-event appends", run: batch.run },
   { name: "aggregate loads", run: load.run },
   { name: "readAll catch-up", run: catchUp.run },
+  { name: "projection catch-up", run: projection.run },
   { name: "saga executions", run: saga.run },
   { name: "idle polls", run: poll.run },
-  { name: "append function cost", run: appendFunction.run }
+  { name: "append function cost", run: appendFunction.run },
+  { name: "wire counts", run: wire.run }
 ]
 
 const main = async () => {

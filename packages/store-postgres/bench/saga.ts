@@ -120,7 +120,7 @@ export const run = async (): Promise<ScenarioResult> => {
           unit: "sagas/s",
           cello: perSecond(result.cello),
           raw: perSecond(result.raw),
-          target: 0.5
+          target: 0.8
         }
       ],
       notes: [

@@ -95,9 +95,17 @@ const mapAppendError =
     return Effect.fail(eventsourcingUnavailable(database, "append")(error))
   }
 
-export const appendToStream =
-  (database: PgDatabaseShape, onCommit: Effect.Effect<void>): EventStore.EventStoreShape["append"] =>
-  (streamId, events, options = {}) =>
+export const appendToStream = (
+  database: PgDatabaseShape,
+  onCommit: Effect.Effect<void>
+): EventStore.EventStoreShape["append"] => {
+  // The statement's text is the same for every append of this store: built once, not per append.
+  const statement =
+    sql`SELECT pos AS position, xid AS transaction_id, version AS stream_version, at AS created_at,
+      current_version::text AS current_version, outcome
+    FROM ${sql.id(database.config.schema, "append_events")}($1, $2, $3::jsonb)
+    ORDER BY version`.compile(database.db).sql
+  return (streamId, events, options = {}) =>
     Effect.gen(function* () {
       const prepared = yield* Append.prepare(streamId, events, options)
       const expected = options.expectedVersion ?? "any"
@@ -110,57 +118,27 @@ export const appendToStream =
         return { streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined }
       }
       // The payloads are JSON text already: spliced into one JSON array, parsed once by the server.
-      const batch = `[${prepared
-        .map(
-          (e) =>
-            `{"event_id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"schema_version":${e.schemaVersion},"data":${e.dataJson},"metadata":${e.metadataJson}}`
+      let batch = "["
+      for (const [i, e] of prepared.entries())
+        batch += `${i === 0 ? "" : ","}{"event_id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"schema_version":${e.schemaVersion},"data":${e.dataJson},"metadata":${e.metadataJson}}`
+      batch += "]"
+      const insert = database.sql
+        .unsafe<AppendRow>(statement, [streamId, expectedCode(expected), batch])
+        .pipe(
+          Effect.catchTag("SqlError", mapAppendError(database, streamId, expected)),
+          Effect.flatMap((inserted) => envelopesOf(streamId, expected, prepared, inserted))
         )
-        .join(",")}]`
-      const statement = sql<AppendRow>`SELECT pos AS position, xid AS transaction_id, version AS stream_version, at AS created_at,
-          current_version::text AS current_version, outcome
-        FROM ${sql.id(database.config.schema, "append_events")}(${streamId}, ${expectedCode(expected)}, ${batch}::jsonb)
-        ORDER BY version`
-      const write = Effect.gen(function* () {
-        const inserted = yield* database
-          .run(statement.compile(database.db))
-          .pipe(Effect.catchTag("SqlError", mapAppendError(database, streamId, expected)))
-        // "conflict": another version than expected; "order": in a transaction that appended to
-        // another stream first, a newer transaction wrote this stream meanwhile (retry the whole
-        // transaction). "duplicate": this append was stored before; its rows are the original result.
-        const rows = inserted.filter(isInserted)
-        if (rows.length !== prepared.length) {
-          const actual = Number(inserted[0]?.current_version ?? 0)
-          return yield* inserted[0]?.outcome === "order"
-            ? new ConcurrencyError({ streamId, expected, actual, reason: orderConflict })
-            : new ConcurrencyError({ streamId, expected, actual })
-        }
-        // The payloads are the ones just sent: build the envelopes from them, not from a second copy.
-        // The function returns one row per prepared event, in order.
-        const envelopes: Array<EventEnvelope> = []
-        for (const [i, event] of prepared.entries()) {
-          const row = rows[i]
-          if (row === undefined) break
-          envelopes.push(
-            toEnvelope({
-              ...row,
-              event_id: event.eventId,
-              stream_id: streamId,
-              type: event.type,
-              schema_version: event.schemaVersion,
-              data: JSON.parse(event.dataJson),
-              metadata: parseMetadata(event.metadataJson)
-            })
-          )
-        }
-        if (options.inline !== undefined) yield* options.inline(envelopes)
-        return envelopes
-      })
+      const inline = options.inline
       const envelopes =
-        options.inline === undefined
-          ? yield* write
+        inline === undefined
+          ? yield* insert
           : // BEGIN/COMMIT failures and a lost connection are the store's; the inline step's own
             // errors pass through as they are.
-            yield* transaction(database, write, eventsourcingUnavailable(database, "append"))
+            yield* transaction(
+              database,
+              Effect.tap(insert, inline),
+              eventsourcingUnavailable(database, "append")
+            )
       yield* onCommit
       const last = envelopes.at(-1)
       return {
@@ -170,6 +148,49 @@ export const appendToStream =
         checkpoint: last?.checkpoint
       }
     })
+}
+
+/**
+ * The appended envelopes, or the conflict the function answered. "conflict": another version than
+ * expected; "order": in a transaction that appended to another stream first, a newer transaction
+ * wrote this stream meanwhile (retry the whole transaction). "duplicate": this append was stored
+ * before; its rows are the original result.
+ */
+const envelopesOf = (
+  streamId: string,
+  expected: EV.ExpectedVersion,
+  prepared: ReadonlyArray<Append.PreparedEvent>,
+  inserted: ReadonlyArray<AppendRow>
+): Effect.Effect<ReadonlyArray<EventEnvelope>, ConcurrencyError> => {
+  const rows = inserted.filter(isInserted)
+  if (rows.length !== prepared.length) {
+    const actual = Number(inserted[0]?.current_version ?? 0)
+    return Effect.fail(
+      inserted[0]?.outcome === "order"
+        ? new ConcurrencyError({ streamId, expected, actual, reason: orderConflict })
+        : new ConcurrencyError({ streamId, expected, actual })
+    )
+  }
+  // The payloads are the ones just sent: build the envelopes from them, not from a second copy.
+  // The function returns one row per prepared event, in order.
+  const envelopes: Array<EventEnvelope> = []
+  for (const [i, event] of prepared.entries()) {
+    const row = rows[i]
+    if (row === undefined) break
+    envelopes.push(
+      toEnvelope({
+        ...row,
+        event_id: event.eventId,
+        stream_id: streamId,
+        type: event.type,
+        schema_version: event.schemaVersion,
+        data: JSON.parse(event.dataJson),
+        metadata: parseMetadata(event.metadataJson)
+      })
+    )
+  }
+  return Effect.succeed(envelopes)
+}
 
 interface AppendRow {
   readonly position: bigint | null

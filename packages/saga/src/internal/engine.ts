@@ -196,15 +196,20 @@ const attempt = <A, C, R>(
       })
     if (useDeadline) {
       const remaining = run.deadline - (yield* Clock.currentTimeMillis)
-      const timedOut = new SagaTimedOut({
-        saga: run.saga.name,
-        timeout: Duration.format(timeoutOf(run.engine, run.saga))
-      })
+      // Built only when the deadline is hit: an error captures a stack, a tenth of a no-op saga's CPU.
+      const timedOut = Effect.suspend(() =>
+        Effect.fail(
+          new SagaTimedOut({
+            saga: run.saga.name,
+            timeout: Duration.format(timeoutOf(run.engine, run.saga))
+          })
+        )
+      )
       ran = remaining > 0
       effect =
         remaining <= 0
-          ? Effect.fail(timedOut)
-          : Effect.timeoutOrElse(effect, { duration: remaining, orElse: () => Effect.fail(timedOut) })
+          ? timedOut
+          : Effect.timeoutOrElse(effect, { duration: remaining, orElse: () => timedOut })
     }
     const exit = yield* Effect.exit(
       effect.pipe(

@@ -32,9 +32,12 @@ export interface EnvelopeRow {
   readonly created_at: Date
 }
 
-export const toEnvelope = (row: EnvelopeRow): EventEnvelope => ({
+export const toEnvelope = (row: EnvelopeRow): EventEnvelope => envelopeIn(row.stream_id, row)
+
+/** An envelope of a stream whose id the reader knows, so its rows need not carry it. */
+export const envelopeIn = (streamId: string, row: Omit<EnvelopeRow, "stream_id">): EventEnvelope => ({
   eventId: row.event_id,
-  streamId: row.stream_id,
+  streamId,
   type: row.type,
   schemaVersion: row.schema_version,
   streamVersion: Number(row.stream_version),

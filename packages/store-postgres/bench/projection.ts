@@ -1,0 +1,191 @@
+/**
+ * Scenario 4b: a projection catching up over 200 000 events from the start, pages of 500 (the
+ * runner's default). Cello: `ProjectionRunner.catchUp` of a projection whose handlers fold each
+ * event into memory (decoded by its Schema), the checkpoint stored in PostgreSQL with each page.
+ * Raw: the page loop an application would write with `pg` — SELECT a page after the last position,
+ * fold the rows' JSON, store the position (UPDATE) — repeated until a short page.
+ */
+import { randomUUID } from "node:crypto"
+import {
+  CheckpointStore,
+  EventStore,
+  type NewEvent,
+  Projection,
+  ProjectionRunner
+} from "@cello/eventsourcing"
+import { Effect, Layer, ManagedRuntime, Schema } from "effect"
+import { PgStore } from "../src/index.js"
+import {
+  admin,
+  compare,
+  createRawSchema,
+  dropSchema,
+  effectRunner,
+  freshSchema,
+  perSecond,
+  poolSize,
+  promiseRunner,
+  qualified,
+  quietLogs,
+  rawPool,
+  type ScenarioResult,
+  type Timing,
+  url
+} from "./harness.js"
+
+const total = 200_000
+const page = 500
+/** Events per append while filling the log. */
+const fill = 1_000
+const streams = total / fill
+const timing: Timing = { warmupMs: 1_000, durationMs: 8_000, rounds: 2, concurrency: 1 }
+
+class OrderPlaced extends Schema.TaggedClass<OrderPlaced>()("OrderPlaced", {
+  orderId: Schema.String,
+  line: Schema.Number
+}) {}
+class OrderLineAdded extends Schema.TaggedClass<OrderLineAdded>()("OrderLineAdded", {
+  orderId: Schema.String,
+  line: Schema.Number,
+  sku: Schema.String,
+  quantity: Schema.Number
+}) {}
+
+const payload = (n: number) =>
+  n % 10 === 0
+    ? { orderId: `order-${Math.floor(n / 10)}`, line: 0 }
+    : { orderId: `order-${Math.floor(n / 10)}`, line: n % 10, sku: `sku-${n % 977}`, quantity: (n % 5) + 1 }
+
+const typeOf = (n: number): string => (n % 10 === 0 ? "OrderPlaced" : "OrderLineAdded")
+
+/** What both sides fold: orders placed and items ordered (checked against the expected totals). */
+interface Totals {
+  orders: number
+  items: number
+}
+const expected: Totals = { orders: 0, items: 0 }
+for (let n = 0; n < total; n++)
+  if (n % 10 === 0) expected.orders++
+  else expected.items += (n % 5) + 1
+
+interface RawRow {
+  readonly position: string
+  readonly type: string
+  readonly data: { readonly quantity?: number }
+}
+
+export const run = async (): Promise<ScenarioResult> => {
+  const warnings: Array<string> = []
+  const rawSchema = freshSchema("proj_raw")
+  const celloSchema = freshSchema("proj_cello")
+  await createRawSchema(rawSchema)
+  await admin(`CREATE TABLE ${qualified(rawSchema, "checkpoints")} (name text PRIMARY KEY, position bigint)`)
+  await admin(`INSERT INTO ${qualified(rawSchema, "checkpoints")} VALUES ('totals', 0)`)
+  const pool = rawPool()
+  const runtime = ManagedRuntime.make(
+    PgStore.layer({ url, schema: celloSchema, poolSize }).pipe(Layer.provideMerge(quietLogs))
+  )
+  try {
+    await runtime.context()
+    // The same events on both sides, in appends of 1 000; not timed.
+    const events = qualified(rawSchema, "events")
+    for (let s = 0; s < streams; s++) {
+      const values: Array<string | number> = []
+      const rows: Array<string> = []
+      for (let i = 0; i < fill; i++) {
+        const n = s * fill + i
+        const p = values.length
+        rows.push(`($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`)
+        values.push(`order-stream-${s}`, i + 1, randomUUID(), typeOf(n), JSON.stringify(payload(n)), "{}")
+      }
+      await pool.query(
+        `INSERT INTO ${events} (stream_id, stream_version, event_id, type, data, metadata) VALUES ${rows.join(", ")}`,
+        values
+      )
+    }
+    await runtime.runPromise(
+      Effect.forEach(
+        Array.from({ length: streams }, (_, s) => s),
+        (s) => {
+          const batch: Array<NewEvent> = []
+          for (let i = 0; i < fill; i++)
+            batch.push({ type: typeOf(s * fill + i), data: payload(s * fill + i) })
+          return EventStore.append(`order-stream-${s}`, batch, { expectedVersion: "no_stream" })
+        },
+        { concurrency: 4, discard: true }
+      )
+    )
+    await admin(`VACUUM ANALYZE ${events}`)
+    await admin(`VACUUM ANALYZE ${qualified(celloSchema, "events")}`)
+
+    const check = (who: string, totals: Totals, read: number) => {
+      if (read !== total || totals.orders !== expected.orders || totals.items !== expected.items)
+        warnings.push(`${who} catch-up read ${read} events into ${JSON.stringify(totals)}`)
+    }
+    // pg returns bigint columns as strings.
+    const select = `SELECT position, event_id, stream_id, stream_version, type, data, metadata
+      FROM ${events} WHERE position > $1 ORDER BY position LIMIT ${page}`
+    const save = `UPDATE ${qualified(rawSchema, "checkpoints")} SET position = $1 WHERE name = 'totals'`
+    const raw = promiseRunner(async () => {
+      const totals: Totals = { orders: 0, items: 0 }
+      let from = "0"
+      let read = 0
+      for (;;) {
+        const rows = (await pool.query<RawRow>(select, [from])).rows
+        for (const row of rows)
+          if (row.type === "OrderPlaced") totals.orders++
+          else totals.items += row.data.quantity ?? 0
+        read += rows.length
+        const last = rows.at(-1)
+        if (last !== undefined) {
+          from = last.position
+          await pool.query(save, [from])
+        }
+        if (rows.length < page) break
+      }
+      check("raw", totals, read)
+      return read
+    })
+    const cello = effectRunner(runtime, () =>
+      Effect.gen(function* () {
+        const totals: Totals = { orders: 0, items: 0 }
+        const projection = Projection.make({
+          name: "totals",
+          events: [OrderPlaced, OrderLineAdded],
+          handlers: {
+            OrderPlaced: () =>
+              Effect.sync(() => {
+                totals.orders++
+              }),
+            OrderLineAdded: (e) =>
+              Effect.sync(() => {
+                totals.items += e.quantity
+              })
+          }
+        })
+        yield* CheckpointStore.CheckpointStore.use((store) => store.reset(projection.name))
+        const progress = yield* ProjectionRunner.catchUp(projection, { batchSize: page })
+        check("Cello", totals, progress.processed)
+        return progress.processed
+      })
+    )
+    const result = await compare(timing, raw, cello)
+    return {
+      rows: [
+        {
+          scenario: `4b. ProjectionRunner.catchUp, ${total.toLocaleString("en-US")} events, pages of ${page}`,
+          unit: "events/s",
+          cello: perSecond(result.cello),
+          raw: perSecond(result.raw),
+          target: 0.7
+        }
+      ],
+      notes: [...new Set(warnings)].map((w) => `WARNING: ${w}`)
+    }
+  } finally {
+    await runtime.dispose()
+    await pool.end()
+    await dropSchema(rawSchema)
+    await dropSchema(celloSchema)
+  }
+}
