@@ -1,0 +1,52 @@
+/**
+ * A server under test as its own Node process (TypeScript through tsx's loader in that same process,
+ * so its pid is the server's: its memory can be read and a signal reaches it), on a free port.
+ */
+import { execFileSync, spawn } from "node:child_process"
+import { once } from "node:events"
+import { freePort } from "@cello/tooling/net"
+
+export interface ServerProcess {
+  readonly url: string
+  /** Resident set size in MiB (`ps`). */
+  readonly rssMiB: () => number
+  /** SIGTERM, and wait for the exit. */
+  readonly stop: () => Promise<void>
+}
+
+const root = new URL("..", import.meta.url)
+
+export const startServer = async (
+  script: string,
+  ready: string,
+  env: Readonly<Record<string, string>> = {}
+): Promise<ServerProcess> => {
+  const port = await freePort()
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@cello/source", script], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  let output = ""
+  child.stdout.on("data", (chunk) => {
+    output += String(chunk)
+  })
+  for (let i = 0; i < 600 && !output.includes(ready) && child.exitCode === null; i++)
+    await new Promise((r) => setTimeout(r, 100))
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = once(child, "exit")
+    child.kill("SIGTERM")
+    await exited
+  }
+  if (!output.includes(ready)) {
+    await stop()
+    throw new Error(`${script} did not start: ${output}`)
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    rssMiB: () =>
+      Number(execFileSync("ps", ["-o", "rss=", "-p", String(child.pid)], { encoding: "utf8" })) / 1024,
+    stop
+  }
+}
