@@ -1,2 +1,3 @@
 import { inProcessTable } from "./inProcess.js"
+
 console.log(await inProcessTable(Number(process.env.R ?? 3)))

@@ -74,16 +74,23 @@ interface Row {
   readonly baselineName: string
   readonly baseline: Result
   readonly fastify?: Result
+  /** The same app mounted in fastify (`demoInFastify.ts`). */
+  readonly mounted?: Result
   readonly target?: number
 }
 
 const rowLine = (row: Row) => {
   const ratio = row.cello.rps / row.baseline.rps
   const verdict = row.target === undefined ? "—" : ratio >= row.target ? "met" : "missed"
-  const errors = [row.cello, row.baseline, ...(row.fastify ? [row.fastify] : [])]
+  const errors = [
+    row.cello,
+    row.baseline,
+    ...(row.fastify ? [row.fastify] : []),
+    ...(row.mounted ? [row.mounted] : [])
+  ]
     .map((r) => r.errors)
     .join(" / ")
-  return `| ${row.name} | ${rate(row.cello)} | ${row.baselineName} ${rate(row.baseline)} | ${rate(row.fastify)} | ${ratio.toFixed(2)}× | ${row.target === undefined ? "—" : `≥ ${row.target}×`} | ${verdict} | ${errors} |`
+  return `| ${row.name} | ${rate(row.cello)} | ${rate(row.mounted)} | ${row.baselineName} ${rate(row.baseline)} | ${rate(row.fastify)} | ${ratio.toFixed(2)}× | ${row.target === undefined ? "—" : `≥ ${row.target}×`} | ${verdict} | ${errors} |`
 }
 
 const inMemoryRows = async (): Promise<ReadonlyArray<Row>> => {
@@ -96,6 +103,11 @@ const inMemoryRows = async (): Promise<ReadonlyArray<Row>> => {
   const node = await startServer("bench/nodeHttp.ts", "node:http on")
   const fastify = await startServer("bench/fastify.ts", "fastify on")
   const floor = await startServer("bench/effectFloor.ts", "effect floor on")
+  const mounted = await startServer("bench/demoInFastify.ts", "demo in fastify on", {
+    CELLO_DATABASE_URL: "",
+    CELLO_DEMO_EMBEDDED: "",
+    CELLO_REDIS_URL: ""
+  })
   try {
     const [effectConst, nodeConst] = await compare([
       { server: floor, request: { url: `${floor.url}/` } },
@@ -105,15 +117,21 @@ const inMemoryRows = async (): Promise<ReadonlyArray<Row>> => {
       server: s,
       request: { url: `${s.url}/orders`, method: "POST", body: orderBody }
     })
-    const [demoPost, nodePost, fastifyPost] = await compare([post(demo), post(node), post(fastify)])
+    const [demoPost, nodePost, fastifyPost, mountedPost] = await compare([
+      post(demo),
+      post(node),
+      post(fastify),
+      post(mounted)
+    ])
     const get = async (s: ServerProcess): Promise<Contender> => ({
       server: s,
       request: { url: `${s.url}/orders/${await createOrder(s.url)}` }
     })
-    const [demoGet, nodeGet, fastifyGet] = await compare([
+    const [demoGet, nodeGet, fastifyGet, mountedGet] = await compare([
       await get(demo),
       await get(node),
-      await get(fastify)
+      await get(fastify),
+      await get(mounted)
     ])
     if (!effectConst || !nodeConst || !demoPost || !nodePost || !demoGet || !nodeGet)
       throw new Error("a result is missing")
@@ -130,6 +148,7 @@ const inMemoryRows = async (): Promise<ReadonlyArray<Row>> => {
         baselineName: "node:http",
         baseline: nodePost,
         ...(fastifyPost ? { fastify: fastifyPost } : {}),
+        ...(mountedPost ? { mounted: mountedPost } : {}),
         target: 0.5
       },
       {
@@ -138,11 +157,12 @@ const inMemoryRows = async (): Promise<ReadonlyArray<Row>> => {
         baselineName: "node:http",
         baseline: nodeGet,
         ...(fastifyGet ? { fastify: fastifyGet } : {}),
+        ...(mountedGet ? { mounted: mountedGet } : {}),
         target: 0.7
       }
     ]
   } finally {
-    for (const s of [demo, node, fastify, floor]) await s.stop()
+    for (const s of [demo, node, fastify, floor, mounted]) await s.stop()
   }
 }
 
@@ -206,8 +226,8 @@ const memoryLine = async (): Promise<string> => {
 }
 
 const header = [
-  "| Row | Cello req/s (p99) | raw baseline req/s (p99) | fastify req/s (p99) | Cello / baseline | target | | non-2xx + errors (Cello / baseline / fastify) |",
-  "| --- | ---: | ---: | ---: | ---: | --- | --- | ---: |"
+  "| Row | Cello req/s (p99) | Cello in fastify req/s (p99) | raw baseline req/s (p99) | fastify req/s (p99) | Cello / baseline | target | | non-2xx + errors (Cello / baseline / fastify / Cello in fastify) |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |"
 ]
 
 const replaceBetweenMarkers = (file: URL, content: string) => {

@@ -27,9 +27,11 @@ export const startServer = async (
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "inherit"]
   })
+  // Kept until the server is ready, then drained unread (a request log would grow it without end).
   let output = ""
+  let started = false
   child.stdout.on("data", (chunk) => {
-    output += String(chunk)
+    if (!started) output += String(chunk)
   })
   for (let i = 0; i < 600 && !output.includes(ready) && child.exitCode === null; i++)
     await new Promise((r) => setTimeout(r, 100))
@@ -43,6 +45,7 @@ export const startServer = async (
     await stop()
     throw new Error(`${script} did not start: ${output}`)
   }
+  started = true
   return {
     url: `http://127.0.0.1:${port}`,
     rssMiB: () =>
