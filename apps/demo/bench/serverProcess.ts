@@ -25,14 +25,16 @@ export const startServer = async (
   const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@cello/source", script], {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "inherit"]
+    stdio: ["ignore", "pipe", "pipe"]
   })
   // Kept until the server is ready, then drained unread (a request log would grow it without end).
   let output = ""
   let started = false
-  child.stdout.on("data", (chunk) => {
+  const keep = (chunk: unknown) => {
     if (!started) output += String(chunk)
-  })
+  }
+  child.stdout.on("data", keep)
+  child.stderr.on("data", keep)
   for (let i = 0; i < 600 && !output.includes(ready) && child.exitCode === null; i++)
     await new Promise((r) => setTimeout(r, 100))
   const stop = async () => {
