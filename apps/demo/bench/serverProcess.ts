@@ -10,6 +10,8 @@ export interface ServerProcess {
   readonly url: string
   /** Resident set size in MiB (`ps`). */
   readonly rssMiB: () => number
+  /** Sends a signal to the server. */
+  readonly signal: (name: NodeJS.Signals) => void
   /** SIGTERM, and wait for the exit. */
   readonly stop: () => Promise<void>
 }
@@ -19,14 +21,19 @@ const root = new URL("..", import.meta.url)
 export const startServer = async (
   script: string,
   ready: string,
-  env: Readonly<Record<string, string>> = {}
+  env: Readonly<Record<string, string>> = {},
+  nodeArgs: ReadonlyArray<string> = []
 ): Promise<ServerProcess> => {
   const port = await freePort()
-  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@cello/source", script], {
-    cwd: root,
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", ...nodeArgs, "--conditions=@cello/source", script],
+    {
+      cwd: root,
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  )
   // Kept until the server is ready, then drained unread (a request log would grow it without end).
   let output = ""
   let started = false
@@ -52,6 +59,9 @@ export const startServer = async (
     url: `http://127.0.0.1:${port}`,
     rssMiB: () =>
       Number(execFileSync("ps", ["-o", "rss=", "-p", String(child.pid)], { encoding: "utf8" })) / 1024,
+    signal: (name) => {
+      child.kill(name)
+    },
     stop
   }
 }
