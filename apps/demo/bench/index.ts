@@ -270,8 +270,8 @@ const main = async () => {
     ...(typeof pgRow === "string" ? [] : [rowLine(pgRow)])
   ].join("\n")
   const memoryTable = [
-    "| Memory | RSS | target | | answers |",
-    "| --- | ---: | --- | --- | --- |",
+    "| Memory | RSS | JS heap then | target | | answers |",
+    "| --- | ---: | ---: | --- | --- | --- |",
     memory
   ].join("\n")
   const inProcess = await inProcessTable()
