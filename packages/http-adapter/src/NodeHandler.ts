@@ -2,7 +2,8 @@
  * The app as a Node request listener, `(request, response) => void`, for a server an app already
  * has: `node:http`'s `createServer`, Express (`app.use(listener)`), fastify (`reply.hijack()` and the
  * raw request and response). The same routes, problems, health, metrics, OpenAPI document and
- * development pages as `serve`, on that server; the server is the app's to start and stop.
+ * pages as `serve` (the app's routes, whatever it adds), on that server; the server is the app's to
+ * start and stop.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
