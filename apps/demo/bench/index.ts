@@ -1,47 +1,28 @@
 /**
- * `pnpm bench`: requests/s of `POST /orders` and `GET /orders/{id}` on the demo (memory store, request
- * log off) beside a bare fastify server doing the same in-memory work (`fastify.ts`), in the same run.
- * Each server is its own process; the load comes from this one (autocannon), bounded: a fixed number
- * of connections for a fixed time, rounds interleaved so both see the same machine. Writes RESULTS.md.
+ * `pnpm bench`: each row beside its raw baseline measured in the same run, as a ratio against the
+ * issue's target. In memory, the demo beside a bare `node:http` server doing the same work
+ * (`nodeHttp.ts`), with fastify doing it too (`fastify.ts`); on PostgreSQL, beside fastify + `pg`
+ * doing the same writes in one transaction (`fastifyPg.ts`); and the demo's resident memory after
+ * 20,000 mixed requests. Every server is its own process, the load comes from `wrk` (or autocannon,
+ * `load.ts`), rounds interleaved so every server sees the same machine. Writes RESULTS.md and the
+ * table in the README.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { once } from "node:events"
-import { writeFileSync } from "node:fs"
-import { cpus } from "node:os"
-import { freePort } from "@cello/tooling/net"
-import autocannon from "autocannon"
+import { randomUUID } from "node:crypto"
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { cpus, tmpdir } from "node:os"
+import { join } from "node:path"
+import { reachable } from "@cello/tooling/net"
+import pg from "pg"
 import { inProcessTable } from "./inProcess.js"
+import { client, load, type Measure, type Request } from "./load.js"
+import { mixedRequests } from "./mixedRequests.js"
+import { type ServerProcess, startServer } from "./serverProcess.js"
 
-const connections = Number(process.env.BENCH_CONNECTIONS ?? "16")
+const connections = Number(process.env.BENCH_CONNECTIONS ?? "50")
 const seconds = Number(process.env.BENCH_SECONDS ?? "5")
 const rounds = Number(process.env.BENCH_ROUNDS ?? "3")
-const root = new URL("..", import.meta.url)
-// tsx's own entry under this Node, not the `.bin` shell shim: a signal to the shim stops the shim alone
-// and leaves the demo running.
-const tsx = new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url).pathname
-
-const start = async (script: string, ready: string, env: Record<string, string>) => {
-  const port = await freePort()
-  const child: ChildProcess = spawn(process.execPath, [tsx, "--conditions=@cello/source", script], {
-    cwd: root,
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "inherit"]
-  })
-  let output = ""
-  child.stdout?.on("data", (chunk) => {
-    output += String(chunk)
-  })
-  for (let i = 0; i < 300 && !output.includes(ready); i++) await new Promise((r) => setTimeout(r, 100))
-  if (!output.includes(ready)) throw new Error(`${script} did not start: ${output}`)
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      const exited = once(child, "exit")
-      child.kill("SIGTERM")
-      await exited
-    }
-  }
-}
+const mixedCount = Number(process.env.BENCH_MIXED_REQUESTS ?? "20000")
+const pgUrl = process.env.CELLO_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test"
 
 const orderBody = JSON.stringify({ user_id: "user-1", product: "Widget", quantity: 3, price: 29.99 })
 
@@ -58,102 +39,257 @@ const createOrder = async (url: string): Promise<string> => {
   return id
 }
 
-interface Measure {
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+
+interface Contender {
+  readonly server: ServerProcess
+  /** The request for this server (an order id differs per server). */
+  readonly request: Request
+}
+
+interface Result {
   readonly rps: number
   readonly p99: number
   readonly errors: number
-  /** What went wrong, when anything did: statuses other than 2xx, socket errors, timeouts. */
-  readonly detail: string
 }
 
-const load = async (options: autocannon.Options): Promise<Measure> => {
-  const result = await autocannon({ connections, duration: seconds, ...options })
-  const wrong = result.non2xx + result.errors + result.timeouts
-  const statuses = Object.entries(result.statusCodeStats ?? {})
-    .filter(([code]) => !code.startsWith("2"))
-    .map(([code, { count }]) => `${count}× ${code}`)
-  const detail = [
-    ...statuses,
-    ...(result.errors > 0 ? [`${result.errors} socket errors`] : []),
-    ...(result.timeouts > 0 ? [`${result.timeouts} timeouts`] : [])
-  ].join(", ")
-  return { rps: result.requests.average, p99: result.latency.p99, errors: wrong, detail }
+/** A warm-up of each, then `rounds` interleaved rounds; the median rate and p99 of each. */
+const compare = async (contenders: ReadonlyArray<Contender>): Promise<ReadonlyArray<Result>> => {
+  for (const c of contenders) await load(c.request, connections, 2)
+  const runs: Array<Array<Measure>> = contenders.map(() => [])
+  for (let round = 0; round < rounds; round++)
+    for (const [i, c] of contenders.entries()) runs[i]?.push(await load(c.request, connections, seconds))
+  return runs.map((ms) => ({
+    rps: median(ms.map((m) => m.rps)),
+    p99: median(ms.map((m) => m.p99)),
+    errors: ms.reduce((n, m) => n + m.errors, 0)
+  }))
 }
 
-const median = (xs: ReadonlyArray<number>) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? 0
+const rate = (r: Result | undefined) =>
+  r === undefined ? "—" : `${Math.round(r.rps).toLocaleString("en")} (${r.p99.toFixed(1)} ms)`
+
+interface Row {
+  readonly name: string
+  readonly cello: Result
+  readonly baselineName: string
+  readonly baseline: Result
+  readonly fastify?: Result
+  /** The same app mounted in fastify (`demoInFastify.ts`). */
+  readonly mounted?: Result
+  readonly target?: number
 }
 
-const main = async () => {
-  const demo = await start("src/main.ts", "Cello demo on", {
+const rowLine = (row: Row) => {
+  const ratio = row.cello.rps / row.baseline.rps
+  const verdict = row.target === undefined ? "—" : ratio >= row.target ? "met" : "missed"
+  const errors = [
+    row.cello,
+    row.baseline,
+    ...(row.fastify ? [row.fastify] : []),
+    ...(row.mounted ? [row.mounted] : [])
+  ]
+    .map((r) => r.errors)
+    .join(" / ")
+  return `| ${row.name} | ${rate(row.cello)} | ${rate(row.mounted)} | ${row.baselineName} ${rate(row.baseline)} | ${rate(row.fastify)} | ${ratio.toFixed(2)}× | ${row.target === undefined ? "—" : `≥ ${row.target}×`} | ${verdict} | ${errors} |`
+}
+
+const inMemoryRows = async (): Promise<ReadonlyArray<Row>> => {
+  const demo = await startServer("src/main.ts", "Cello demo on", {
     CELLO_LOG_LEVEL: "Warn",
     CELLO_DATABASE_URL: "",
-    CELLO_DEMO_EMBEDDED: ""
+    CELLO_DEMO_EMBEDDED: "",
+    CELLO_REDIS_URL: ""
   })
-  const fastify = await start("bench/fastify.ts", "fastify on", {})
+  const node = await startServer("bench/nodeHttp.ts", "node:http on")
+  const fastify = await startServer("bench/fastify.ts", "fastify on")
+  const floor = await startServer("bench/effectFloor.ts", "effect floor on")
+  const mounted = await startServer("bench/demoInFastify.ts", "demo in fastify on", {
+    CELLO_DATABASE_URL: "",
+    CELLO_DEMO_EMBEDDED: "",
+    CELLO_REDIS_URL: ""
+  })
   try {
-    const targets = { demo: demo.url, fastify: fastify.url }
-    const ids = { demo: await createOrder(demo.url), fastify: await createOrder(fastify.url) }
-    const scenarios = [
+    const [effectConst, nodeConst] = await compare([
+      { server: floor, request: { url: `${floor.url}/` } },
+      { server: node, request: { url: `${node.url}/` } }
+    ])
+    const post = (s: ServerProcess): Contender => ({
+      server: s,
+      request: { url: `${s.url}/orders`, method: "POST", body: orderBody }
+    })
+    const [demoPost, nodePost, fastifyPost, mountedPost] = await compare([
+      post(demo),
+      post(node),
+      post(fastify),
+      post(mounted)
+    ])
+    const get = async (s: ServerProcess): Promise<Contender> => ({
+      server: s,
+      request: { url: `${s.url}/orders/${await createOrder(s.url)}` }
+    })
+    const [demoGet, nodeGet, fastifyGet, mountedGet] = await compare([
+      await get(demo),
+      await get(node),
+      await get(fastify),
+      await get(mounted)
+    ])
+    if (!effectConst || !nodeConst || !demoPost || !nodePost || !demoGet || !nodeGet)
+      throw new Error("a result is missing")
+    return [
       {
-        name: "POST /orders",
-        options: (url: string) => ({
-          url: `${url}/orders`,
-          method: "POST" as const,
-          headers: { "content-type": "application/json" },
-          body: orderBody
-        })
+        name: "`GET /` constant, effect's server (no adapter)",
+        cello: effectConst,
+        baselineName: "node:http",
+        baseline: nodeConst
       },
       {
-        name: "GET /orders/{id}",
-        options: (url: string, target: keyof typeof ids) => ({ url: `${url}/orders/${ids[target]}` })
+        name: "POST /orders, memory",
+        cello: demoPost,
+        baselineName: "node:http",
+        baseline: nodePost,
+        ...(fastifyPost ? { fastify: fastifyPost } : {}),
+        ...(mountedPost ? { mounted: mountedPost } : {}),
+        target: 0.5
+      },
+      {
+        name: "GET /orders/{id}, memory",
+        cello: demoGet,
+        baselineName: "node:http",
+        baseline: nodeGet,
+        ...(fastifyGet ? { fastify: fastifyGet } : {}),
+        ...(mountedGet ? { mounted: mountedGet } : {}),
+        target: 0.7
       }
     ]
-    const rows: Array<string> = []
-    for (const scenario of scenarios) {
-      const runs: Record<"demo" | "fastify", Array<Measure>> = { demo: [], fastify: [] }
-      // A short warm-up of each, then interleaved rounds.
-      for (const target of ["demo", "fastify"] as const)
-        await autocannon({ ...scenario.options(targets[target], target), connections, duration: 2 })
-      for (let round = 0; round < rounds; round++)
-        for (const target of ["demo", "fastify"] as const)
-          runs[target].push(await load(scenario.options(targets[target], target)))
-      const demoRps = median(runs.demo.map((m) => m.rps))
-      const fastifyRps = median(runs.fastify.map((m) => m.rps))
-      const ratio = demoRps / fastifyRps
-      const errorsOf = (ms: ReadonlyArray<Measure>) => ms.reduce((n, m) => n + m.errors, 0)
-      const errors = `${errorsOf(runs.demo)} / ${errorsOf(runs.fastify)}`
-      for (const target of ["demo", "fastify"] as const)
-        for (const m of runs[target])
-          if (m.errors > 0) console.log(`${scenario.name}, ${target}: ${m.detail}`)
-      const row = `| ${scenario.name} | ${Math.round(demoRps).toLocaleString("en")} | ${median(runs.demo.map((m) => m.p99))} | ${Math.round(fastifyRps).toLocaleString("en")} | ${median(runs.fastify.map((m) => m.p99))} | ${ratio.toFixed(2)}× | ${ratio >= 0.6 ? "met" : "missed"} | ${errors} |`
-      rows.push(row)
-      console.log(
-        `${scenario.name}: demo ${Math.round(demoRps)} req/s, fastify ${Math.round(fastifyRps)} req/s → ${ratio.toFixed(2)}×`
-      )
+  } finally {
+    for (const s of [demo, node, fastify, floor, mounted]) await s.stop()
+  }
+}
+
+const postgresRow = async (): Promise<Row | string> => {
+  if (!(await reachable(pgUrl, 5432))) return `PostgreSQL row skipped: nothing listens at ${pgUrl}.`
+  const suffix = randomUUID().replace(/-/g, "").slice(0, 8)
+  const schemas = { demo: `cello_bench_demo_${suffix}`, fastify: `cello_bench_fastify_${suffix}` }
+  const demo = await startServer("src/main.ts", "Cello demo on", {
+    CELLO_LOG_LEVEL: "Warn",
+    CELLO_DATABASE_URL: pgUrl,
+    CELLO_DATABASE_SCHEMA: schemas.demo,
+    CELLO_REDIS_URL: ""
+  })
+  const fastify = await startServer("bench/fastifyPg.ts", "fastify + pg on", {
+    BENCH_PG_URL: pgUrl,
+    BENCH_PG_SCHEMA: schemas.fastify
+  })
+  try {
+    const post = (s: ServerProcess): Contender => ({
+      server: s,
+      request: { url: `${s.url}/orders`, method: "POST", body: orderBody }
+    })
+    const [demoPost, fastifyPost] = await compare([post(demo), post(fastify)])
+    if (!demoPost || !fastifyPost) throw new Error("a result is missing")
+    return {
+      name: "POST /orders, PostgreSQL",
+      cello: demoPost,
+      baselineName: "fastify + pg",
+      baseline: fastifyPost,
+      target: 0.8
     }
-    const table = [
-      "| Route | Cello demo (req/s) | demo p99 (ms) | fastify (req/s) | fastify p99 (ms) | demo / fastify | ≥ 0.6× | non-2xx + errors (demo / fastify) |",
-      "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
-      ...rows
-    ].join("\n")
-    const inProcess = await inProcessTable()
-    const date = new Date().toISOString().slice(0, 10)
-    writeFileSync(
-      new URL("RESULTS.md", import.meta.url),
-      `# Demo benchmark\n\n\`pnpm bench\` in \`apps/demo\`, ${date}: Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ` +
-        `autocannon with ${connections} connections for ${seconds} s per round, ${rounds} interleaved rounds (median), ` +
-        `each server in its own process, the load from a third. The demo runs from source (tsx) on the memory store with ` +
-        `the request log off (\`CELLO_LOG_LEVEL=Warn\`); fastify does the same in-memory work (\`bench/fastify.ts\`).\n\n${table}\n\n` +
-        `The same app in this process, behind \`HttpAdapter.toWebHandler\` (no sockets, no load generator; \`bench/inProcess.ts\`, median of 3):\n\n${inProcess}\n\n` +
-        "Where the time goes: see the README's Benchmark section.\n"
-    )
-    console.log(`\n${table}\n\n${inProcess}`)
   } finally {
     await demo.stop()
     await fastify.stop()
+    const pool = new pg.Pool({ connectionString: pgUrl, max: 1 })
+    for (const schema of Object.values(schemas)) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+    await pool.end()
   }
+}
+
+/**
+ * The demo's resident memory on start and after `mixedCount` mixed requests, in a fresh process; and
+ * its heap then (`heapProbe.ts`): used, and live after a full collection.
+ */
+const memoryLine = async (): Promise<string> => {
+  const heapFile = join(mkdtempSync(join(tmpdir(), "cello-heap-")), "heap.json")
+  const demo = await startServer(
+    "src/main.ts",
+    "Cello demo on",
+    {
+      CELLO_LOG_LEVEL: "Warn",
+      CELLO_DATABASE_URL: "",
+      CELLO_DEMO_EMBEDDED: "",
+      CELLO_REDIS_URL: "",
+      BENCH_HEAP_FILE: heapFile
+    },
+    ["--expose-gc", "--import", "./bench/heapProbe.ts"]
+  )
+  try {
+    const before = demo.rssMiB()
+    const statuses = await mixedRequests(demo.url, mixedCount)
+    const after = demo.rssMiB()
+    demo.signal("SIGUSR2")
+    let heap = ""
+    for (let i = 0; i < 50 && heap === ""; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      heap = existsSync(heapFile) ? readFileSync(heapFile, "utf8") : ""
+    }
+    const parsed: unknown = heap === "" ? undefined : JSON.parse(heap)
+    const field = (name: string) =>
+      typeof parsed === "object" && parsed !== null ? String(Reflect.get(parsed, name)) : "?"
+    const answered = [...statuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${n}× ${s}`)
+      .join(", ")
+    return `| demo RSS after ${mixedCount.toLocaleString("en")} mixed requests, memory store | ${Math.round(after)} MiB (${Math.round(before)} MiB at start) | ${field("heapUsed")} MiB used of ${field("heapTotal")}, ${field("liveHeap")} MiB live | < 300 MiB | ${after < 300 ? "met" : "missed"} | ${answered} |`
+  } finally {
+    await demo.stop()
+  }
+}
+
+const header = [
+  "| Row | Cello req/s (p99) | Cello in fastify req/s (p99) | raw baseline req/s (p99) | fastify req/s (p99) | Cello / baseline | target | | non-2xx + errors (Cello / baseline / fastify / Cello in fastify) |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |"
+]
+
+const replaceBetweenMarkers = (file: URL, content: string) => {
+  const text = readFileSync(file, "utf8")
+  const open = "<!-- bench:demo -->"
+  const close = "<!-- /bench:demo -->"
+  const start = text.indexOf(open)
+  const end = text.indexOf(close)
+  if (start === -1 || end < start) throw new Error(`${file.pathname} has no bench markers`)
+  writeFileSync(file, `${text.slice(0, start + open.length)}\n${content}\n${text.slice(end)}`)
+}
+
+const main = async () => {
+  const rows = [...(await inMemoryRows())]
+  const pgRow = await postgresRow()
+  const memory = await memoryLine()
+  const table = [
+    ...header,
+    ...rows.map(rowLine),
+    ...(typeof pgRow === "string" ? [] : [rowLine(pgRow)])
+  ].join("\n")
+  const memoryTable = [
+    "| Memory | RSS | JS heap then | target | | answers |",
+    "| --- | ---: | ---: | --- | --- | --- |",
+    memory
+  ].join("\n")
+  const inProcess = await inProcessTable()
+  const date = new Date().toISOString().slice(0, 10)
+  const machine = `Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"})`
+  const method =
+    `${client} with ${connections} connections, ${seconds} s per round, ${rounds} interleaved rounds (median), ` +
+    "each server in its own process (the demo from source through tsx, request log off)"
+  const readmeTable = `Run of ${date}, ${machine}, ${method}:\n\n${table}\n\n${memoryTable}${typeof pgRow === "string" ? `\n\n${pgRow}` : ""}`
+  writeFileSync(
+    new URL("RESULTS.md", import.meta.url),
+    `# Demo benchmark\n\n\`pnpm bench\` in \`apps/demo\`. ${readmeTable}\n\n` +
+      `The same app in this process, behind \`HttpAdapter.toWebHandler\` (no sockets, no load generator; \`bench/inProcess.ts\`, median of 3):\n\n${inProcess}\n\n` +
+      "What the numbers say: see the README's Benchmark section.\n"
+  )
+  for (const readme of ["../README.md", "../../../packages/http-adapter/README.md"])
+    replaceBetweenMarkers(new URL(readme, import.meta.url), readmeTable)
+  console.log(`\n${readmeTable}\n\n${inProcess}`)
 }
 
 main().catch((error: unknown) => {

@@ -2,7 +2,8 @@
  * The adapter: `make({ routes, healthChecks })` is a Layer of routes for effect's `HttpRouter`,
  * with `/openapi.json`, `/docs`, `/health` (+ `/live`, `/ready`), `/metrics` and a problem 404 for
  * everything else, and in development mode the event browser (`/events`) and saga dashboard (`/sagas`);
- * `serve(app)` runs it on Node (host, port and body limit from `Config`), and
+ * `serve(app)` runs it on Node (host, port and body limit from `Config`), `nodeListener(app)` gives it
+ * as a Node request listener to mount in a server the app already has, and
  * `toWebHandler(app)` gives a Fetch `Request → Response` handler for tests and serverless.
  */
 
@@ -31,6 +32,7 @@ import * as Home from "./Home.js"
 import * as HttpAdapterConfig from "./HttpAdapterConfig.js"
 import { RouteNotFound } from "./HttpErrors.js"
 import * as IfMatch from "./IfMatch.js"
+import * as NodeHandler from "./NodeHandler.js"
 import { observe } from "./Observe.js"
 import * as OpenApi from "./OpenApi.js"
 import * as Problem from "./Problem.js"
@@ -39,6 +41,8 @@ import type { RequestServices, Route } from "./Route.js"
 export type { FailureAnswer } from "./ErrorMapping.js"
 export type { HealthCheck } from "./Health.js"
 export { healthCheck } from "./Health.js"
+export type { Listener } from "./NodeHandler.js"
+export { NodeListener } from "./NodeHandler.js"
 export type {
   CommandOptions,
   FailureAnswers,
@@ -252,6 +256,12 @@ export const serve = <A, E>(
     })
   )
 }
+
+/**
+ * The app as a Node request listener for a server the app already has (`node:http`, Express,
+ * fastify): a Layer giving `NodeListener` beside what the app provides. See `NodeHandler`.
+ */
+export const nodeListener = NodeHandler.layer
 
 /** A Fetch handler for the app (tests, serverless); `dispose` releases its layers. */
 export const toWebHandler = <A, E>(app: Layer.Layer<A, E, HttpRouter.HttpRouter>) =>

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { at, call, eventCount, json, withServer } from "./support.js"
+import { at, call, eventCount, json, servers } from "./support.js"
 
 const isProblem = (body: unknown, status: number) => {
   assert.strictEqual(at(body, "status"), status)
@@ -12,73 +12,81 @@ const isProblem = (body: unknown, status: number) => {
   return { type: at(body, "type"), error: at(body, "error"), errors: at(body, "errors") }
 }
 
-describe("command and query routes over HTTP", () => {
-  it.live("POST creates: 201 with Location; GET reads it back with an ETag", () =>
-    withServer((base) =>
-      Effect.gen(function* () {
-        const created = yield* call(`${base}/orders`, json({ items: ["Widget"] }))
-        assert.strictEqual(created.status, 201)
-        const location = created.headers.get("location") ?? ""
-        assert.match(location, /^\/orders\/[0-9a-f-]{36}$/)
-        assert.deepStrictEqual(created.body, { orderId: location.slice(8), version: 1 })
-        const read = yield* call(`${base}${location}`)
-        assert.strictEqual(read.status, 200)
-        assert.strictEqual(read.headers.get("etag"), '"1"')
-        assert.deepStrictEqual(read.body, { orderId: location.slice(8), status: "placed", version: 1 })
-      })
+for (const [server, withServer] of servers) {
+  describe(`command and query routes over HTTP (${server})`, () => {
+    it.live("POST creates: 201 with Location; GET reads it back with an ETag", () =>
+      withServer((base) =>
+        Effect.gen(function* () {
+          const created = yield* call(`${base}/orders`, json({ items: ["Widget"] }))
+          assert.strictEqual(created.status, 201)
+          const location = created.headers.get("location") ?? ""
+          assert.match(location, /^\/orders\/[0-9a-f-]{36}$/)
+          assert.deepStrictEqual(created.body, { orderId: location.slice(8), version: 1 })
+          const read = yield* call(`${base}${location}`)
+          assert.strictEqual(read.status, 200)
+          assert.strictEqual(read.headers.get("etag"), '"1"')
+          assert.deepStrictEqual(read.body, { orderId: location.slice(8), status: "placed", version: 1 })
+        })
+      )
     )
-  )
 
-  it.live("a query answering Option.none() is a 404 problem", () =>
-    withServer((base) =>
-      Effect.gen(function* () {
-        const missing = yield* call(`${base}/orders/nope`)
-        assert.strictEqual(missing.status, 404)
-        assert.strictEqual(missing.headers.get("content-type"), "application/problem+json")
-        isProblem(missing.body, 404)
-      })
+    it.live("a query answering Option.none() is a 404 problem", () =>
+      withServer((base) =>
+        Effect.gen(function* () {
+          const missing = yield* call(`${base}/orders/nope`)
+          assert.strictEqual(missing.status, 404)
+          assert.strictEqual(missing.headers.get("content-type"), "application/problem+json")
+          isProblem(missing.body, 404)
+        })
+      )
     )
-  )
 
-  it.live("a declared domain failure is a 409 problem with the failure's message", () =>
-    withServer((base) =>
-      Effect.gen(function* () {
-        const created = yield* call(`${base}/orders`, json({ items: ["Widget"] }))
-        const location = created.headers.get("location") ?? ""
-        assert.strictEqual((yield* call(`${base}${location}/ship`, json({}))).status, 200)
-        const again = yield* call(`${base}${location}/ship`, json({}))
-        assert.strictEqual(again.status, 409)
-        const problem = isProblem(again.body, 409)
-        assert.strictEqual(problem.type, "urn:cello:problem:order-rejected")
-        assert.strictEqual(problem.error, "order is shipped")
-      })
+    it.live("a declared domain failure is a 409 problem with the failure's message", () =>
+      withServer((base) =>
+        Effect.gen(function* () {
+          const created = yield* call(`${base}/orders`, json({ items: ["Widget"] }))
+          const location = created.headers.get("location") ?? ""
+          assert.strictEqual((yield* call(`${base}${location}/ship`, json({}))).status, 200)
+          const again = yield* call(`${base}${location}/ship`, json({}))
+          assert.strictEqual(again.status, 409)
+          const problem = isProblem(again.body, 409)
+          assert.strictEqual(problem.type, "urn:cello:problem:order-rejected")
+          assert.strictEqual(problem.error, "order is shipped")
+        })
+      )
     )
-  )
 
-  it.live("If-Match: a matching version ships, a stale one is 412 and writes nothing", () =>
-    withServer((base) =>
-      Effect.gen(function* () {
-        const created = yield* call(`${base}/orders`, json({ items: ["Widget"] }))
-        const location = created.headers.get("location") ?? ""
-        const before = yield* eventCount
-        const stale = yield* call(`${base}${location}/ship`, json({}, { "if-match": '"7"' }))
-        assert.strictEqual(stale.status, 412)
-        isProblem(stale.body, 412)
-        const garbage = yield* call(`${base}${location}/ship`, json({}, { "if-match": 'W/"1"' }))
-        assert.strictEqual(garbage.status, 412)
-        assert.strictEqual(yield* eventCount, before)
-        const shipped = yield* call(`${base}${location}/ship`, json({}, { "if-match": '"1"' }))
-        assert.strictEqual(shipped.status, 200)
-        assert.strictEqual(shipped.headers.get("etag"), '"2"')
-        assert.strictEqual(yield* eventCount, before + 1)
-      })
+    it.live("If-Match: a matching version ships, a stale one is 412 and writes nothing", () =>
+      withServer((base) =>
+        Effect.gen(function* () {
+          const created = yield* call(`${base}/orders`, json({ items: ["Widget"] }))
+          const location = created.headers.get("location") ?? ""
+          const before = yield* eventCount
+          const stale = yield* call(`${base}${location}/ship`, json({}, { "if-match": '"7"' }))
+          assert.strictEqual(stale.status, 412)
+          isProblem(stale.body, 412)
+          const garbage = yield* call(`${base}${location}/ship`, json({}, { "if-match": 'W/"1"' }))
+          assert.strictEqual(garbage.status, 412)
+          assert.strictEqual(yield* eventCount, before)
+          const shipped = yield* call(`${base}${location}/ship`, json({}, { "if-match": '"1"' }))
+          assert.strictEqual(shipped.status, 200)
+          assert.strictEqual(shipped.headers.get("etag"), '"2"')
+          assert.strictEqual(yield* eventCount, before + 1)
+        })
+      )
     )
-  )
-})
+  })
+}
 
-describe("bad input: a clear 4xx and nothing written", () => {
-  const cases: ReadonlyArray<{ name: string; url: string; init: RequestInit; status: number; slug: string }> =
-    [
+for (const [server, withServer] of servers) {
+  describe(`bad input: a clear 4xx and nothing written (${server})`, () => {
+    const cases: ReadonlyArray<{
+      name: string
+      url: string
+      init: RequestInit
+      status: number
+      slug: string
+    }> = [
       {
         name: "malformed JSON",
         url: "/orders",
@@ -153,32 +161,33 @@ describe("bad input: a clear 4xx and nothing written", () => {
         slug: "not-found"
       }
     ]
-  for (const c of cases) {
-    it.live(`${c.name} → ${c.status}`, () =>
+    for (const c of cases) {
+      it.live(`${c.name} → ${c.status}`, () =>
+        withServer((base) =>
+          Effect.gen(function* () {
+            const before = yield* eventCount
+            const response = yield* call(`${base}${c.url}`, c.init)
+            assert.strictEqual(response.status, c.status)
+            assert.strictEqual(response.headers.get("content-type"), "application/problem+json")
+            assert.strictEqual(isProblem(response.body, c.status).type, `urn:cello:problem:${c.slug}`)
+            assert.strictEqual(yield* eventCount, before)
+          })
+        )
+      )
+    }
+
+    it.live("422 names every bad field", () =>
       withServer((base) =>
         Effect.gen(function* () {
-          const before = yield* eventCount
-          const response = yield* call(`${base}${c.url}`, c.init)
-          assert.strictEqual(response.status, c.status)
-          assert.strictEqual(response.headers.get("content-type"), "application/problem+json")
-          assert.strictEqual(isProblem(response.body, c.status).type, `urn:cello:problem:${c.slug}`)
-          assert.strictEqual(yield* eventCount, before)
+          const response = yield* call(`${base}/orders`, json({ items: ["ok", "", 3] }))
+          assert.strictEqual(response.status, 422)
+          const problem = isProblem(response.body, 422)
+          assert.deepStrictEqual(
+            Array.isArray(problem.errors) ? problem.errors.map((e: unknown) => at(e, "path")) : [],
+            ["items.1", "items.2"]
+          )
         })
       )
     )
-  }
-
-  it.live("422 names every bad field", () =>
-    withServer((base) =>
-      Effect.gen(function* () {
-        const response = yield* call(`${base}/orders`, json({ items: ["ok", "", 3] }))
-        assert.strictEqual(response.status, 422)
-        const problem = isProblem(response.body, 422)
-        assert.deepStrictEqual(
-          Array.isArray(problem.errors) ? problem.errors.map((e: unknown) => at(e, "path")) : [],
-          ["items.1", "items.2"]
-        )
-      })
-    )
-  )
-})
+  })
+}

@@ -1,4 +1,4 @@
-import { get as httpGet } from "node:http"
+import { createServer, get as httpGet } from "node:http"
 import { connect } from "node:net"
 import { Query, QueryBus } from "@cello/cqrs"
 import { assert, describe, it } from "@effect/vitest"
@@ -68,5 +68,44 @@ describe("graceful shutdown", () => {
       yield* Fiber.join(closing)
       assert.strictEqual(yield* tryConnect(host, address.port), "ECONNREFUSED")
     }).pipe(Effect.scoped)
+  )
+
+  it.live(
+    "mounted with nodeListener: closing the app's server, then the layer, lets an in-flight request finish",
+    () =>
+      Effect.gen(function* () {
+        const started = yield* Deferred.make<void>()
+        const handler = QueryBus.handler(Slow, () =>
+          Deferred.succeed(started, undefined).pipe(
+            Effect.andThen(Effect.sleep("300 millis")),
+            Effect.as("done")
+          )
+        )
+        const app = HttpAdapter.make<QueryBus.QueryBus>({
+          routes: [HttpAdapter.query(Slow, { path: "/slow" })]
+        }).pipe(Layer.provide(handler.pipe(Layer.provideMerge(QueryBus.layer()))))
+        const scope = yield* Scope.make()
+        yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+        const context = yield* Layer.buildWithScope(HttpAdapter.nodeListener(app), scope)
+        const server = createServer(Context.get(context, HttpAdapter.NodeListener))
+        yield* Effect.callback<void>((resume) => {
+          server.listen(0, host, () => resume(Effect.void))
+        })
+        const address = server.address()
+        if (typeof address !== "object" || address === null) return assert.fail("expected a TCP address")
+
+        const response = yield* Effect.forkChild(get(`http://${host}:${address.port}/slow`))
+        yield* Deferred.await(started)
+        // The app's order: its server stops accepting and waits for open responses, then the layer closes.
+        const closing = yield* Effect.forkChild(
+          Effect.callback<void>((resume) => {
+            server.close(() => resume(Effect.void))
+          }).pipe(Effect.andThen(Scope.close(scope, Exit.void)))
+        )
+
+        assert.deepStrictEqual(yield* Fiber.join(response), { status: 200, body: '"done"' })
+        yield* Fiber.join(closing)
+        assert.strictEqual(yield* tryConnect(host, address.port), "ECONNREFUSED")
+      }).pipe(Effect.scoped)
   )
 })

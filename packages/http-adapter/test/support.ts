@@ -1,5 +1,6 @@
+import { createServer } from "node:http"
 import { EventStore } from "@cello/eventsourcing"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 import { App } from "../examples/orders.js"
 import { HttpAdapter } from "../src/index.js"
@@ -34,6 +35,37 @@ export const withServer = <A, E, R>(f: (base: string) => Effect.Effect<A, E, R>)
     const base = yield* baseUrl
     return yield* f(base)
   }).pipe(Effect.provide(Layer.fresh(Served)))
+
+/**
+ * The example app as a Node listener (`HttpAdapter.nodeListener`) mounted in a plain `node:http`
+ * server on a random port: what an app that has its own server gets.
+ */
+export const withMounted = <A, E, R>(f: (base: string) => Effect.Effect<A, E, R>) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const context = yield* Layer.build(Layer.fresh(HttpAdapter.nodeListener(App)))
+      const server = createServer(Context.get(context, HttpAdapter.NodeListener))
+      yield* Effect.acquireRelease(
+        Effect.callback<void>((resume) => {
+          server.listen(0, "127.0.0.1", () => resume(Effect.void))
+        }),
+        () =>
+          Effect.callback<void>((resume) => {
+            server.close(() => resume(Effect.void))
+            server.closeIdleConnections()
+          })
+      )
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      return yield* f(`http://127.0.0.1:${port}`).pipe(Effect.provide(context))
+    })
+  )
+
+/** Both ways the adapter is served, for the suites that must hold on either. */
+export const servers = [
+  ["serve", withServer],
+  ["nodeListener in node:http", withMounted]
+] as const
 
 /** Reads a member of a parsed JSON body: `at(body, "checks", "event-store", "status")`. */
 export const at = (value: unknown, ...path: ReadonlyArray<string>): unknown =>
