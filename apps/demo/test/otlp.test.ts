@@ -92,7 +92,7 @@ describe.each([
       "CommandBus.dispatch CreateOrder",
       "Repository.handle",
       "Repository.load",
-      "EventStore.readStream",
+      "EventStore.readStreamPayloads",
       "Repository.save",
       "EventStore.append"
     ])
@@ -178,7 +178,7 @@ describe("OpenTelemetry export on PostgreSQL: the store's statements", () => {
     }
     expect(statementsUnder("EventStore.append").join("\n")).toContain(`"${schema}"."append_events"`)
     expect(statementsUnder("Projection.apply").join("\n")).toContain(`"${schema}"."read_models"`)
-    expect(statementsUnder("EventStore.readStream").join("\n")).toContain(`"${schema}"."events"`)
+    expect(statementsUnder("EventStore.readStreamPayloads").join("\n")).toContain(`"${schema}"."events"`)
   })
 })
 

@@ -5,7 +5,7 @@
  */
 import { Effect, Result } from "effect"
 import { EventDecodeError, InvalidAppendError } from "./Errors.js"
-import type { EventEnvelope, NewEvent } from "./EventEnvelope.js"
+import type { EventEnvelope, EventPayload, NewEvent } from "./EventEnvelope.js"
 import * as EventType from "./EventType.js"
 
 export interface EventCatalog<Ev extends { readonly _tag: string }> {
@@ -19,6 +19,13 @@ export interface EventCatalog<Ev extends { readonly _tag: string }> {
    * upcaster (which is an Effect): use `decode` for that one.
    */
   readonly decodeCurrent: (envelope: EventEnvelope) => Result.Result<Ev, EventDecodeError> | undefined
+  /** `decode` of a payload of the stream `streamId` (what `EventStore.readStreamPayloads` reads). */
+  readonly decodePayload: (streamId: string, payload: EventPayload) => Effect.Effect<Ev, EventDecodeError>
+  /** `decodeCurrent` of a payload of the stream `streamId`. */
+  readonly decodeCurrentPayload: (
+    streamId: string,
+    payload: EventPayload
+  ) => Result.Result<Ev, EventDecodeError> | undefined
 }
 
 export const make = <const Defs extends ReadonlyArray<EventType.Definition>>(
@@ -33,34 +40,37 @@ export const make = <const Defs extends ReadonlyArray<EventType.Definition>>(
   // A decoded value whose tag is in this catalog was produced by that tag's schema.
   const isKnown = (u: { readonly _tag: string }): u is Ev => types.has(u._tag)
 
-  const failure = (envelope: EventEnvelope, cause: string) =>
+  const failure = (streamId: string, payload: EventPayload, cause: string) =>
     new EventDecodeError({
-      streamId: envelope.streamId,
-      version: envelope.streamVersion,
-      type: envelope.type,
-      schemaVersion: envelope.schemaVersion,
+      streamId,
+      version: payload.streamVersion,
+      type: payload.type,
+      schemaVersion: payload.schemaVersion,
       cause
     })
 
-  const decodeCurrent = (envelope: EventEnvelope): Result.Result<Ev, EventDecodeError> | undefined => {
-    const type = types.get(envelope.type)
-    if (type === undefined || envelope.schemaVersion !== type.version) return undefined
-    const decoded = type.decodeResult(envelope.data)
-    if (Result.isFailure(decoded)) return Result.fail(failure(envelope, decoded.failure.message))
+  const decodeCurrentPayload = (
+    streamId: string,
+    payload: EventPayload
+  ): Result.Result<Ev, EventDecodeError> | undefined => {
+    const type = types.get(payload.type)
+    if (type === undefined || payload.schemaVersion !== type.version) return undefined
+    const decoded = type.decodeResult(payload.data)
+    if (Result.isFailure(decoded)) return Result.fail(failure(streamId, payload, decoded.failure.message))
     const event = decoded.success
     return isKnown(event)
       ? Result.succeed(event)
-      : Result.fail(failure(envelope, `decoded tag "${event._tag}" is not in the catalog`))
+      : Result.fail(failure(streamId, payload, `decoded tag "${event._tag}" is not in the catalog`))
   }
 
-  const decode = Effect.fnUntraced(function* (envelope: EventEnvelope) {
-    const fail = (cause: string) => failure(envelope, cause)
-    const type = types.get(envelope.type)
+  const decodePayload = Effect.fnUntraced(function* (streamId: string, payload: EventPayload) {
+    const fail = (cause: string) => failure(streamId, payload, cause)
+    const type = types.get(payload.type)
     if (type === undefined) return yield* fail("unknown event type: no schema is registered for it")
-    if (envelope.schemaVersion > type.version)
+    if (payload.schemaVersion > type.version)
       return yield* fail(`stored schema version is newer than the known version ${type.version}`)
-    let data = envelope.data
-    for (let v = envelope.schemaVersion; v < type.version; v++) {
+    let data = payload.data
+    for (let v = payload.schemaVersion; v < type.version; v++) {
       const upcaster = type.upcasters.get(v)
       if (upcaster === undefined) return yield* fail(`no upcaster from schema version ${v} to ${v + 1}`)
       data = yield* Effect.mapError(upcaster(data), (e) => fail(`upcast from v${v} failed: ${e.detail}`))
@@ -82,5 +92,13 @@ export const make = <const Defs extends ReadonlyArray<EventType.Definition>>(
     )
   }
 
-  return { types, has: (type) => types.has(type), encode, decode, decodeCurrent }
+  return {
+    types,
+    has: (type) => types.has(type),
+    encode,
+    decode: (envelope) => decodePayload(envelope.streamId, envelope),
+    decodeCurrent: (envelope) => decodeCurrentPayload(envelope.streamId, envelope),
+    decodePayload,
+    decodeCurrentPayload
+  }
 }

@@ -25,19 +25,26 @@ export interface NewEvent {
   readonly metadata?: EventMetadata
 }
 
-/** A stored event, as every reader sees it. */
-export interface EventEnvelope<Data = unknown> {
-  readonly eventId: string
-  readonly streamId: string
+/**
+ * A stored event as an aggregate load folds it: what upcasting and decoding read (its stream is known
+ * to the reader), without the rest of the envelope. Every `EventEnvelope` is one.
+ */
+export interface EventPayload<Data = unknown> {
   readonly type: string
   readonly schemaVersion: number
   /** 1 for the stream's first event. */
   readonly streamVersion: number
+  readonly data: Data
+}
+
+/** A stored event, as every reader sees it. */
+export interface EventEnvelope<Data = unknown> extends EventPayload<Data> {
+  readonly eventId: string
+  readonly streamId: string
   /** The global position, for people; readers resume from `checkpoint`. */
   readonly position: number
   readonly checkpoint: Checkpoint
   readonly timestamp: DateTime.Utc
-  readonly data: Data
   readonly metadata: EventMetadata
 }
 

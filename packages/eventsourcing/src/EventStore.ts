@@ -1,7 +1,7 @@
 import { Context, Effect, Metric, Stream } from "effect"
 import type { Checkpoint } from "./Checkpoint.js"
 import type { ConcurrencyError, InvalidAppendError, StoreUnavailable, StreamNotFound } from "./Errors.js"
-import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from "./EventEnvelope.js"
+import type { AppendResult, EventEnvelope, EventMetadata, EventPayload, NewEvent } from "./EventEnvelope.js"
 import type { ExpectedVersion } from "./ExpectedVersion.js"
 import * as AppendTracker from "./internal/appendTracker.js"
 import { withSpan } from "./internal/span.js"
@@ -64,6 +64,17 @@ export interface EventStoreShape {
     streamId: string,
     options?: ReadStreamOptions
   ) => Effect.Effect<ReadonlyArray<EventEnvelope>, StreamNotFound | StoreUnavailable>
+  /**
+   * The stream's events from version `from` on, in version order, with only what an aggregate load
+   * reads of each (type, schema version, stream version, data); none when the stream has none (no
+   * `StreamNotFound`). `Repository.load` reads through this. Optional: `make` fills it in from
+   * `readStream`; a store implements it to read less per event than a whole envelope. A wrapper
+   * that changes `readStream` (a fault injector, a counter) must change this the same way.
+   */
+  readonly readStreamPayloads?: (
+    streamId: string,
+    from: number
+  ) => Effect.Effect<ReadonlyArray<EventPayload>, StoreUnavailable>
   /** Events of every stream in global order, never skipping one committed out of order. */
   readonly readAll: (
     options?: ReadAllOptions
@@ -104,11 +115,29 @@ const withMessageContext = <E, R>(
   return options === undefined ? { metadata } : { ...options, metadata }
 }
 
+/** `readStreamPayloads` of a store that does not read payloads itself: its envelopes from `readStream`. */
+const payloadsFromEnvelopes =
+  (readStream: EventStoreShape["readStream"]): NonNullable<EventStoreShape["readStreamPayloads"]> =>
+  (streamId, from) =>
+    readStream(streamId, { from }).pipe(Effect.catchTag("StreamNotFound", () => Effect.succeed([])))
+
+/**
+ * The stream's payloads from version `from` on, through the store's `readStreamPayloads`, or its
+ * `readStream` when it has none (a store built without `make`).
+ */
+export const readStreamPayloadsOf = (
+  store: EventStoreShape,
+  streamId: string,
+  from: number
+): Effect.Effect<ReadonlyArray<EventPayload>, StoreUnavailable> =>
+  (store.readStreamPayloads ?? payloadsFromEnvelopes(store.readStream))(streamId, from)
+
 /**
  * Wraps a store implementation with the spans (when a tracer is installed) and metrics every store
  * reports, records appends for `Consistency.track`, and writes the current `MessageContext`
  * (correlation, causation) and, when a tracer records spans, the append span's `traceparent` into
- * every appended event's metadata, so implementations only write storage code. Stores build their
+ * every appended event's metadata, so implementations only write storage code. Fills in
+ * `readStreamPayloads` from `readStream` when the store has no narrower read. Stores build their
  * service with this.
  */
 export const make = (store: EventStoreShape): EventStoreShape => ({
@@ -133,6 +162,10 @@ export const make = (store: EventStoreShape): EventStoreShape => ({
     store
       .readStream(streamId, options)
       .pipe(withSpan("EventStore.readStream", { attributes: { "cello.stream_id": streamId } })),
+  readStreamPayloads: (streamId, from) =>
+    readStreamPayloadsOf(store, streamId, from).pipe(
+      withSpan("EventStore.readStreamPayloads", { attributes: { "cello.stream_id": streamId } })
+    ),
   readAll: (options) => store.readAll(options).pipe(withSpan("EventStore.readAll", {}))
 })
 
@@ -153,6 +186,13 @@ export const readStream = (
   options?: ReadStreamOptions
 ): Effect.Effect<ReadonlyArray<EventEnvelope>, StreamNotFound | StoreUnavailable, EventStore> =>
   EventStore.use((store) => store.readStream(streamId, options))
+
+/** The stream's payloads from version `from` on (see `EventStoreShape.readStreamPayloads`). */
+export const readStreamPayloads = (
+  streamId: string,
+  from = 1
+): Effect.Effect<ReadonlyArray<EventPayload>, StoreUnavailable, EventStore> =>
+  EventStore.use((store) => readStreamPayloadsOf(store, streamId, from))
 
 export const readAll = (
   options?: ReadAllOptions

@@ -15,7 +15,7 @@ import type {
 } from "./Errors.js"
 import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from "./EventEnvelope.js"
 import { EventSourcingConfig, type Settings } from "./EventSourcingConfig.js"
-import { EventStore } from "./EventStore.js"
+import { EventStore, readStreamPayloadsOf } from "./EventStore.js"
 import { withSpan } from "./internal/span.js"
 import * as Metrics from "./Metrics.js"
 import * as Projection from "./Projection.js"
@@ -76,25 +76,25 @@ export const load = <S, Ev extends Tagged>(
       state: aggregate.initialState,
       version: 0
     }))
-    const envelopes = yield* store
-      .readStream(streamId, { from: start.version + 1 })
-      .pipe(Effect.catchTag("StreamNotFound", () => Effect.succeed([])))
+    // Only what decoding reads of each event: a long replay is mostly this read and the decode.
+    const payloads = yield* readStreamPayloadsOf(store, streamId, start.version + 1)
+    const catalog = aggregate.events
     let state = start.state
     let version = start.version
     // Events stored at their current schema version decode without an Effect each (most of a long
     // replay); only upcasting goes through one.
-    for (const envelope of envelopes) {
-      const current = aggregate.events.decodeCurrent(envelope)
+    for (const payload of payloads) {
+      const current = catalog.decodeCurrentPayload(streamId, payload)
       const event =
         current === undefined
-          ? yield* aggregate.events.decode(envelope)
+          ? yield* catalog.decodePayload(streamId, payload)
           : Result.isSuccess(current)
             ? current.success
             : yield* Effect.fail(current.failure)
       state = aggregate.evolve(state, event)
-      version = envelope.streamVersion
+      version = payload.streamVersion
     }
-    yield* Metric.update(Metrics.eventsReplayed, envelopes.length)
+    yield* Metric.update(Metrics.eventsReplayed, payloads.length)
     return { id, streamId, state, version }
   }).pipe(
     Effect.trackDuration(Metrics.loadDuration),

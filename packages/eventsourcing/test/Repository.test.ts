@@ -236,4 +236,77 @@ describe("Repository", () => {
       )
     )
   })
+
+  describe("reading events", () => {
+    /** The memory store, with its `readStreamPayloads` calls recorded and `readStream` refused. */
+    const recording = (calls: Array<readonly [string, number]>) =>
+      Layer.effect(
+        EventStore.EventStore,
+        Effect.map(MemoryEventStore.make, (store) =>
+          EventStore.EventStore.of({
+            ...store,
+            readStream: () => Effect.die(new Error("a load reads payloads, not envelopes")),
+            readStreamPayloads: (streamId, from) =>
+              Effect.suspend(() => {
+                calls.push([streamId, from])
+                return EventStore.readStreamPayloadsOf(store, streamId, from)
+              })
+          })
+        )
+      )
+
+    it.effect("a load reads only the payloads after the snapshot, through readStreamPayloads", () => {
+      const calls: Array<readonly [string, number]> = []
+      return Effect.gen(function* () {
+        for (let i = 0; i < 12; i++) yield* Repository.handle(Account, "r-1", deposit(1))
+        calls.length = 0
+        const loaded = yield* Repository.load(Account, "r-1")
+        assert.deepStrictEqual([loaded.state, loaded.version], [{ balance: 12, deposits: 12 }, 12])
+        assert.deepStrictEqual(calls, [["Account-r-1", 11]])
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            recording(calls),
+            MemorySnapshotStore.layer,
+            EventSourcingConfig.layer({ snapshotInterval: 5 })
+          )
+        )
+      )
+    })
+
+    it.effect("a store without readStreamPayloads loads the same: its envelopes from readStream", () =>
+      Effect.gen(function* () {
+        const native = yield* MemoryEventStore.make
+        const { readStreamPayloads: _narrow, ...envelopesOnly } = native
+        const made = EventStore.make(envelopesOnly)
+        assert.isDefined(made.readStreamPayloads)
+        const plain = Layer.succeed(EventStore.EventStore, EventStore.EventStore.of(envelopesOnly))
+        const throughMake = Layer.succeed(EventStore.EventStore, EventStore.EventStore.of(made))
+        const nativeLayer = Layer.succeed(EventStore.EventStore, native)
+        yield* Effect.provide(
+          Effect.gen(function* () {
+            for (let i = 1; i <= 4; i++) yield* Repository.handle(Account, "f-1", deposit(i))
+            yield* EventStore.append("Account-f-bad", [{ type: "Deposited", data: { amount: "x" } }])
+          }),
+          nativeLayer
+        )
+        for (const [label, store] of [
+          ["native", nativeLayer],
+          ["through make", throughMake],
+          ["without make", plain]
+        ] as const) {
+          const loaded = yield* Effect.provide(Repository.load(Account, "f-1"), store)
+          assert.deepStrictEqual([loaded.state, loaded.version], [{ balance: 10, deposits: 4 }, 4], label)
+          const fresh = yield* Effect.provide(Repository.load(Account, "f-none"), store)
+          assert.deepStrictEqual([fresh.state, fresh.version], [Account.initialState, 0], label)
+          const error = yield* Effect.flip(Effect.provide(Repository.load(Account, "f-bad"), store))
+          assert.deepStrictEqual(
+            [error._tag, error._tag === "EventDecodeError" ? error.version : 0],
+            ["EventDecodeError", 1],
+            label
+          )
+        }
+      })
+    )
+  })
 })

@@ -174,6 +174,9 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(functi
   return EventStore.make({
     append,
     readStream,
+    // The stored envelopes are already what a load reads: no copy, no StreamNotFound to catch.
+    readStreamPayloads: (streamId, from) =>
+      Effect.sync(() => (streams.get(streamId) ?? []).slice(Math.max(0, from - 1))),
     readAll: (options = {}) =>
       Effect.sync(() =>
         readAllSync(options.from ?? Checkpoint.start, options.limit ?? Number.MAX_SAFE_INTEGER)

@@ -28,6 +28,8 @@ const chunk = 100
 const long = 10_000
 const short = 1_000
 const timing: Timing = { warmupMs: 500, durationMs: 4_000, rounds: 2, concurrency: 1 }
+const cpuRounds = 5
+const cpuLoads = 20
 
 class Deposited extends Schema.TaggedClass<Deposited>()("Deposited", { amount: Schema.Number }) {}
 class Withdrawn extends Schema.TaggedClass<Withdrawn>()("Withdrawn", { amount: Schema.Number }) {}
@@ -120,15 +122,19 @@ export const run = async (): Promise<ScenarioResult> => {
     }
     const text = `SELECT stream_version, type, data FROM \`${database}\`.events
       WHERE stream_id = ? ORDER BY stream_version`
+    const rawLoad = async (length: number) => {
+      let state = initialState
+      let version = 0
+      for (const row of await selectRows<RawRow>(pool, text, [Account.streamId(`n${length}`)])) {
+        const data: { readonly amount: number } = JSON.parse(row.data)
+        state = apply(state, row.type === "Deposited" ? data.amount : -data.amount)
+        version = Number(row.stream_version)
+      }
+      return { state, version }
+    }
     const raw = (length: number) =>
       promiseRunner(async () => {
-        let state = initialState
-        let version = 0
-        for (const row of await selectRows<RawRow>(pool, text, [Account.streamId(`n${length}`)])) {
-          const data: { readonly amount: number } = JSON.parse(row.data)
-          state = apply(state, row.type === "Deposited" ? data.amount : -data.amount)
-          version = Number(row.stream_version)
-        }
+        const { state, version } = await rawLoad(length)
         check("raw", length, version, state.balance)
         return 1
       })
@@ -151,6 +157,21 @@ export const run = async (): Promise<ScenarioResult> => {
     ])
     if (!rawLong || !plainLong || !snapLong || !rawShort || !plainShort || !snapShort)
       throw new Error("interleave lost a runner")
+    // Node CPU per load, the sides taking turns: unlike the wall time above, it does not count the
+    // server's work or the time other jobs on a shared machine take from this process.
+    const cpu = { raw: 0, cello: 0 }
+    for (let round = 0; round < cpuRounds; round++) {
+      let before = process.cpuUsage()
+      for (let i = 0; i < cpuLoads; i++) await rawLoad(long)
+      let used = process.cpuUsage(before)
+      cpu.raw += used.user + used.system
+      before = process.cpuUsage()
+      for (let i = 0; i < cpuLoads; i++) await runtime.runPromise(Repository.load(Account, `n${long}`))
+      used = process.cpuUsage(before)
+      cpu.cello += used.user + used.system
+    }
+    const cpuMs = (micros: number) => (micros / 1000 / (cpuRounds * cpuLoads)).toFixed(2)
+    const cpuNote = `Node CPU per load of ${long.toLocaleString("en-US")} events (\`process.cpuUsage\`, ${cpuRounds} × ${cpuLoads} loads a side, taking turns): Cello ${cpuMs(cpu.cello)} ms, raw ${cpuMs(cpu.raw)} ms (${(cpu.cello / cpu.raw).toFixed(2)}×).`
     const ms = (m: Measurement) => msPerStep(m).toFixed(2)
     const byLength = markdownTable(
       ["Stream length", "Cello, snapshot every 100", "Cello, no snapshot", "raw mysql2 SELECT + fold"],
@@ -180,6 +201,7 @@ export const run = async (): Promise<ScenarioResult> => {
       ],
       notes: [
         `Milliseconds per load, one loader:\n\n${byLength}`,
+        cpuNote,
         ...[...warnings].map((w) => `WARNING: ${w}`)
       ]
     }

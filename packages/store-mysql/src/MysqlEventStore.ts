@@ -11,6 +11,7 @@ import { streamEnvelopeColumns, toStreamEnvelopes } from "./internal/envelope.js
 import { MysqlDatabase } from "./MysqlDatabase.js"
 import { head, readAll, readAllAfter, streamVersion } from "./readAll.js"
 import { readStream } from "./readStream.js"
+import { readStreamPayloads } from "./readStreamPayloads.js"
 
 const pageSize = 500
 
@@ -40,6 +41,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, MysqlDatabas
     return EventStore.make({
       append: appendToStream(database, onCommit),
       readStream: readStream(database),
+      readStreamPayloads: readStreamPayloads(database),
       readAll: readAll(database),
       ...Subscription.follow({
         readAll: (after) => readAllAfter(database, after, pageSize),

@@ -36,6 +36,8 @@ const chunk = 100
 const long = 10_000
 const short = 1_000
 const timing: Timing = { warmupMs: 500, durationMs: 3_500, rounds: 2, concurrency: 1 }
+const cpuRounds = 5
+const cpuLoads = 20
 
 class Deposited extends Schema.TaggedClass<Deposited>()("Deposited", { amount: Schema.Number }) {}
 class Withdrawn extends Schema.TaggedClass<Withdrawn>()("Withdrawn", { amount: Schema.Number }) {}
@@ -227,6 +229,23 @@ export const run = async (): Promise<ScenarioResult> => {
     )
       throw new Error("interleave lost a runner")
 
+    // Node CPU per load, the sides taking turns: unlike the wall time above, it does not count the
+    // server's work or the time other jobs on a shared machine take from this process.
+    const cpu = { raw: 0, cello: 0 }
+    const longStreamId = Account.streamId(idOf(long))
+    for (let round = 0; round < cpuRounds; round++) {
+      let before = process.cpuUsage()
+      for (let i = 0; i < cpuLoads; i++) await rawLoad(pool, text, longStreamId)
+      let used = process.cpuUsage(before)
+      cpu.raw += used.user + used.system
+      before = process.cpuUsage()
+      for (let i = 0; i < cpuLoads; i++) await runtime.runPromise(Repository.load(Account, idOf(long)))
+      used = process.cpuUsage(before)
+      cpu.cello += used.user + used.system
+    }
+    const cpuMs = (micros: number) => micros / 1000 / (cpuRounds * cpuLoads)
+    const cpuNote = `Node CPU per load of ${long.toLocaleString("en-US")} events (\`process.cpuUsage\`, ${cpuRounds} × ${cpuLoads} loads a side, taking turns): Cello ${cpuMs(cpu.cello).toFixed(2)} ms, raw ${cpuMs(cpu.raw).toFixed(2)} ms (${(cpu.cello / cpu.raw).toFixed(2)}×).`
+
     const n = long.toLocaleString("en-US")
     const growth = (m: Measurement, base: Measurement) => (msPerStep(m) / msPerStep(base)).toFixed(2)
     const flat = [
@@ -272,7 +291,7 @@ export const run = async (): Promise<ScenarioResult> => {
           raw: perSecond(rawLong)
         }
       ],
-      notes: [flat, ...[...new Set(warnings)].map((w) => `WARNING: ${w}`)]
+      notes: [flat, cpuNote, ...[...new Set(warnings)].map((w) => `WARNING: ${w}`)]
     }
   } finally {
     await runtime.dispose()

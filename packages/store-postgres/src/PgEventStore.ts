@@ -12,6 +12,7 @@ import { sampleHeldBack } from "./internal/heldBack.js"
 import { PgDatabase, type PgDatabaseShape } from "./PgDatabase.js"
 import { head, readAll, readAllAfter, streamVersion } from "./readAll.js"
 import { readStream } from "./readStream.js"
+import { readStreamPayloads } from "./readStreamPayloads.js"
 
 const pageSize = 500
 
@@ -67,6 +68,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
     return EventStore.make({
       append: appendToStream(database, onCommit),
       readStream: readStream(database),
+      readStreamPayloads: readStreamPayloads(database),
       readAll: readAll(database),
       ...Subscription.follow({
         readAll: (after) =>

@@ -6,8 +6,8 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Deferred, Effect, Fiber, type Layer, Stream } from "effect"
 import * as Checkpoint from "../Checkpoint.js"
-import type { EventEnvelope, NewEvent } from "../EventEnvelope.js"
-import { EventStore } from "../EventStore.js"
+import type { EventEnvelope, EventPayload, NewEvent } from "../EventEnvelope.js"
+import { EventStore, readStreamPayloadsOf } from "../EventStore.js"
 import type { ExpectedVersion } from "../ExpectedVersion.js"
 import { flipToTag, freshStream, headNow, logOf, numbers, pings, seed, visible } from "./fixtures.js"
 
@@ -344,6 +344,45 @@ export const eventStoreSuite = <E>(
             const error = yield* Effect.flip(store.readStream(streamId))
             assert.strictEqual(error._tag, "StreamNotFound")
             assert.strictEqual(yield* store.streamVersion(streamId), 0)
+          })
+        )
+
+        it.effect("readStreamPayloads reads what readStream reads, narrowed to what a load decodes", () =>
+          Effect.gen(function* () {
+            const store = yield* EventStore
+            const streamId = freshStream("payloads")
+            const events: ReadonlyArray<NewEvent> = [
+              { type: "Opened", data: { owner: 'Zoë "Z" O\'Brien', limits: [1, 2.5, -3e-7], flags: null } },
+              {
+                type: "Renamed",
+                schemaVersion: 3,
+                data: { name: "ünïcødé ✓ 😀", nested: { deep: [true, false] } }
+              },
+              { type: "Closed", schemaVersion: 2, data: {} },
+              ...pings(3, 4)
+            ]
+            yield* store.append(streamId, events.slice(0, 2))
+            yield* store.append(streamId, events.slice(2))
+            const narrowed = (payloads: ReadonlyArray<EventPayload>) =>
+              payloads.map(({ type, schemaVersion, streamVersion, data }) => ({
+                type,
+                schemaVersion,
+                streamVersion,
+                data
+              }))
+            for (const from of [1, 2, 3, 6, 7, 100]) {
+              const payloads = yield* readStreamPayloadsOf(store, streamId, from)
+              const envelopes = yield* store.readStream(streamId, { from })
+              assert.deepStrictEqual(narrowed(payloads), narrowed(envelopes), `from ${from}`)
+              assert.strictEqual(payloads.length, Math.max(0, 7 - from), `from ${from}`)
+            }
+            assert.deepStrictEqual(narrowed(yield* readStreamPayloadsOf(store, streamId, 2)).slice(0, 2), [
+              { type: "Renamed", schemaVersion: 3, streamVersion: 2, data: events[1]?.data },
+              { type: "Closed", schemaVersion: 2, streamVersion: 3, data: {} }
+            ])
+            // No stream: no payload, and no StreamNotFound (a load starts from the initial state).
+            assert.deepStrictEqual(yield* readStreamPayloadsOf(store, freshStream("none"), 1), [])
+            assert.deepStrictEqual(yield* readStreamPayloadsOf(store, "", 1), [])
           })
         )
 

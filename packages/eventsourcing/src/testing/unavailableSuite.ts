@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Predicate, Schedule, Stream } from "effect"
-import { EventStore } from "../EventStore.js"
+import { EventStore, readStreamPayloadsOf } from "../EventStore.js"
 
 /** A TCP proxy to the server that the test can cut (closing every connection) and restore. */
 export interface ServerProxy {
@@ -78,6 +78,10 @@ export const unavailableSuite = <E>(name: string, options: UnavailableOptions<E>
         assert.include(error.message, `127.0.0.1:${outage.port}${server.pathname}`)
         if (options.password !== "") assert.notInclude(error.message, options.password)
         assert.strictEqual((yield* Effect.flip(store.readAll()))._tag, "StoreUnavailable")
+        // What an aggregate load reads fails the same way, never as an empty stream.
+        const load = yield* Effect.flip(readStreamPayloadsOf(store, "s-1", 1))
+        assert.strictEqual(load._tag, "StoreUnavailable")
+        assert.include(load.message, `127.0.0.1:${outage.port}${server.pathname}`)
 
         yield* Effect.promise(() => outage.restore())
         // The failed append either never reached the server or was rolled back with its connection.
