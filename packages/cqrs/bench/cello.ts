@@ -10,7 +10,7 @@
  * difference is the bus's own.
  */
 import { Command, CommandBus, type Message, Middleware } from "@cello/cqrs"
-import { Effect, Layer, ManagedRuntime, Schema, Tracer } from "effect"
+import { Effect, Fiber, Layer, ManagedRuntime, Schema, Tracer } from "effect"
 import type { Variant } from "./harness.js"
 
 export const Ping = Command.make("Ping", { payload: {}, success: Schema.Void })
@@ -59,6 +59,28 @@ export const diagnostics: ReadonlyArray<
   ["tracing-installed", "tracing with a tracer installed (spans opened)", Middleware.tracing, installedTracer]
 ]
 
+/**
+ * Floors, not in `src`: the least a bus built on Effect can spend, the handler's effect reached
+ * through one `Effect.withFiber` step (a bus must read itself from the fiber's context), and run
+ * in a fiber of its own from that step (where the bus runs it, in its layer's context).
+ */
+export const floors: ReadonlyArray<readonly [string, string, () => Effect.Effect<void>]> = [
+  [
+    "floor-step",
+    "one `Effect.withFiber` step, then the handler effect",
+    () => Effect.withFiber(() => handle({}))
+  ],
+  [
+    "floor-fiber",
+    "one `Effect.withFiber` step running the handler in a fiber of its own (`Effect.runForkWith`)",
+    () =>
+      Effect.withFiber((fiber) => {
+        const running = Effect.runForkWith(fiber.context)(handle({}))
+        return running.pollUnsafe() ?? Fiber.join(running)
+      })
+  ]
+]
+
 export interface Side {
   readonly variants: ReadonlyArray<Variant>
   readonly dispose: () => Promise<void>
@@ -98,6 +120,9 @@ export const make = async (): Promise<Side> => {
       label: "direct call of the handler effect",
       batch: (n) => direct.runPromise(loop(n, () => handle({})))
     },
+    ...floors.map(
+      ([key, label, step]): Variant => ({ key, label, batch: (n) => direct.runPromise(loop(n, step)) })
+    ),
     ...buses.map(
       (b): Variant => ({
         key: b.key,

@@ -329,7 +329,11 @@ export const makeBus = <R>(
       }
     }
     const compiled = new WeakMap<Definition, Compiled>()
+    // The last message dispatched, kept beside the map: a loop of one message skips the look-up.
+    let lastDefinition: Definition | undefined
+    let lastRun: Compiled | undefined
     const inFiber: InFiber = (fiber, definition, payload, options) => {
+      if (definition === lastDefinition && lastRun !== undefined) return lastRun(fiber, payload, options)
       let run = compiled.get(definition)
       if (run === undefined) {
         run = compile(definition)
@@ -337,6 +341,8 @@ export const makeBus = <R>(
           return Effect.fail(new HandlerNotFound({ kind: registry.kind, name: definition.name }))
         compiled.set(definition, run)
       }
+      lastDefinition = definition
+      lastRun = run
       return run(fiber, payload, options)
     }
 
