@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Metric, Option, Ref, Schema, Stream, Tracer } from "effect"
+import { Deferred, Effect, Fiber, Layer, Metric, Option, Ref, Schema, Stream, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import {
   Command,
@@ -7,7 +7,7 @@ import {
   CqrsConfig,
   Message,
   Metrics,
-  type Middleware,
+  Middleware,
   QueryBus,
   Result,
   StoreUnavailable
@@ -121,6 +121,30 @@ describe("CommandBus", () => {
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag, "CommandTimeout")
       assert.match(error.message, /Slow.*30000 ms/)
+    })
+  )
+
+  it.effect("interrupting a dispatch interrupts its handler, with the default middleware, one or none", () =>
+    Effect.gen(function* () {
+      // The handler's first step resumes the caller, which interrupts the dispatch before the
+      // handler's first step is over.
+      for (const middleware of [undefined, [], [Middleware.timeout]]) {
+        const started = yield* Deferred.make<void>()
+        const stopped = yield* Deferred.make<void>()
+        const layer = CommandBus.handler(Ping, () =>
+          Deferred.succeed(started, undefined).pipe(
+            Effect.andThen(Effect.never),
+            Effect.onInterrupt(() => Deferred.succeed(stopped, undefined))
+          )
+        ).pipe(Layer.provideMerge(CommandBus.layer(middleware === undefined ? {} : { middleware })))
+        yield* Effect.gen(function* () {
+          const fiber = yield* Effect.forkChild(CommandBus.dispatch(Ping, {}))
+          yield* Deferred.await(started)
+          yield* Fiber.interrupt(fiber)
+          // Done once the dispatch is: the handler was interrupted before the dispatch ended.
+          assert.isTrue(yield* Deferred.isDone(stopped), `middleware: ${middleware?.length ?? "defaults"}`)
+        }).pipe(Effect.provide(layer))
+      }
     })
   )
 

@@ -9,7 +9,7 @@ import {
   Context,
   Effect,
   Exit,
-  type Fiber,
+  Fiber,
   Layer,
   Option,
   Result,
@@ -174,11 +174,23 @@ const concluder = (definition: Definition) => {
   }
 }
 
+/**
+ * The fiber a dispatch started and did not wait for in its first step (it needs I/O), until the
+ * dispatch is over. An interruption that reaches the dispatching fiber during that step (the
+ * handler's first, synchronous part resumed the caller, which interrupted it) takes effect before
+ * the step's effect begins, so before anything that would wait for that fiber or interrupt it:
+ * the frame `guarded` puts under the step interrupts it then, and waits for it.
+ */
+interface Pending {
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+}
+
 /** What a dispatch of one definition does in the dispatching fiber, worked out on its first dispatch. */
 type Compiled = (
   fiber: Fiber.Fiber<unknown, unknown>,
   payload: unknown,
-  options: DispatchOptions
+  options: DispatchOptions,
+  pending: Pending
 ) => Effect.Effect<unknown, unknown>
 
 /** `dispatch` in the fiber that runs it, for `CommandBus.dispatch` (already in that fiber). */
@@ -186,8 +198,26 @@ type InFiber = (
   fiber: Fiber.Fiber<unknown, unknown>,
   definition: Definition,
   payload: unknown,
-  options: DispatchOptions
+  options: DispatchOptions,
+  pending: Pending
 ) => Effect.Effect<unknown, unknown>
+
+/** `step` in the dispatching fiber; the fiber it left running interrupted when the dispatch fails. */
+const guarded = (
+  step: (fiber: Fiber.Fiber<unknown, unknown>, pending: Pending) => Effect.Effect<unknown, unknown>
+): Effect.Effect<unknown, unknown> => {
+  const pending: Pending = { fiber: undefined }
+  // A finalizer, not a failure handler: an interruption skips those.
+  return Effect.onExitPrimitive(
+    Effect.withFiber((fiber) => step(fiber, pending)),
+    (exit) => {
+      const running = pending.fiber
+      return exit._tag === "Failure" && running !== undefined && running.pollUnsafe() === undefined
+        ? Fiber.interrupt(running)
+        : undefined
+    }
+  )
+}
 
 const inFiberOf = new WeakMap<BusShape, InFiber>()
 const noOptions: DispatchOptions = {}
@@ -230,9 +260,11 @@ export const makeBus = <R>(
           onFailure: (cause) => conclude(Exit.failCause(cause))
         })
       // A fiber done at once (no I/O) gives its outcome with no further step.
-      const finish = (fiber: Fiber.Fiber<unknown, unknown>) => {
+      const finish = (pending: Pending, fiber: Fiber.Fiber<unknown, unknown>) => {
         const exit = fiber.pollUnsafe()
-        return exit === undefined ? concluded(awaitFiber(fiber)) : conclude(exit)
+        if (exit !== undefined) return conclude(exit)
+        pending.fiber = fiber
+        return concluded(awaitFiber(fiber))
       }
       // A command runs under its own id: the events its handler appends name it as their cause (or
       // the saga step, event or command that dispatched it, when there is one), and share the
@@ -242,9 +274,9 @@ export const makeBus = <R>(
           ? (caller: Context.Context<never>) => commandContext(Context.get(caller, MessageContext.Current))
           : () => undefined
       if (chainOf.length === 0)
-        return (fiber, payload) => {
+        return (fiber, payload, _options, pending) => {
           const caller = fiber.context
-          return finish(start(payload, caller, messageOf(caller)))
+          return finish(pending, start(payload, caller, messageOf(caller)))
         }
 
       const dispatchContextOf = (
@@ -263,7 +295,7 @@ export const makeBus = <R>(
       // The middleware runs under the command's message context, in a fiber of its own; the handler
       // in its layer's context over the caller's (merged once per caller) when the chain reaches it
       // in that same context, else over whatever context the chain set.
-      const chained: Compiled = (fiber, payload, options) => {
+      const chained: Compiled = (fiber, payload, options, pending) => {
         const caller = fiber.context
         const message = messageOf(caller)
         const around = message === undefined ? caller : Context.add(caller, MessageContext.Current, message)
@@ -280,7 +312,7 @@ export const makeBus = <R>(
           const m = chainOf[i]
           if (m !== undefined) chain = m(context, chain)
         }
-        return finish(Effect.runForkWith(around)(chain))
+        return finish(pending, Effect.runForkWith(around)(chain))
       }
       if (!fused) return chained
 
@@ -289,8 +321,9 @@ export const makeBus = <R>(
       // own. A tracer installed, a handler still running (I/O) or a conflict to retry go the way of
       // the chain from there on.
       const retries = kind === "command" && settings.maxRetries > 0
-      return (fiber, payload, options) => {
-        if (fiber.getRef(Tracer.Tracer) !== Tracer.nativeTracer) return chained(fiber, payload, options)
+      return (fiber, payload, options, pending) => {
+        if (fiber.getRef(Tracer.Tracer) !== Tracer.nativeTracer)
+          return chained(fiber, payload, options, pending)
         const caller = fiber.context
         const message = messageOf(caller)
         const clock = fiber.getRef(Clock.Clock)
@@ -312,6 +345,7 @@ export const makeBus = <R>(
           const rerun = start(payload, caller, message)
           return rerun.pollUnsafe() ?? awaitFiber(rerun)
         })
+        if (exit === undefined) pending.fiber = running
         const first = exit ?? awaitFiber(running)
         const attempts = retries ? retryAfterConflict(settings, first, again) : first
         const rest = Effect.onExitPrimitive(
@@ -332,8 +366,9 @@ export const makeBus = <R>(
     // The last message dispatched, kept beside the map: a loop of one message skips the look-up.
     let lastDefinition: Definition | undefined
     let lastRun: Compiled | undefined
-    const inFiber: InFiber = (fiber, definition, payload, options) => {
-      if (definition === lastDefinition && lastRun !== undefined) return lastRun(fiber, payload, options)
+    const inFiber: InFiber = (fiber, definition, payload, options, pending) => {
+      if (definition === lastDefinition && lastRun !== undefined)
+        return lastRun(fiber, payload, options, pending)
       let run = compiled.get(definition)
       if (run === undefined) {
         run = compile(definition)
@@ -343,12 +378,12 @@ export const makeBus = <R>(
       }
       lastDefinition = definition
       lastRun = run
-      return run(fiber, payload, options)
+      return run(fiber, payload, options, pending)
     }
 
     const shape: BusShape = {
       dispatch: <D extends Definition>(definition: D, payload: Payload<D>, options: DispatchOptions = {}) =>
-        Effect.withFiber((fiber) => inFiber(fiber, definition, payload, options)),
+        guarded((fiber, pending) => inFiber(fiber, definition, payload, options, pending)),
       dispatchStream: <D extends Definition>(definition: D, payload: Payload<D>) =>
         Stream.unwrap(
           Effect.gen(function* () {
@@ -475,12 +510,12 @@ export const busModule = <BusId, RegistryId>(
   ): Effect.Effect<Success<D>, Failure<D> | DispatchError, BusId> =>
     // The bus read straight from the fiber's context (a `flatMap` over the service tag cost a frame),
     // and run in this same step.
-    Effect.withFiber((fiber) => {
+    guarded((fiber, pending) => {
       const shape = Context.getUnsafe(fiber.context, bus)
       const inFiber = inFiberOf.get(shape)
       return inFiber === undefined
         ? shape.dispatch(definition, payload, options)
-        : inFiber(fiber, definition, payload, options ?? noOptions)
+        : inFiber(fiber, definition, payload, options ?? noOptions, pending)
     }),
   dispatchStream: <D extends Definition>(
     definition: D,

@@ -107,10 +107,10 @@ export const logFailure = (definition: Definition, cause: Cause.Cause<unknown>):
     ? Effect.logError(`${definition.kind} ${definition.name} died`, cause)
     : Effect.logWarning(`${definition.kind} ${definition.name} failed`, Cause.squash(cause))
 
-/** The fiber's outcome, interrupting it when the caller is interrupted while waiting for it. */
-export const awaitFiber = <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<A, E> =>
-  Effect.onExitPrimitive(Fiber.join(fiber), (exit) =>
-    Exit.hasInterrupts(exit) ? Fiber.interrupt(fiber) : undefined
+/** Waits for `running` and interrupts it when interrupted waiting. */
+export const awaitFiber = <A, E>(running: Fiber.Fiber<A, E>): Effect.Effect<A, E> =>
+  Effect.onExitPrimitive(Fiber.join(running), (exit) =>
+    Exit.hasInterrupts(exit) ? Fiber.interrupt(running) : undefined
   )
 
 /** Fails with `CommandTimeout` / `QueryTimeout` once the configured time has passed. */
@@ -130,14 +130,14 @@ export const expiry = (
   )
 }
 
-/** The fiber's outcome, or the `expiry` (the fiber interrupted) when it runs too long. */
+/** The outcome of `running`, or the `expiry` (and `running` interrupted) when it runs too long. */
 export const timeoutFiber = (
   definition: Definition,
   settings: CqrsConfig.Settings,
-  fiber: Fiber.Fiber<unknown, unknown>
+  running: Fiber.Fiber<unknown, unknown>
 ): Effect.Effect<unknown, unknown> =>
-  Effect.onExit(Effect.raceFirst(Fiber.join(fiber), expiry(definition, settings)), () =>
-    Fiber.interrupt(fiber)
+  Effect.onExit(Effect.raceFirst(Fiber.join(running), expiry(definition, settings)), () =>
+    Fiber.interrupt(running)
   )
 
 /** True when a command's exit is a `ConcurrencyError` that `retryOnConflict` would retry. */
