@@ -59,10 +59,16 @@ export const diagnostics: ReadonlyArray<
   ["tracing-installed", "tracing with a tracer installed (spans opened)", Middleware.tracing, installedTracer]
 ]
 
+const inFiber = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
+  const running = Effect.runForkWith(fiber.context)(handle({}))
+  return running.pollUnsafe() ?? Fiber.join(running)
+}
+
 /**
  * Floors, not in `src`: the least a bus built on Effect can spend, the handler's effect reached
- * through one `Effect.withFiber` step (a bus must read itself from the fiber's context), and run
- * in a fiber of its own from that step (where the bus runs it, in its layer's context).
+ * through one `Effect.withFiber` step (a bus must read itself from the fiber's context), run in a
+ * fiber of its own from that step (where the bus runs it, in its layer's context), and that under
+ * a finalizer (which interrupts the handler's fiber if the caller is interrupted during the step).
  */
 export const floors: ReadonlyArray<readonly [string, string, () => Effect.Effect<void>]> = [
   [
@@ -73,11 +79,12 @@ export const floors: ReadonlyArray<readonly [string, string, () => Effect.Effect
   [
     "floor-fiber",
     "one `Effect.withFiber` step running the handler in a fiber of its own (`Effect.runForkWith`)",
-    () =>
-      Effect.withFiber((fiber) => {
-        const running = Effect.runForkWith(fiber.context)(handle({}))
-        return running.pollUnsafe() ?? Fiber.join(running)
-      })
+    () => Effect.withFiber(inFiber)
+  ],
+  [
+    "floor-guarded",
+    "the same under a finalizer (`Effect.onExitPrimitive`), as `CommandBus` guards a dispatch",
+    () => Effect.onExitPrimitive(Effect.withFiber(inFiber), () => undefined)
   ]
 ]
 
