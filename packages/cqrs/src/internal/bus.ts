@@ -177,7 +177,7 @@ const concluder = (definition: Definition) => {
 /**
  * The fiber a dispatch started and did not wait for in its first step (it needs I/O), until the
  * dispatch is over. An interruption that reaches the dispatching fiber during that step (the
- * handler's first, synchronous part resumed the caller, which interrupted it) takes effect before
+ * handler's first, synchronous part resumed a fiber that interrupted the caller) takes effect before
  * the step's effect begins, so before anything that would wait for that fiber or interrupt it:
  * the frame `guarded` puts under the step interrupts it then, and waits for it.
  */
