@@ -18,13 +18,20 @@ export const Ping = Command.make("Ping", { payload: {}, success: Schema.Void })
 /** The handler, registered on the bus and called directly. */
 const handle = (_payload: Message.Payload<typeof Ping>): Effect.Effect<void> => Effect.void
 
+/** A handler that waits once, as one that does I/O does: for a promise that is already resolved. */
+const handleAsync = (_payload: Message.Payload<typeof Ping>): Effect.Effect<void> =>
+  Effect.promise(() => Promise.resolve())
+
 const loop = <E, R>(n: number, step: () => Effect.Effect<unknown, E, R>): Effect.Effect<void, E, R> =>
   Effect.gen(function* () {
     for (let i = 0; i < n; i++) yield* step()
   })
 
-const busLayer = (middleware: ReadonlyArray<Middleware.Middleware> | undefined) =>
-  CommandBus.handler(Ping, handle).pipe(
+const busLayer = (
+  middleware: ReadonlyArray<Middleware.Middleware> | undefined,
+  handler: typeof handle = handle
+) =>
+  CommandBus.handler(Ping, handler).pipe(
     Layer.provideMerge(CommandBus.layer(middleware === undefined ? {} : { middleware }))
   )
 
@@ -98,15 +105,18 @@ export const make = async (): Promise<Side> => {
   const plain = (
     key: string,
     label: string,
-    middleware: ReadonlyArray<Middleware.Middleware> | undefined
+    middleware: ReadonlyArray<Middleware.Middleware> | undefined,
+    handler: typeof handle = handle
   ) => ({
     key,
     label,
-    runtime: ManagedRuntime.make(busLayer(middleware))
+    runtime: ManagedRuntime.make(busLayer(middleware, handler))
   })
   const buses = [
     plain("default", "`CommandBus.dispatch`, default middleware", undefined),
     plain("none", "`CommandBus.dispatch`, no middleware", []),
+    plain("default-async", "`CommandBus.dispatch`, default middleware", undefined, handleAsync),
+    plain("none-async", "`CommandBus.dispatch`, no middleware", [], handleAsync),
     ...singles.map(([name, m]) => plain(`only-${name}`, `\`CommandBus.dispatch\`, only ${name}`, [m])),
     ...diagnostics.map(([key, label, m, around]) => ({
       key,
@@ -126,6 +136,11 @@ export const make = async (): Promise<Side> => {
       key: "direct",
       label: "direct call of the handler effect",
       batch: (n) => direct.runPromise(loop(n, () => handle({})))
+    },
+    {
+      key: "direct-async",
+      label: "direct call of the handler effect",
+      batch: (n) => direct.runPromise(loop(n, () => handleAsync({})))
     },
     ...floors.map(
       ([key, label, step]): Variant => ({ key, label, batch: (n) => direct.runPromise(loop(n, step)) })

@@ -131,6 +131,18 @@ const main = async () => {
     [false, true, true, true]
   )
 
+  const directAsync = get("direct-async")
+  const asyncTable = table(
+    ["Handler waiting once (`Effect.promise`)", "ns/dispatch", "Over direct (ns)", "× direct"],
+    [directAsync, get("none-async"), get("default-async")].map((r) => [
+      r.label,
+      ns(r.ns),
+      ns(r.ns - directAsync.ns),
+      ratio(r.ns / directAsync.ns)
+    ]),
+    [false, true, true, true]
+  )
+
   const floorTable = table(
     ["Floor (Effect alone, no bus)", "ns/dispatch", "Over direct (ns)"],
     cello.floors.map(([key, label]) => {
@@ -169,6 +181,11 @@ const main = async () => {
     "rows move by 100–200 ns from run to run on a shared machine: small or negative own costs are within that.",
     "",
     breakdown,
+    "",
+    "A handler that waits once, as one doing I/O does (for a promise already resolved): the bus's cost then",
+    "includes the caller's wait for the handler's fiber.",
+    "",
+    asyncTable,
     "",
     "What Effect itself costs a bus at the least: a bus reads itself from the fiber's context (one step), runs",
     "the handler in its layer's context (here: in a fiber of its own, as `CommandBus` does), and (last row) does so",

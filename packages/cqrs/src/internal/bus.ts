@@ -259,12 +259,13 @@ export const makeBus = <R>(
           onSuccess: (value) => conclude(Exit.succeed(value)),
           onFailure: (cause) => conclude(Exit.failCause(cause))
         })
-      // A fiber done at once (no I/O) gives its outcome with no further step.
+      // A fiber done at once (no I/O) gives its outcome with no further step; one still running is
+      // waited for, and interrupted by `guarded` if the dispatch is.
       const finish = (pending: Pending, fiber: Fiber.Fiber<unknown, unknown>) => {
         const exit = fiber.pollUnsafe()
         if (exit !== undefined) return conclude(exit)
         pending.fiber = fiber
-        return concluded(awaitFiber(fiber))
+        return concluded(Fiber.join(fiber))
       }
       // A command runs under its own id: the events its handler appends name it as their cause (or
       // the saga step, event or command that dispatched it, when there is one), and share the
