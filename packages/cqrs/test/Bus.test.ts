@@ -174,6 +174,27 @@ describe("CommandBus", () => {
     })
   )
 
+  it.live("a ConcurrencyError after I/O is retried too, within the timeout", () =>
+    Effect.gen(function* () {
+      const attempts = yield* Ref.make(0)
+      const Flaky = Command.make("FlakyIO", { payload: {}, success: Schema.Number })
+      const layer = CommandBus.handler(Flaky, () =>
+        Effect.sleep("1 millis").pipe(
+          Effect.andThen(Ref.updateAndGet(attempts, (n) => n + 1)),
+          Effect.flatMap((n) =>
+            n <= 2 ? Effect.fail({ _tag: "ConcurrencyError" as const }) : Effect.succeed(n)
+          )
+        )
+      ).pipe(
+        Layer.provideMerge(CommandBus.layer()),
+        Layer.provide(
+          CqrsConfig.layer({ maxRetries: 3, retryDelay: "1 millis", commandTimeout: "5 seconds" })
+        )
+      )
+      assert.strictEqual(yield* CommandBus.dispatch(Flaky, {}).pipe(Effect.provide(layer)), 3)
+    })
+  )
+
   it.effect("middleware runs in the order given, outermost first, around the handler", () =>
     Effect.gen(function* () {
       const log: Array<string> = []

@@ -30,7 +30,16 @@ import {
 import { type Definition, decode, type Failure, type Payload, type Success } from "../Message.js"
 import * as MessageContext from "../MessageContext.js"
 import { type DispatchContext, defaults, type Handler, type Middleware } from "../Middleware.js"
-import { awaitFiber, expiry, isConflict, logFailure, record, retryAfterConflict } from "./defaults.js"
+import {
+  awaitFiber,
+  expiry,
+  isConflict,
+  logFailure,
+  record,
+  retryConflicts,
+  tagOf,
+  timeoutFiber
+} from "./defaults.js"
 import { uuidv7 } from "./uuid.js"
 
 export type Kind = "command" | "query"
@@ -95,9 +104,6 @@ export const isDispatchError = (e: unknown): e is DispatchError =>
     e._tag === "CommandTimeout" ||
     e._tag === "QueryTimeout" ||
     e._tag === "NoHandlerAccepted")
-
-const tagOf = (e: unknown): string =>
-  typeof e === "object" && e !== null && "_tag" in e && typeof e._tag === "string" ? e._tag : "unknown"
 
 const storeOf = (e: unknown): string | undefined =>
   typeof e === "object" && e !== null && "store" in e && typeof e.store === "string" ? e.store : undefined
@@ -347,12 +353,24 @@ export const makeBus = <R>(
           return rerun.pollUnsafe() ?? awaitFiber(rerun)
         })
         if (exit === undefined) pending.fiber = running
-        const first = exit ?? awaitFiber(running)
-        const attempts = retries ? retryAfterConflict(settings, first, again) : first
+        // The first run under the timeout (a sleeping fiber beside it), the retries under what is
+        // left of it.
+        const first = exit ?? timeoutFiber(definition, settings, running)
+        const elapsedMillis = () => Number(clock.monotonicTimeNanosUnsafe() - startNanos) / 1e6
+        const attempts = retries
+          ? Effect.catch(first, (error) =>
+              tagOf(error) !== "ConcurrencyError"
+                ? Effect.fail(error)
+                : Effect.suspend(() =>
+                    Effect.raceFirst(
+                      retryConflicts(settings, again),
+                      expiry(definition, settings, elapsedMillis())
+                    )
+                  )
+            )
+          : first
         const rest = Effect.onExitPrimitive(
-          Effect.tapCause(Effect.raceFirst(attempts, expiry(definition, settings)), (cause) =>
-            logFailure(definition, cause)
-          ),
+          Effect.tapCause(attempts, (cause) => logFailure(definition, cause)),
           (end) => {
             record(definition, caller, clock, startNanos, end)
             return undefined

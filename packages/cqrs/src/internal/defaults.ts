@@ -113,32 +113,50 @@ export const awaitFiber = <A, E>(running: Fiber.Fiber<A, E>): Effect.Effect<A, E
     Exit.hasInterrupts(exit) ? Fiber.interrupt(running) : undefined
   )
 
-/** Fails with `CommandTimeout` / `QueryTimeout` once the configured time has passed. */
+/**
+ * Fails with `CommandTimeout` / `QueryTimeout` once the configured time has passed since
+ * `elapsedMillis` ago.
+ */
 export const expiry = (
   definition: Definition,
-  settings: CqrsConfig.Settings
+  settings: CqrsConfig.Settings,
+  elapsedMillis = 0
 ): Effect.Effect<never, unknown> => {
   const { kind, name } = definition
   const duration = kind === "command" ? settings.commandTimeout : settings.queryTimeout
   const timeoutMillis = Duration.toMillis(duration)
-  return Effect.flatMap(Effect.sleep(duration), () =>
-    Effect.fail(
-      kind === "command"
-        ? new CommandTimeout({ name, timeoutMillis })
-        : new QueryTimeout({ name, timeoutMillis })
-    )
+  return Effect.flatMap(
+    Effect.sleep(elapsedMillis > 0 ? Duration.millis(Math.max(0, timeoutMillis - elapsedMillis)) : duration),
+    () =>
+      Effect.fail(
+        kind === "command"
+          ? new CommandTimeout({ name, timeoutMillis })
+          : new QueryTimeout({ name, timeoutMillis })
+      )
   )
 }
 
-/** The outcome of `running`, or the `expiry` (and `running` interrupted) when it runs too long. */
+/**
+ * The outcome of `running`, or the `expiry` (and `running` interrupted) when it runs too long.
+ * One fiber sleeps; `running` is watched, not joined by a racing fiber of its own.
+ */
 export const timeoutFiber = (
   definition: Definition,
   settings: CqrsConfig.Settings,
   running: Fiber.Fiber<unknown, unknown>
 ): Effect.Effect<unknown, unknown> =>
-  Effect.onExit(Effect.raceFirst(Fiber.join(running), expiry(definition, settings)), () =>
-    Fiber.interrupt(running)
-  )
+  Effect.withFiber((fiber) => {
+    const sleeper = Effect.runForkWith(fiber.context)(expiry(definition, settings))
+    const first = Effect.callback<unknown, unknown>((resume) => {
+      const offRunning = running.addObserver(resume)
+      const offSleeper = sleeper.addObserver(resume)
+      return Effect.sync(() => {
+        offRunning()
+        offSleeper()
+      })
+    })
+    return Effect.onExit(first, () => Effect.andThen(Fiber.interrupt(sleeper), Fiber.interrupt(running)))
+  })
 
 /** True when a command's exit is a `ConcurrencyError` that `retryOnConflict` would retry. */
 export const isConflict = (exit: Exit.Exit<unknown, unknown>): boolean => {
@@ -147,21 +165,23 @@ export const isConflict = (exit: Exit.Exit<unknown, unknown>): boolean => {
   return Option.isSome(error) && tagOf(error.value) === "ConcurrencyError"
 }
 
-/**
- * `first`, and when it fails with a `ConcurrencyError`, `again` up to `maxRetries` times with
- * jittered exponential backoff while it keeps failing so.
- */
+/** `again` up to `maxRetries` times with jittered exponential backoff while it fails with a `ConcurrencyError`. */
+export const retryConflicts = (
+  settings: CqrsConfig.Settings,
+  again: Effect.Effect<unknown, unknown>
+): Effect.Effect<unknown, unknown> =>
+  Effect.retry(Effect.delay(again, settings.retryDelay), {
+    while: (e) => tagOf(e) === "ConcurrencyError",
+    schedule: Schedule.exponential(Duration.times(settings.retryDelay, 2)).pipe(Schedule.jittered),
+    times: settings.maxRetries - 1
+  })
+
+/** `first`, and when it fails with a `ConcurrencyError`, `retryConflicts` of `again`. */
 export const retryAfterConflict = (
   settings: CqrsConfig.Settings,
   first: Effect.Effect<unknown, unknown>,
   again: Effect.Effect<unknown, unknown>
 ): Effect.Effect<unknown, unknown> =>
   Effect.catch(first, (error) =>
-    tagOf(error) !== "ConcurrencyError"
-      ? Effect.fail(error)
-      : Effect.retry(Effect.delay(again, settings.retryDelay), {
-          while: (e) => tagOf(e) === "ConcurrencyError",
-          schedule: Schedule.exponential(Duration.times(settings.retryDelay, 2)).pipe(Schedule.jittered),
-          times: settings.maxRetries - 1
-        })
+    tagOf(error) !== "ConcurrencyError" ? Effect.fail(error) : retryConflicts(settings, again)
   )
