@@ -10,7 +10,7 @@
  * difference is the bus's own.
  */
 import { Command, CommandBus, type Message, Middleware } from "@cello/cqrs"
-import { Effect, Layer, ManagedRuntime, Schema, Tracer } from "effect"
+import { Effect, Fiber, Layer, ManagedRuntime, Schema, Tracer } from "effect"
 import type { Variant } from "./harness.js"
 
 export const Ping = Command.make("Ping", { payload: {}, success: Schema.Void })
@@ -18,13 +18,20 @@ export const Ping = Command.make("Ping", { payload: {}, success: Schema.Void })
 /** The handler, registered on the bus and called directly. */
 const handle = (_payload: Message.Payload<typeof Ping>): Effect.Effect<void> => Effect.void
 
+/** A handler that waits once, as one that does I/O does: for a promise that is already resolved. */
+const handleAsync = (_payload: Message.Payload<typeof Ping>): Effect.Effect<void> =>
+  Effect.promise(() => Promise.resolve())
+
 const loop = <E, R>(n: number, step: () => Effect.Effect<unknown, E, R>): Effect.Effect<void, E, R> =>
   Effect.gen(function* () {
     for (let i = 0; i < n; i++) yield* step()
   })
 
-const busLayer = (middleware: ReadonlyArray<Middleware.Middleware> | undefined) =>
-  CommandBus.handler(Ping, handle).pipe(
+const busLayer = (
+  middleware: ReadonlyArray<Middleware.Middleware> | undefined,
+  handler: typeof handle = handle
+) =>
+  CommandBus.handler(Ping, handler).pipe(
     Layer.provideMerge(CommandBus.layer(middleware === undefined ? {} : { middleware }))
   )
 
@@ -59,6 +66,35 @@ export const diagnostics: ReadonlyArray<
   ["tracing-installed", "tracing with a tracer installed (spans opened)", Middleware.tracing, installedTracer]
 ]
 
+const inFiber = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
+  const running = Effect.runForkWith(fiber.context)(handle({}))
+  return running.pollUnsafe() ?? Fiber.join(running)
+}
+
+/**
+ * Floors, not in `src`: the least a bus built on Effect can spend, the handler's effect reached
+ * through one `Effect.withFiber` step (a bus must read itself from the fiber's context), run in a
+ * fiber of its own from that step (where the bus runs it, in its layer's context), and that under
+ * a finalizer (which interrupts the handler's fiber if the caller is interrupted during the step).
+ */
+export const floors: ReadonlyArray<readonly [string, string, () => Effect.Effect<void>]> = [
+  [
+    "floor-step",
+    "one `Effect.withFiber` step, then the handler effect",
+    () => Effect.withFiber(() => handle({}))
+  ],
+  [
+    "floor-fiber",
+    "one `Effect.withFiber` step running the handler in a fiber of its own (`Effect.runForkWith`)",
+    () => Effect.withFiber(inFiber)
+  ],
+  [
+    "floor-guarded",
+    "the same under a finalizer (`Effect.onExitPrimitive`), as `CommandBus` guards a dispatch",
+    () => Effect.onExitPrimitive(Effect.withFiber(inFiber), () => undefined)
+  ]
+]
+
 export interface Side {
   readonly variants: ReadonlyArray<Variant>
   readonly dispose: () => Promise<void>
@@ -69,15 +105,18 @@ export const make = async (): Promise<Side> => {
   const plain = (
     key: string,
     label: string,
-    middleware: ReadonlyArray<Middleware.Middleware> | undefined
+    middleware: ReadonlyArray<Middleware.Middleware> | undefined,
+    handler: typeof handle = handle
   ) => ({
     key,
     label,
-    runtime: ManagedRuntime.make(busLayer(middleware))
+    runtime: ManagedRuntime.make(busLayer(middleware, handler))
   })
   const buses = [
     plain("default", "`CommandBus.dispatch`, default middleware", undefined),
     plain("none", "`CommandBus.dispatch`, no middleware", []),
+    plain("default-async", "`CommandBus.dispatch`, default middleware", undefined, handleAsync),
+    plain("none-async", "`CommandBus.dispatch`, no middleware", [], handleAsync),
     ...singles.map(([name, m]) => plain(`only-${name}`, `\`CommandBus.dispatch\`, only ${name}`, [m])),
     ...diagnostics.map(([key, label, m, around]) => ({
       key,
@@ -98,6 +137,14 @@ export const make = async (): Promise<Side> => {
       label: "direct call of the handler effect",
       batch: (n) => direct.runPromise(loop(n, () => handle({})))
     },
+    {
+      key: "direct-async",
+      label: "direct call of the handler effect",
+      batch: (n) => direct.runPromise(loop(n, () => handleAsync({})))
+    },
+    ...floors.map(
+      ([key, label, step]): Variant => ({ key, label, batch: (n) => direct.runPromise(loop(n, step)) })
+    ),
     ...buses.map(
       (b): Variant => ({
         key: b.key,

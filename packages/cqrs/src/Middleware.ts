@@ -4,12 +4,11 @@
  * retries of `ConcurrencyError`; `idempotency` is opt-in (it needs an `IdempotencyStore`). Write your
  * own with the same shape.
  */
-import { Cause, Clock, Duration, Effect, Fiber, Metric, Option, Schedule, Schema, Tracer } from "effect"
+import { Cause, Clock, type Duration, Effect, Option, Schedule, Schema, Tracer } from "effect"
 import type * as CqrsConfig from "./CqrsConfig.js"
-import { CommandTimeout, QueryTimeout } from "./Errors.js"
 import { IdempotencyStore, type Outcome } from "./IdempotencyStore.js"
+import { logFailure, record, retryAfterConflict, spanOf, timeoutFiber } from "./internal/defaults.js"
 import type { Definition } from "./Message.js"
-import * as Metrics from "./Metrics.js"
 
 export interface DispatchContext {
   readonly kind: "command" | "query"
@@ -36,36 +35,6 @@ export type Handler = (
  */
 export type Middleware<R = never> = Handler | Effect.Effect<Handler, never, R>
 
-const tagOf = (error: unknown): string =>
-  typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
-    ? error._tag
-    : "unknown"
-
-/**
- * What a middleware works out once per message and reuses on every dispatch of it (keyed by the
- * definition, so a chain is as cheap on its thousandth dispatch as a hand-written one).
- */
-const perMessage = <A>(make: (definition: Definition) => A): ((definition: Definition) => A) => {
-  const made = new WeakMap<Definition, A>()
-  return (definition) => {
-    let found = made.get(definition)
-    if (found === undefined) {
-      found = make(definition)
-      made.set(definition, found)
-    }
-    return found
-  }
-}
-
-const spanOf = perMessage((definition) => ({
-  name: `${definition.kind === "command" ? "CommandBus" : "QueryBus"}.dispatch ${definition.name}`,
-  options: {
-    attributes: { "cello.kind": definition.kind, "cello.name": definition.name },
-    // A stack trace per dispatch would cost more than the rest of the bus together.
-    captureStackTrace: false
-  }
-}))
-
 /**
  * A span per dispatch, named `CommandBus.dispatch <Name>` / `QueryBus.dispatch <Name>`, when a
  * tracer is installed: under Effect's native tracer, whose spans go nowhere, it opens none (a span
@@ -80,89 +49,33 @@ export const tracing: Handler = (context, next) => {
   )
 }
 
-// The metrics of one message, with its attributes built in: nothing is merged or looked up per
-// dispatch but the series in the registry. The same series as `Metric.withAttributes(Metrics.x, …)`.
-const metricsOf = perMessage((definition) => {
-  const attributes = { kind: definition.kind, name: definition.name }
-  const errors = new Map<string, Metric.Metric<number, Metric.CounterState<number>>>()
-  return {
-    latency: Metric.histogram(Metrics.latency.id, {
-      description: Metrics.latency.description,
-      boundaries: Metrics.durationBoundaries,
-      attributes
-    }),
-    dispatches: Metric.counter(Metrics.dispatches.id, {
-      description: Metrics.dispatches.description,
-      incremental: true,
-      attributes
-    }),
-    errors: (tag: string) => {
-      let counter = errors.get(tag)
-      if (counter === undefined) {
-        counter = Metric.counter(Metrics.errors.id, {
-          description: Metrics.errors.description,
-          incremental: true,
-          attributes: { ...attributes, error: tag }
-        })
-        errors.set(tag, counter)
-      }
-      return counter
-    }
-  }
-})
-
 /** Dispatch count, latency histogram (seconds) and errors by tag, each by kind and name. */
-export const metrics: Handler = (context, next) => {
-  const m = metricsOf(context.definition)
+export const metrics: Handler = (context, next) =>
   // One finalizer records all three (an interrupted dispatch too), straight into the registry of
   // the dispatching fiber.
-  return Effect.withFiber((fiber) => {
+  Effect.withFiber((fiber) => {
     const services = fiber.context
     const clock = fiber.getRef(Clock.Clock)
     const start = clock.monotonicTimeNanosUnsafe()
-    return Effect.onExit(next, (exit) => {
-      m.latency.updateUnsafe(Number(clock.monotonicTimeNanosUnsafe() - start) / 1e9, services)
-      if (exit._tag === "Failure") {
-        const error = Cause.findErrorOption(exit.cause)
-        if (Option.isSome(error)) m.errors(tagOf(error.value)).updateUnsafe(1, services)
-      }
-      m.dispatches.updateUnsafe(1, services)
-      return Effect.void
+    return Effect.onExitPrimitive(next, (exit) => {
+      record(context.definition, services, clock, start, exit)
+      return undefined
     })
   })
-}
 
 /** Logs failures (warning) and defects (error) with the message name. */
 export const logging: Handler = (context, next) =>
-  next.pipe(
-    Effect.tapCause((cause) =>
-      Cause.hasDies(cause)
-        ? Effect.logError(`${context.kind} ${context.definition.name} died`, cause)
-        : Effect.logWarning(`${context.kind} ${context.definition.name} failed`, Cause.squash(cause))
-    )
-  )
+  Effect.tapCause(next, (cause) => logFailure(context.definition, cause))
 
 /**
  * Fails with `CommandTimeout` / `QueryTimeout` after the configured time. The dispatch starts at
- * once in a child fiber; one that is already done (no I/O) returns without a timer.
+ * once in a fiber of its own; one that is already done (no I/O) returns without a timer.
  */
-export const timeout: Handler = (context, next) => {
-  const { kind, name } = context.definition
-  const duration = kind === "command" ? context.settings.commandTimeout : context.settings.queryTimeout
-  return Effect.flatMap(Effect.forkChild(next, { startImmediately: true }), (fiber) => {
-    const done = fiber.pollUnsafe()
-    if (done !== undefined) return done
-    const timeoutMillis = Duration.toMillis(duration)
-    const expired = Effect.flatMap(Effect.sleep(duration), () =>
-      Effect.fail(
-        kind === "command"
-          ? new CommandTimeout({ name, timeoutMillis })
-          : new QueryTimeout({ name, timeoutMillis })
-      )
-    )
-    return Effect.onExit(Effect.raceFirst(Fiber.join(fiber), expired), () => Fiber.interrupt(fiber))
+export const timeout: Handler = (context, next) =>
+  Effect.withFiber((fiber) => {
+    const running = Effect.runForkWith(fiber.context)(next)
+    return running.pollUnsafe() ?? timeoutFiber(context.definition, context.settings, running)
   })
-}
 
 /**
  * Runs a command again when it failed with a `ConcurrencyError` (another writer won), up to
@@ -171,17 +84,7 @@ export const timeout: Handler = (context, next) => {
 export const retryOnConflict: Handler = (context, next) =>
   context.kind === "query" || context.settings.maxRetries === 0
     ? next
-    : Effect.catch(next, (error) =>
-        tagOf(error) !== "ConcurrencyError"
-          ? Effect.fail(error)
-          : Effect.retry(Effect.delay(next, context.settings.retryDelay), {
-              while: (e) => tagOf(e) === "ConcurrencyError",
-              schedule: Schedule.exponential(Duration.times(context.settings.retryDelay, 2)).pipe(
-                Schedule.jittered
-              ),
-              times: context.settings.maxRetries - 1
-            })
-      )
+    : retryAfterConflict(context.settings, next, next)
 
 /** The defaults, outermost first. */
 export const defaults: ReadonlyArray<Handler> = [tracing, metrics, logging, timeout, retryOnConflict]

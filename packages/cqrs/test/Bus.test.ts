@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Metric, Option, Ref, Schema, Stream, Tracer } from "effect"
+import { Deferred, Effect, Fiber, Layer, Metric, Option, Ref, Schema, Stream, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import {
   Command,
@@ -7,7 +7,7 @@ import {
   CqrsConfig,
   Message,
   Metrics,
-  type Middleware,
+  Middleware,
   QueryBus,
   Result,
   StoreUnavailable
@@ -124,6 +124,30 @@ describe("CommandBus", () => {
     })
   )
 
+  it.effect("interrupting a dispatch interrupts its handler, with the default middleware, one or none", () =>
+    Effect.gen(function* () {
+      // The handler's first step resumes the caller, which interrupts the dispatch before the
+      // handler's first step is over.
+      for (const middleware of [undefined, [], [Middleware.timeout]]) {
+        const started = yield* Deferred.make<void>()
+        const stopped = yield* Deferred.make<void>()
+        const layer = CommandBus.handler(Ping, () =>
+          Deferred.succeed(started, undefined).pipe(
+            Effect.andThen(Effect.never),
+            Effect.onInterrupt(() => Deferred.succeed(stopped, undefined))
+          )
+        ).pipe(Layer.provideMerge(CommandBus.layer(middleware === undefined ? {} : { middleware })))
+        yield* Effect.gen(function* () {
+          const fiber = yield* Effect.forkChild(CommandBus.dispatch(Ping, {}))
+          yield* Deferred.await(started)
+          yield* Fiber.interrupt(fiber)
+          // Done once the dispatch is: the handler was interrupted before the dispatch ended.
+          assert.isTrue(yield* Deferred.isDone(stopped), `middleware: ${middleware?.length ?? "defaults"}`)
+        }).pipe(Effect.provide(layer))
+      }
+    })
+  )
+
   it.live("ConcurrencyError is retried with backoff, up to maxRetries", () =>
     Effect.gen(function* () {
       const attempts = yield* Ref.make(0)
@@ -147,6 +171,27 @@ describe("CommandBus", () => {
       assert.strictEqual(error._tag, "HandlerFailed")
       if (error._tag === "HandlerFailed") assert.strictEqual(error.errorTag, "ConcurrencyError")
       assert.strictEqual(yield* Ref.get(attempts), 4)
+    })
+  )
+
+  it.live("a ConcurrencyError after I/O is retried too, within the timeout", () =>
+    Effect.gen(function* () {
+      const attempts = yield* Ref.make(0)
+      const Flaky = Command.make("FlakyIO", { payload: {}, success: Schema.Number })
+      const layer = CommandBus.handler(Flaky, () =>
+        Effect.sleep("1 millis").pipe(
+          Effect.andThen(Ref.updateAndGet(attempts, (n) => n + 1)),
+          Effect.flatMap((n) =>
+            n <= 2 ? Effect.fail({ _tag: "ConcurrencyError" as const }) : Effect.succeed(n)
+          )
+        )
+      ).pipe(
+        Layer.provideMerge(CommandBus.layer()),
+        Layer.provide(
+          CqrsConfig.layer({ maxRetries: 3, retryDelay: "1 millis", commandTimeout: "5 seconds" })
+        )
+      )
+      assert.strictEqual(yield* CommandBus.dispatch(Flaky, {}).pipe(Effect.provide(layer)), 3)
     })
   )
 

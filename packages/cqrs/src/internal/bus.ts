@@ -3,7 +3,20 @@
  * runs the middleware chain around the handler, then checks the outcome against the definition's
  * schemas — which is what makes `dispatch` typed by the definition alone.
  */
-import { Cause, Context, Effect, Layer, Option, Result, Schema, Stream } from "effect"
+import {
+  Cause,
+  Clock,
+  Context,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Result,
+  Schema,
+  Stream,
+  Tracer
+} from "effect"
 import * as CqrsConfig from "../CqrsConfig.js"
 import {
   type CommandTimeout,
@@ -17,46 +30,34 @@ import {
 import { type Definition, decode, type Failure, type Payload, type Success } from "../Message.js"
 import * as MessageContext from "../MessageContext.js"
 import { type DispatchContext, defaults, type Handler, type Middleware } from "../Middleware.js"
+import {
+  awaitFiber,
+  expiry,
+  isConflict,
+  logFailure,
+  record,
+  retryConflicts,
+  tagOf,
+  timeoutFiber
+} from "./defaults.js"
 import { uuidv7 } from "./uuid.js"
 
 export type Kind = "command" | "query"
 
 /**
- * Where a handler runs, from the context it is called in: `over(caller)` is the handler layer's
- * context over the caller's (merged once per caller context), to which the bus adds the command's
- * message context.
+ * Starts the handler of a payload in a fiber of its own (at once: one that needs no I/O is done
+ * when this returns), in the handler layer's context over `base` (merged once per base context),
+ * plus `message` when given. A payload that breaks its schema starts its `ValidationError` instead.
  */
-type Place = <R>(
-  caller: Context.Context<never>,
-  over: (caller: Context.Context<never>) => Context.Context<R>
-) => Context.Context<R>
-
-const same = (caller: Context.Context<never>) => caller
-
-/** What becomes of a handler's outcome. */
-interface Then {
-  readonly onFailure: (cause: Cause.Cause<unknown>) => Effect.Effect<unknown, unknown>
-  readonly onSuccess: (value: unknown) => Effect.Effect<unknown, unknown>
-}
-
-/** Runs `effect` in the context `place` gives (the caller's back after it), its outcome to `then`. */
-const placed = <R>(
-  effect: Effect.Effect<unknown, unknown, R>,
-  place: Place,
-  over: (caller: Context.Context<never>) => Context.Context<R>,
-  then: Then | undefined
-): Effect.Effect<unknown, unknown> => {
-  const inContext = Effect.updateContext(effect, (caller: Context.Context<never>) => place(caller, over))
-  return then === undefined ? inContext : Effect.matchCauseEffect(inContext, then)
-}
+type Start = (
+  payload: unknown,
+  base: Context.Context<never>,
+  message: MessageContext.MessageContext | undefined
+) => Fiber.Fiber<unknown, unknown>
 
 interface Entry {
   readonly definition: Definition
-  /**
-   * Checks the payload and runs the handler in the context `place` gives (one context change), its
-   * outcome to `then`.
-   */
-  readonly run?: (payload: unknown, place: Place, then: Then | undefined) => Effect.Effect<unknown, unknown>
+  readonly start?: Start
   readonly stream?: (payload: unknown) => Stream.Stream<unknown, unknown>
 }
 
@@ -103,9 +104,6 @@ export const isDispatchError = (e: unknown): e is DispatchError =>
     e._tag === "CommandTimeout" ||
     e._tag === "QueryTimeout" ||
     e._tag === "NoHandlerAccepted")
-
-const tagOf = (e: unknown): string =>
-  typeof e === "object" && e !== null && "_tag" in e && typeof e._tag === "string" ? e._tag : "unknown"
 
 const storeOf = (e: unknown): string | undefined =>
   typeof e === "object" && e !== null && "store" in e && typeof e.store === "string" ? e.store : undefined
@@ -164,8 +162,75 @@ const commandContext = (outer: MessageContext.MessageContext): MessageContext.Me
   }
 }
 
-/** What a dispatch of one definition needs, worked out on its first dispatch. */
-type Compiled = (payload: unknown, options: DispatchOptions) => Effect.Effect<unknown, unknown>
+/**
+ * The outcome of a dispatch, from its handler's (or chain's) exit: declared failures and the bus's
+ * errors kept, other errors `HandlerFailed`; defects and interruptions passed on; a success checked
+ * against the success schema.
+ */
+const concluder = (definition: Definition) => {
+  const isValue = guardOf(definition.success)
+  const narrow = narrowFailure(definition)
+  return (exit: Exit.Exit<unknown, unknown>): Exit.Exit<unknown, unknown> => {
+    if (exit._tag === "Success") return isValue(exit.value) ? exit : Exit.die(refused(definition))
+    if (Cause.hasDies(exit.cause)) return exit
+    const error = Cause.findError(exit.cause)
+    if (Result.isFailure(error)) return exit
+    const narrowed = narrow(error.success)
+    return narrowed === error.success ? exit : Exit.fail(narrowed)
+  }
+}
+
+/**
+ * The fiber a dispatch started and did not wait for in its first step (it needs I/O), until the
+ * dispatch is over. An interruption that reaches the dispatching fiber during that step (the
+ * handler's first, synchronous part resumed a fiber that interrupted the caller) takes effect before
+ * the step's effect begins, so before anything that would wait for that fiber or interrupt it:
+ * the frame `guarded` puts under the step interrupts it then, and waits for it.
+ */
+interface Pending {
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+}
+
+/** What a dispatch of one definition does in the dispatching fiber, worked out on its first dispatch. */
+type Compiled = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  payload: unknown,
+  options: DispatchOptions,
+  pending: Pending
+) => Effect.Effect<unknown, unknown>
+
+/** `dispatch` in the fiber that runs it, for `CommandBus.dispatch` (already in that fiber). */
+type InFiber = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  definition: Definition,
+  payload: unknown,
+  options: DispatchOptions,
+  pending: Pending
+) => Effect.Effect<unknown, unknown>
+
+/** `step` in the dispatching fiber; the fiber it left running interrupted when the dispatch fails. */
+const guarded = (
+  step: (fiber: Fiber.Fiber<unknown, unknown>, pending: Pending) => Effect.Effect<unknown, unknown>
+): Effect.Effect<unknown, unknown> => {
+  const pending: Pending = { fiber: undefined }
+  // A finalizer, not a failure handler: an interruption skips those.
+  return Effect.onExitPrimitive(
+    Effect.withFiber((fiber) => step(fiber, pending)),
+    (exit) => {
+      const running = pending.fiber
+      return exit._tag === "Failure" && running !== undefined && running.pollUnsafe() === undefined
+        ? Fiber.interrupt(running)
+        : undefined
+    }
+  )
+}
+
+const inFiberOf = new WeakMap<BusShape, InFiber>()
+const noOptions: DispatchOptions = {}
+
+/** True when `chain` is `Middleware.defaults`, which the bus runs as one step. */
+const isDefaults = (chain: ReadonlyArray<Handler>): boolean =>
+  chain.length === defaults.length && chain.every((m, i) => m === defaults[i])
 
 export const makeBus = <R>(
   registry: Registry,
@@ -176,6 +241,8 @@ export const makeBus = <R>(
     // Middleware that needs services gets them now, once; a dispatch only runs plain functions.
     const chainOf: Array<Handler> = []
     for (const m of middleware) chainOf.push(Effect.isEffect(m) ? yield* m : m)
+    const fused = isDefaults(chainOf)
+    const kind = registry.kind
     const entryFor = (definition: Definition) => {
       const entry = registry.entries.get(definition.name)
       return entry === undefined
@@ -189,100 +256,153 @@ export const makeBus = <R>(
       const entry = registry.entries.get(definition.name)
       // Not kept: a handler may still be registered (a bus is built before its handler layers).
       if (entry === undefined) return undefined
-      const { run } = entry
-      if (run === undefined)
+      const { start } = entry
+      if (start === undefined)
         return () => Effect.fail(new HandlerNotFound({ kind: registry.kind, name: definition.name }))
-      const isValue = guardOf(definition.success)
-      const narrow = narrowFailure(definition)
-      // Declared failures and the bus's errors kept, others `HandlerFailed`; defects and
-      // interruptions passed on; a success checked against the success schema.
-      const outcome: Then = {
-        onFailure: (cause) => {
-          if (Cause.hasDies(cause)) return Effect.failCause(cause)
-          const error = Cause.findError(cause)
-          return Result.isFailure(error) ? Effect.failCause(cause) : Effect.fail(narrow(error.success))
-        },
-        onSuccess: (value) => (isValue(value) ? Effect.succeed(value) : Effect.die(refused(definition)))
+      const conclude = concluder(definition)
+      const concluded = (effect: Effect.Effect<unknown, unknown>) =>
+        Effect.matchCauseEffect(effect, {
+          onSuccess: (value) => conclude(Exit.succeed(value)),
+          onFailure: (cause) => conclude(Exit.failCause(cause))
+        })
+      // A fiber done at once (no I/O) gives its outcome with no further step; one still running is
+      // waited for, and interrupted by `guarded` if the dispatch is.
+      const finish = (pending: Pending, fiber: Fiber.Fiber<unknown, unknown>) => {
+        const exit = fiber.pollUnsafe()
+        if (exit !== undefined) return conclude(exit)
+        pending.fiber = fiber
+        return concluded(Fiber.join(fiber))
       }
-      const kind = registry.kind
       // A command runs under its own id: the events its handler appends name it as their cause (or
       // the saga step, event or command that dispatched it, when there is one), and share the
       // request's correlation id (or start one of their own).
-      if (chainOf.length === 0) {
-        const place: Place =
-          kind === "command"
-            ? (caller, over) =>
-                Context.add(
-                  over(caller),
-                  MessageContext.Current,
-                  commandContext(Context.get(caller, MessageContext.Current))
-                )
-            : (caller, over) => over(caller)
-        return (payload) => run(payload, place, outcome)
-      }
-      const chainWith = (
+      const messageOf =
+        kind === "command"
+          ? (caller: Context.Context<never>) => commandContext(Context.get(caller, MessageContext.Current))
+          : () => undefined
+      if (chainOf.length === 0)
+        return (fiber, payload, _options, pending) => {
+          const caller = fiber.context
+          return finish(pending, start(payload, caller, messageOf(caller)))
+        }
+
+      const dispatchContextOf = (
         payload: unknown,
         options: DispatchOptions,
-        message: MessageContext.MessageContext | undefined,
-        place: Place
-      ) => {
-        const dispatchContext: DispatchContext = {
-          kind,
-          definition,
-          payload,
-          idempotencyKey: options.idempotencyKey,
-          settings,
-          commandId: message?.commandId,
-          correlationId: message?.correlationId
-        }
-        let chain: Effect.Effect<unknown, unknown> = run(payload, place, undefined)
+        message: MessageContext.MessageContext | undefined
+      ): DispatchContext => ({
+        kind,
+        definition,
+        payload,
+        idempotencyKey: options.idempotencyKey,
+        settings,
+        commandId: message?.commandId,
+        correlationId: message?.correlationId
+      })
+      // The middleware runs under the command's message context, in a fiber of its own; the handler
+      // in its layer's context over the caller's (merged once per caller) when the chain reaches it
+      // in that same context, else over whatever context the chain set.
+      const chained: Compiled = (fiber, payload, options, pending) => {
+        const caller = fiber.context
+        const message = messageOf(caller)
+        const around = message === undefined ? caller : Context.add(caller, MessageContext.Current, message)
+        const next = Effect.withFiber((inner) => {
+          const running =
+            inner.context === around
+              ? start(payload, caller, message)
+              : start(payload, inner.context, undefined)
+          return running.pollUnsafe() ?? awaitFiber(running)
+        })
+        let chain: Effect.Effect<unknown, unknown> = next
+        const context = dispatchContextOf(payload, options, message)
         for (let i = chainOf.length - 1; i >= 0; i--) {
           const m = chainOf[i]
-          if (m !== undefined) chain = m(dispatchContext, chain)
+          if (m !== undefined) chain = m(context, chain)
         }
-        return chain
+        return finish(pending, Effect.runForkWith(around)(chain))
       }
-      const overCaller: Place = (caller, over) => over(caller)
-      if (kind === "query")
-        return (payload, options) =>
-          Effect.matchCauseEffect(chainWith(payload, options, undefined, overCaller), outcome)
-      return (payload, options) => {
-        // The middleware runs under the command's message context. When the handler is reached in
-        // that very context (no middleware changed it), its own is the caller's merge (kept across
-        // dispatches) plus the message, not a merge made afresh per dispatch.
-        let caller: Context.Context<never> = Context.empty()
-        let message: MessageContext.MessageContext = {}
-        let withMessage: Context.Context<never> = caller
-        const outer: Place = (reached, over) => {
-          caller = reached
-          message = commandContext(Context.get(reached, MessageContext.Current))
-          const added = Context.add(over(reached), MessageContext.Current, message)
-          withMessage = added
-          return added
+      if (!fused) return chained
+
+      // The defaults as one step: the handler's fiber is the timeout's; metrics, logging and the
+      // outcome are worked out from its exit when it is done at once, with no frame or fiber of their
+      // own. A tracer installed, a handler still running (I/O) or a conflict to retry go the way of
+      // the chain from there on.
+      const retries = kind === "command" && settings.maxRetries > 0
+      return (fiber, payload, options, pending) => {
+        if (fiber.getRef(Tracer.Tracer) !== Tracer.nativeTracer)
+          return chained(fiber, payload, options, pending)
+        const caller = fiber.context
+        const message = messageOf(caller)
+        const clock = fiber.getRef(Clock.Clock)
+        const startNanos = clock.monotonicTimeNanosUnsafe()
+        const running = start(payload, caller, message)
+        const exit = running.pollUnsafe()
+        if (exit !== undefined && !(retries && isConflict(exit))) {
+          record(definition, caller, clock, startNanos, exit)
+          if (exit._tag === "Success") return conclude(exit)
+          const logged = logFailure(definition, exit.cause)
+          return Effect.flatMap(
+            message === undefined ? logged : Effect.provideService(logged, MessageContext.Current, message),
+            () => conclude(exit)
+          )
         }
-        const inner: Place = (reached, over) =>
-          reached === withMessage ? Context.add(over(caller), MessageContext.Current, message) : over(reached)
-        return placed(
-          Effect.suspend(() => chainWith(payload, options, message, inner)),
-          outer,
-          same,
-          outcome
+        // The rest as the chain runs it, from the handler's first run (`running`): retries of a
+        // conflict, under the timeout, logged, measured, concluded.
+        const again = Effect.suspend(() => {
+          const rerun = start(payload, caller, message)
+          return rerun.pollUnsafe() ?? awaitFiber(rerun)
+        })
+        if (exit === undefined) pending.fiber = running
+        // The first run under the timeout (a sleeping fiber beside it), the retries under what is
+        // left of it.
+        const first = exit ?? timeoutFiber(definition, settings, running)
+        const elapsedMillis = () => Number(clock.monotonicTimeNanosUnsafe() - startNanos) / 1e6
+        const attempts = retries
+          ? Effect.catch(first, (error) =>
+              tagOf(error) !== "ConcurrencyError"
+                ? Effect.fail(error)
+                : Effect.suspend(() =>
+                    Effect.raceFirst(
+                      retryConflicts(settings, again),
+                      expiry(definition, settings, elapsedMillis())
+                    )
+                  )
+            )
+          : first
+        const rest = Effect.onExitPrimitive(
+          Effect.tapCause(attempts, (cause) => logFailure(definition, cause)),
+          (end) => {
+            record(definition, caller, clock, startNanos, end)
+            return undefined
+          }
+        )
+        return concluded(
+          message === undefined ? rest : Effect.provideService(rest, MessageContext.Current, message)
         )
       }
     }
     const compiled = new WeakMap<Definition, Compiled>()
+    // The last message dispatched, kept beside the map: a loop of one message skips the look-up.
+    let lastDefinition: Definition | undefined
+    let lastRun: Compiled | undefined
+    const inFiber: InFiber = (fiber, definition, payload, options, pending) => {
+      if (definition === lastDefinition && lastRun !== undefined)
+        return lastRun(fiber, payload, options, pending)
+      let run = compiled.get(definition)
+      if (run === undefined) {
+        run = compile(definition)
+        if (run === undefined)
+          return Effect.fail(new HandlerNotFound({ kind: registry.kind, name: definition.name }))
+        compiled.set(definition, run)
+      }
+      lastDefinition = definition
+      lastRun = run
+      return run(fiber, payload, options, pending)
+    }
 
-    return {
-      dispatch: <D extends Definition>(definition: D, payload: Payload<D>, options: DispatchOptions = {}) => {
-        let run = compiled.get(definition)
-        if (run === undefined) {
-          run = compile(definition)
-          if (run === undefined)
-            return Effect.fail(new HandlerNotFound({ kind: registry.kind, name: definition.name }))
-          compiled.set(definition, run)
-        }
-        return run(payload, options)
-      },
+    const shape: BusShape = {
+      dispatch: <D extends Definition>(definition: D, payload: Payload<D>, options: DispatchOptions = {}) =>
+        guarded((fiber, pending) => inFiber(fiber, definition, payload, options, pending)),
       dispatchStream: <D extends Definition>(definition: D, payload: Payload<D>) =>
         Stream.unwrap(
           Effect.gen(function* () {
@@ -294,6 +414,8 @@ export const makeBus = <R>(
           })
         ).pipe(Stream.mapError(narrowFailure(definition)), Stream.mapEffect(checkSuccess(definition)))
     }
+    inFiberOf.set(shape, inFiber)
+    return shape
   })
 
 const register = (registry: Registry, entry: Entry): Effect.Effect<void, DuplicateHandler> =>
@@ -326,12 +448,17 @@ export const registrations = <Id>(tag: Context.Key<Id, Registry>) => {
           }
           return lastMerged
         }
+        const validation = (payload: unknown) => Effect.asVoid(decode(definition)(payload))
         yield* register(registry, {
           definition,
-          run: (payload, place, then) =>
-            isPayload(payload)
-              ? placed(handle(payload), place, over, then)
-              : placed(Effect.asVoid(decode(definition)(payload)), (caller, over) => over(caller), same, then)
+          start: (payload, base, message) => {
+            const effect: Effect.Effect<unknown, unknown, R> = isPayload(payload)
+              ? handle(payload)
+              : validation(payload)
+            return Effect.runForkWith(
+              message === undefined ? over(base) : Context.add(over(base), MessageContext.Current, message)
+            )(effect)
+          }
         })
       })
     )
@@ -400,8 +527,15 @@ export const busModule = <BusId, RegistryId>(
     payload: Payload<D>,
     options?: DispatchOptions
   ): Effect.Effect<Success<D>, Failure<D> | DispatchError, BusId> =>
-    // The bus read straight from the fiber's context: a `flatMap` over the service tag cost a frame.
-    Effect.withFiber((fiber) => Context.getUnsafe(fiber.context, bus).dispatch(definition, payload, options)),
+    // The bus read straight from the fiber's context (a `flatMap` over the service tag cost a frame),
+    // and run in this same step.
+    guarded((fiber, pending) => {
+      const shape = Context.getUnsafe(fiber.context, bus)
+      const inFiber = inFiberOf.get(shape)
+      return inFiber === undefined
+        ? shape.dispatch(definition, payload, options)
+        : inFiber(fiber, definition, payload, options ?? noOptions, pending)
+    }),
   dispatchStream: <D extends Definition>(
     definition: D,
     payload: Payload<D>
