@@ -17,6 +17,7 @@ import { inProcessTable } from "./inProcess.js"
 import { client, load, type Measure, type Request } from "./load.js"
 import { mixedRequests } from "./mixedRequests.js"
 import { type ServerProcess, startServer } from "./serverProcess.js"
+import { startFlags } from "./startFlags.js"
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? "50")
 const seconds = Number(process.env.BENCH_SECONDS ?? "5")
@@ -95,20 +96,21 @@ const rowLine = (row: Row) => {
 }
 
 const inMemoryRows = async (): Promise<ReadonlyArray<Row>> => {
-  const demo = await startServer("src/main.ts", "Cello demo on", {
-    CELLO_LOG_LEVEL: "Warn",
-    CELLO_DATABASE_URL: "",
-    CELLO_DEMO_EMBEDDED: "",
-    CELLO_REDIS_URL: ""
-  })
+  const demo = await startServer(
+    "src/main.ts",
+    "Cello demo on",
+    { CELLO_LOG_LEVEL: "Warn", CELLO_DATABASE_URL: "", CELLO_DEMO_EMBEDDED: "", CELLO_REDIS_URL: "" },
+    startFlags
+  )
   const node = await startServer("bench/nodeHttp.ts", "node:http on")
   const fastify = await startServer("bench/fastify.ts", "fastify on")
   const floor = await startServer("bench/effectFloor.ts", "effect floor on")
-  const mounted = await startServer("bench/demoInFastify.ts", "demo in fastify on", {
-    CELLO_DATABASE_URL: "",
-    CELLO_DEMO_EMBEDDED: "",
-    CELLO_REDIS_URL: ""
-  })
+  const mounted = await startServer(
+    "bench/demoInFastify.ts",
+    "demo in fastify on",
+    { CELLO_DATABASE_URL: "", CELLO_DEMO_EMBEDDED: "", CELLO_REDIS_URL: "" },
+    startFlags
+  )
   try {
     const [effectConst, nodeConst] = await compare([
       { server: floor, request: { url: `${floor.url}/` } },
@@ -171,12 +173,17 @@ const postgresRow = async (): Promise<Row | string> => {
   if (!(await reachable(pgUrl, 5432))) return `PostgreSQL row skipped: nothing listens at ${pgUrl}.`
   const suffix = randomUUID().replace(/-/g, "").slice(0, 8)
   const schemas = { demo: `cello_bench_demo_${suffix}`, fastify: `cello_bench_fastify_${suffix}` }
-  const demo = await startServer("src/main.ts", "Cello demo on", {
-    CELLO_LOG_LEVEL: "Warn",
-    CELLO_DATABASE_URL: pgUrl,
-    CELLO_DATABASE_SCHEMA: schemas.demo,
-    CELLO_REDIS_URL: ""
-  })
+  const demo = await startServer(
+    "src/main.ts",
+    "Cello demo on",
+    {
+      CELLO_LOG_LEVEL: "Warn",
+      CELLO_DATABASE_URL: pgUrl,
+      CELLO_DATABASE_SCHEMA: schemas.demo,
+      CELLO_REDIS_URL: ""
+    },
+    startFlags
+  )
   const fastify = await startServer("bench/fastifyPg.ts", "fastify + pg on", {
     BENCH_PG_URL: pgUrl,
     BENCH_PG_SCHEMA: schemas.fastify
@@ -220,7 +227,7 @@ const memoryLine = async (): Promise<string> => {
       CELLO_REDIS_URL: "",
       BENCH_HEAP_FILE: heapFile
     },
-    ["--expose-gc", "--import", "./bench/heapProbe.ts"]
+    [...startFlags, "--expose-gc", "--import", "./bench/heapProbe.ts"]
   )
   try {
     const before = demo.rssMiB()
@@ -279,7 +286,7 @@ const main = async () => {
   const machine = `Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"})`
   const method =
     `${client} with ${connections} connections, ${seconds} s per round, ${rounds} interleaved rounds (median), ` +
-    "each server in its own process (the demo from source through tsx, request log off)"
+    `each server in its own process (the demo from source through tsx with \`pnpm demo\`'s ${startFlags.join(" ")}, request log off)`
   const readmeTable = `Run of ${date}, ${machine}, ${method}:\n\n${table}\n\n${memoryTable}${typeof pgRow === "string" ? `\n\n${pgRow}` : ""}`
   writeFileSync(
     new URL("RESULTS.md", import.meta.url),

@@ -12,7 +12,9 @@ import { MalformedPath, RouteNotFound } from "./HttpErrors.js"
 import { requestIds } from "./Observe.js"
 import * as Problem from "./Problem.js"
 
+// Only a path with a `%` can fail to decode.
 const decodes = (path: string): boolean => {
+  if (!path.includes("%")) return true
   try {
     decodeURIComponent(path)
     return true
@@ -33,26 +35,27 @@ const isRouteNotFound = (error: unknown): boolean =>
   "_tag" in error.reason &&
   error.reason._tag === "RouteNotFound"
 
+const nosniff = (response: HttpServerResponse.HttpServerResponse) =>
+  HttpServerResponse.setHeader(response, "x-content-type-options", "nosniff")
+
+// Without `Effect.gen`: it runs on every request (see `observe`).
 export const middleware = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const path = request.url.split("?")[0] ?? request.url
-    const response = decodes(path)
-      ? yield* app.pipe(
-          Effect.catchIf(isRouteNotFound, () =>
-            Effect.succeed(answer(new RouteNotFound({ method: request.method, path: path.slice(0, 300) })))
-          )
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    const query = request.url.indexOf("?")
+    const path = query === -1 ? request.url : request.url.slice(0, query)
+    const answered = decodes(path)
+      ? Effect.catchIf(app, isRouteNotFound, () =>
+          Effect.succeed(answer(new RouteNotFound({ method: request.method, path: path.slice(0, 300) })))
         )
-      : answer(new MalformedPath({ path: path.slice(0, 300) }))
-    const withId =
+      : Effect.succeed(answer(new MalformedPath({ path: path.slice(0, 300) })))
+    return Effect.flatMap(answered, (response) =>
+      // The adapter's routes set the id already (`observe`); the router's and an app's own answers get one here.
       response.headers["x-request-id"] === undefined
-        ? HttpServerResponse.setHeader(
-            response,
-            "x-request-id",
-            (yield* requestIds(request.headers)).requestId
+        ? Effect.map(requestIds(request.headers), (ids) =>
+            nosniff(HttpServerResponse.setHeader(response, "x-request-id", ids.requestId))
           )
-        : response
-    return HttpServerResponse.setHeader(withId, "x-content-type-options", "nosniff")
+        : Effect.succeed(nosniff(response))
+    )
   })

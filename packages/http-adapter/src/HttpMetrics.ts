@@ -2,7 +2,7 @@
  * The HTTP metrics, labelled by the route's template (never the raw path, whose ids would make one
  * series per resource): requests by method, route and status, and latency by method and route.
  */
-import { Effect, Metric } from "effect"
+import { type Context, Effect, Metric } from "effect"
 
 export const requests = Metric.counter("http_requests_total", {
   description: "HTTP requests answered, by method, route and status",
@@ -37,7 +37,20 @@ const seriesOf = (method: string, route: string, status: number) => {
 }
 
 export const record = (method: string, route: string, status: number, seconds: number): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    const { count, time } = seriesOf(method, route, status)
-    return Effect.andThen(Metric.update(count, 1), Metric.update(time, seconds))
+  Effect.withFiber((fiber) => {
+    recordUnsafe(fiber.context, method, route, status, seconds)
+    return Effect.void
   })
+
+/** `record` inside an effect that already holds the fiber's context (the registry is read from it). */
+export const recordUnsafe = (
+  context: Context.Context<never>,
+  method: string,
+  route: string,
+  status: number,
+  seconds: number
+): void => {
+  const { count, time } = seriesOf(method, route, status)
+  count.updateUnsafe(1, context)
+  time.updateUnsafe(seconds, context)
+}

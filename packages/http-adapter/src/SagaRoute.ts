@@ -109,11 +109,14 @@ export const saga = <C, R, const P extends `/${string}`>(
     success: SagaResultBody,
     failure: Schema.Never
   }
+  // Built once per route, run per request.
+  const read = readParts(options.path, true)
+  const decodeContext = decodePayload({ name: definition.name, payload: definition.context })
   const handler = Effect.gen(function* () {
-    const { parts } = yield* readParts(options.path, true)
+    const { parts } = yield* read
     const input =
       options.context === undefined ? mergeInput(parts.body, parts.params) : options.context(parts)
-    const context = yield* decodePayload({ name: definition.name, payload: definition.context })(input)
+    const context = yield* decodeContext(input)
     const result = yield* SagaOrchestrator.execute(definition, context)
     const body = bodyOf(result.sagaId, result)
     return result.status === "completed"

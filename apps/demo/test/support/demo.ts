@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
 import { freePort } from "@cello/tooling/net"
+import { startFlags } from "../../bench/startFlags.js"
 
 export interface Demo {
   readonly url: string
@@ -22,13 +23,17 @@ const announced = /Cello demo on (http:\/\/\S+) \(store: (\w+)\)/
 
 /** Spawns the demo with `env` over the test's environment; resolves once it listens. */
 export const startDemo = async (env: Readonly<Record<string, string>> = {}): Promise<Demo> => {
-  const child: ChildProcess = spawn(process.execPath, [tsx, "--conditions=@cello/source", "src/main.ts"], {
-    cwd: new URL("../..", import.meta.url),
-    env: { ...process.env, PORT: String(await freePort()), CELLO_LOG_LEVEL: "Warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    // Its own process group: tsx runs the demo in a child process, and a SIGKILL must reach both.
-    detached: true
-  })
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [tsx, ...startFlags, "--conditions=@cello/source", "src/main.ts"],
+    {
+      cwd: new URL("../..", import.meta.url),
+      env: { ...process.env, PORT: String(await freePort()), CELLO_LOG_LEVEL: "Warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group: tsx runs the demo in a child process, and a SIGKILL must reach both.
+      detached: true
+    }
+  )
   let output = ""
   child.stdout?.on("data", (chunk) => {
     output += String(chunk)
