@@ -3,7 +3,7 @@
  * the command and query buses with both examples' handlers, the saga orchestrator, and the routes
  * (every one an adapter route, so `/openapi.json` describes them all) for `HttpRouter`.
  */
-import { CommandBus, type QueryBus } from "@cello/cqrs"
+import { CommandBus, QueryBus } from "@cello/cqrs"
 import { HttpAdapter } from "@cello/http-adapter"
 import { SagaConfig, SagaOrchestrator, SagaStore } from "@cello/saga"
 import { Config, Duration, Effect, Layer } from "effect"
@@ -13,7 +13,6 @@ import * as BankRoutes from "./bank/routes.js"
 import * as Transfer from "./bank/transferSaga.js"
 import * as Discovery from "./discovery.js"
 import { instance } from "./instance.js"
-import * as QueryLogging from "./queryLogging.js"
 import * as ReadSide from "./readSide.js"
 import * as ShopCommands from "./shop/commands.js"
 import * as Inventory from "./shop/inventory.js"
@@ -22,7 +21,7 @@ import * as ShopQueries from "./shop/queries.js"
 import * as ShopRoutes from "./shop/routes.js"
 import * as Store from "./store.js"
 
-const Buses = Layer.mergeAll(CommandBus.layer(), QueryLogging.queryBus)
+const Buses = Layer.mergeAll(CommandBus.layer(), QueryBus.layer())
 
 // A compensation that fails for a passing reason is retried soon: requests wait for the saga.
 const SagaSettings = SagaConfig.layerConfig(

@@ -63,7 +63,10 @@ export const metrics: Handler = (context, next) =>
     })
   })
 
-/** Logs failures (warning) and defects (error) with the message name. */
+/**
+ * Logs failures (warning) and defects (error) with the message name; a query's declared failure is
+ * its answer (a not-found), logged at Debug.
+ */
 export const logging: Handler = (context, next) =>
   Effect.tapCause(next, (cause) => logFailure(context.definition, cause))
 

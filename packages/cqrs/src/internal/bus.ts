@@ -40,6 +40,7 @@ import {
   tagOf,
   timeoutFiber
 } from "./defaults.js"
+import { guardOf } from "./guard.js"
 import { uuidv7 } from "./uuid.js"
 
 export type Kind = "command" | "query"
@@ -113,17 +114,6 @@ const describe = (e: unknown): string =>
     ? e.message
     : String(e)
 
-// `Schema.is(schema)` compiles its guard on first use: made once per schema, not once per dispatch.
-const guards = new WeakMap<Schema.Top, (u: unknown) => boolean>()
-const guardOf = (schema: Schema.Top): ((u: unknown) => boolean) => {
-  let guard = guards.get(schema)
-  if (guard === undefined) {
-    const is = Schema.is(schema)
-    guard = (u) => is(u)
-    guards.set(schema, guard)
-  }
-  return guard
-}
 const isFailure = <D extends Definition>(definition: D, u: unknown): u is Failure<D> =>
   guardOf(definition.failure)(u)
 const isSuccess = <D extends Definition>(definition: D, u: unknown): u is Success<D> =>

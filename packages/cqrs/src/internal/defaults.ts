@@ -19,6 +19,7 @@ import type * as CqrsConfig from "../CqrsConfig.js"
 import { CommandTimeout, QueryTimeout } from "../Errors.js"
 import type { Definition } from "../Message.js"
 import * as Metrics from "../Metrics.js"
+import { guardOf } from "./guard.js"
 
 export const tagOf = (error: unknown): string =>
   typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
@@ -102,10 +103,16 @@ export const record = (
 }
 
 /** The log line of a failed dispatch: a warning, or an error for a defect. */
-export const logFailure = (definition: Definition, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
-  Cause.hasDies(cause)
-    ? Effect.logError(`${definition.kind} ${definition.name} died`, cause)
-    : Effect.logWarning(`${definition.kind} ${definition.name} failed`, Cause.squash(cause))
+export const logFailure = (definition: Definition, cause: Cause.Cause<unknown>): Effect.Effect<void> => {
+  if (Cause.hasDies(cause)) return Effect.logError(`${definition.kind} ${definition.name} died`, cause)
+  // A query's declared failure is its answer (the 404 of a missing order), not a fault to warn about.
+  if (definition.kind === "query") {
+    const error = Cause.findErrorOption(cause)
+    if (Option.isSome(error) && guardOf(definition.failure)(error.value))
+      return Effect.logDebug(`query ${definition.name} answered a declared failure`, error.value)
+  }
+  return Effect.logWarning(`${definition.kind} ${definition.name} failed`, Cause.squash(cause))
+}
 
 /** Waits for `running` and interrupts it when interrupted waiting. */
 export const awaitFiber = <A, E>(running: Fiber.Fiber<A, E>): Effect.Effect<A, E> =>
