@@ -45,7 +45,22 @@ class JsonProblem {
   constructor(readonly reason: string) {}
 }
 
+// JSON.stringify writes a NUL as \u0000, a lone surrogate as \udXXX and a non-finite number as
+// null: text with none of these is what the checking serializer below would produce, without its
+// call per value. Text with one (rare; a literal null too) is serialized again, value by value.
+const maybeProblem = /\\u(?:0000|d[89a-f])|null/
+
 const toJson = (value: unknown, what: string): string | JsonProblem => {
+  try {
+    const text = JSON.stringify(value)
+    if (text !== undefined && !maybeProblem.test(text)) return text
+  } catch {
+    // The checking serializer meets the same failure and names it.
+  }
+  return toJsonChecked(value, what)
+}
+
+const toJsonChecked = (value: unknown, what: string): string | JsonProblem => {
   try {
     const text = JSON.stringify(value, (key, v: unknown) => {
       const problem = textProblem(key) ?? (typeof v === "string" ? textProblem(v) : undefined)

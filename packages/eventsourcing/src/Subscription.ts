@@ -3,7 +3,7 @@
  * on a signal. Because every item comes from the store by cursor, the hand-over from catch-up to live
  * can neither skip nor repeat an item.
  */
-import { Clock, DateTime, Deferred, Duration, Effect, Metric, Option, Ref, Stream } from "effect"
+import { Clock, DateTime, Deferred, Duration, Effect, Metric, Option, Stream } from "effect"
 import * as Checkpoint from "./Checkpoint.js"
 import type { EventEnvelope } from "./EventEnvelope.js"
 import type { EventStoreShape } from "./EventStore.js"
@@ -16,13 +16,22 @@ export interface Signal {
   readonly notify: Effect.Effect<void>
 }
 
-export const makeSignal: Effect.Effect<Signal> = Effect.gen(function* () {
-  const current = yield* Ref.make(yield* Deferred.make<void>())
+export const makeSignal: Effect.Effect<Signal> = Effect.sync(() => {
+  let current = Deferred.makeUnsafe<void>()
+  // Only a ticket someone took can be awaited: a notify (every append calls one) before that costs a flag.
+  let taken = false
   return {
-    ticket: Effect.map(Ref.get(current), (d) => Deferred.await(d)),
-    notify: Effect.flatMap(Deferred.make<void>(), (next) =>
-      Effect.flatMap(Ref.getAndSet(current, next), (previous) => Deferred.succeed(previous, undefined))
-    )
+    ticket: Effect.sync(() => {
+      taken = true
+      return Deferred.await(current)
+    }),
+    notify: Effect.sync(() => {
+      if (!taken) return
+      taken = false
+      const previous = current
+      current = Deferred.makeUnsafe<void>()
+      Deferred.doneUnsafe(previous, Effect.void)
+    })
   }
 })
 

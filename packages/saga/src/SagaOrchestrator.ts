@@ -10,6 +10,7 @@ import type { SagaAlreadyExists, SagaConflict, SagaContextError, StoreUnavailabl
 import { CompensationNotRetryable, InvalidSagaConfig, SagaDefinitionUnknown, SagaNotFound } from "./Errors.js"
 import * as CircuitBreakers from "./internal/circuitBreaker.js"
 import * as Engine from "./internal/engine.js"
+import { withSpan } from "./internal/span.js"
 import { uuidv7 } from "./internal/uuid.js"
 import type * as Saga from "./Saga.js"
 import { SagaConfig } from "./SagaConfig.js"
@@ -164,12 +165,8 @@ export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
           Effect.flatMap(Engine.begin(engine, saga, context, id), (begun) => begun.continue)
         )
       }).pipe(
-        Effect.withSpan(
-          "SagaOrchestrator.execute",
-          { attributes: { "cello.saga": saga.name } },
-          // No stack captured per saga (a no-op saga's CPU); the span's name and saga say where.
-          { captureStackTrace: false }
-        )
+        // No span at all without a tracer, and no stack captured with one (a no-op saga's CPU).
+        withSpan("SagaOrchestrator.execute", { attributes: { "cello.saga": saga.name } })
       )
 
     const start = <C, R>(saga: Saga.Saga<C, R>, context: C, options: ExecuteOptions = {}) =>
@@ -187,12 +184,8 @@ export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
         )
         return begun.run.id
       }).pipe(
-        Effect.withSpan(
-          "SagaOrchestrator.start",
-          { attributes: { "cello.saga": saga.name } },
-          // No stack captured per saga (a no-op saga's CPU); the span's name and saga say where.
-          { captureStackTrace: false }
-        )
+        // No span at all without a tracer, and no stack captured with one (a no-op saga's CPU).
+        withSpan("SagaOrchestrator.start", { attributes: { "cello.saga": saga.name } })
       )
 
     const status = (id: string) =>

@@ -28,6 +28,8 @@ import {
 const writers = 8
 const streamsPerWriter = 16
 const timing: Timing = { warmupMs: 1_000, durationMs: 5_000, rounds: 4, concurrency: writers }
+const cpuRounds = 5
+const cpuAppends = 1000
 
 /** Round-robin over a writer's own streams, remembering the version it last saw of each. */
 class Writer {
@@ -89,6 +91,45 @@ export const run = async (): Promise<ScenarioResult> => {
       })
     )
     const result = await compare(timing, raw, cello, checkpoint)
+
+    // Node CPU per append, one writer, the sides taking turns: unlike the rates above, it does not
+    // count the server's work or the time other jobs on a shared machine take from this process.
+    const cpu = { raw: 0, cello: 0 }
+    const rawCpuWriter = new Writer(writers)
+    const celloCpuWriter = new Writer(writers)
+    const celloSequence = Effect.gen(function* () {
+      for (let i = 0; i < cpuAppends; i++) {
+        const { slot, streamId, version } = celloCpuWriter.take()
+        const appended = yield* EventStore.append(streamId, [{ type: "Deposited", data: payload(n++) }], {
+          expectedVersion: version
+        })
+        celloCpuWriter.saw(slot, appended.nextExpectedVersion)
+      }
+    })
+    for (let round = 0; round <= cpuRounds; round++) {
+      let before = process.cpuUsage()
+      for (let i = 0; i < cpuAppends; i++) {
+        const { slot, streamId, version } = rawCpuWriter.take()
+        await pool.query(text, [
+          streamId,
+          version + 1,
+          randomUUID(),
+          "Deposited",
+          JSON.stringify(payload(n++)),
+          "{}"
+        ])
+        rawCpuWriter.saw(slot, version + 1)
+      }
+      let used = process.cpuUsage(before)
+      // Round 0 warms both sides up and is not counted.
+      if (round > 0) cpu.raw += used.user + used.system
+      before = process.cpuUsage()
+      await runtime.runPromise(celloSequence)
+      used = process.cpuUsage(before)
+      if (round > 0) cpu.cello += used.user + used.system
+    }
+    const cpuMicros = (micros: number) => (micros / (cpuRounds * cpuAppends)).toFixed(0)
+    const cpuNote = `Node CPU per single-event append (\`process.cpuUsage\`, one writer, ${cpuRounds} × ${cpuAppends} appends a side, taking turns): Cello ${cpuMicros(cpu.cello)} µs, raw ${cpuMicros(cpu.raw)} µs (${(cpu.cello / cpu.raw).toFixed(2)}×).`
     return {
       rows: [
         {
@@ -99,7 +140,7 @@ export const run = async (): Promise<ScenarioResult> => {
           target: 0.8
         }
       ],
-      notes: []
+      notes: [cpuNote]
     }
   } finally {
     await runtime.dispose()

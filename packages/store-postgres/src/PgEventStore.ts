@@ -4,7 +4,7 @@
  * `Wakeup` service in context (for instance Redis pub/sub), that wakes them instead of LISTEN/NOTIFY.
  */
 import { Append, EventStore, Subscription, Wakeup } from "@cello/eventsourcing"
-import { Effect, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
+import { Effect, Latch, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
 import { appendToStream } from "./appendToStream.js"
 import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
 import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
@@ -50,9 +50,11 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
 
     // Other processes are woken by a NOTIFY sent after commit, coalesced: while one is in flight, any
     // number of appends add at most one more. Subscribers in this process are woken at once.
-    const pending = yield* Queue.sliding<void>(1)
+    // A latch rather than a queue: an append while it is open (most of them, under load) only reads a flag.
+    const pending = Latch.makeUnsafe(false)
     if (Option.isNone(wakeup))
-      yield* Queue.take(pending).pipe(
+      yield* pending.await.pipe(
+        Effect.andThen(pending.close),
         Effect.andThen(database.pg.notify(database.channel, "")),
         // At most one NOTIFY per 10 ms: each is a commit of its own, competing with appends for the WAL.
         Effect.andThen(Effect.sleep("10 millis")),
@@ -62,7 +64,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
       )
     const onCommit = Effect.andThen(
       signal.notify,
-      Option.isSome(wakeup) ? wakeup.value.notify : Queue.offer(pending, undefined)
+      Option.isSome(wakeup) ? wakeup.value.notify : Effect.asVoid(pending.open)
     )
 
     return EventStore.make({

@@ -105,18 +105,19 @@ export const appendToStream = (
       current_version::text AS current_version, outcome
     FROM ${sql.id(database.config.schema, "append_events")}($1, $2, $3::jsonb)
     ORDER BY version`.compile(database.db).sql
+  // A chain of steps, not a generator: a generator's fiber steps cost µs on every append.
   return (streamId, events, options = {}) =>
-    Effect.gen(function* () {
-      const prepared = yield* Append.prepare(streamId, events, options)
+    Effect.flatMap(Append.prepare(streamId, events, options), (prepared) => {
       const expected = options.expectedVersion ?? "any"
-      if (prepared.length === 0) {
-        const actual = yield* currentVersion(database, streamId).pipe(
-          Effect.mapError(eventsourcingUnavailable(database, "append"))
+      if (prepared.length === 0)
+        return currentVersion(database, streamId).pipe(
+          Effect.mapError(eventsourcingUnavailable(database, "append")),
+          Effect.flatMap((actual) =>
+            expected !== "any" && !matchesEmpty(expected, actual)
+              ? Effect.fail(new ConcurrencyError({ streamId, expected, actual }))
+              : Effect.succeed({ streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined })
+          )
         )
-        if (expected !== "any" && !matchesEmpty(expected, actual))
-          return yield* new ConcurrencyError({ streamId, expected, actual })
-        return { streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined }
-      }
       // The payloads are JSON text already: spliced into one JSON array, parsed once by the server.
       let batch = "["
       for (const [i, e] of prepared.entries())
@@ -129,24 +130,21 @@ export const appendToStream = (
           Effect.flatMap((inserted) => envelopesOf(streamId, expected, prepared, inserted))
         )
       const inline = options.inline
-      const envelopes =
+      const stored =
         inline === undefined
-          ? yield* insert
+          ? insert
           : // BEGIN/COMMIT failures and a lost connection are the store's; the inline step's own
             // errors pass through as they are.
-            yield* transaction(
-              database,
-              Effect.tap(insert, inline),
-              eventsourcingUnavailable(database, "append")
-            )
-      yield* onCommit
-      const last = envelopes.at(-1)
-      return {
-        streamId,
-        nextExpectedVersion: last?.streamVersion ?? 0,
-        events: envelopes,
-        checkpoint: last?.checkpoint
-      }
+            transaction(database, Effect.tap(insert, inline), eventsourcingUnavailable(database, "append"))
+      return Effect.flatMap(stored, (envelopes) => {
+        const last = envelopes.at(-1)
+        return Effect.as(onCommit, {
+          streamId,
+          nextExpectedVersion: last?.streamVersion ?? 0,
+          events: envelopes,
+          checkpoint: last?.checkpoint
+        })
+      })
     })
 }
 

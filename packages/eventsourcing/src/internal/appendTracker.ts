@@ -2,7 +2,7 @@
  * Where `Consistency.track` collects the checkpoints of the appends made while it runs. The
  * `EventStore.make` wrapper records every append here, so no path around `Repository` is missed.
  */
-import { Context, Effect, Option } from "effect"
+import { Context, Option } from "effect"
 import * as Checkpoint from "../Checkpoint.js"
 
 export interface Tracker {
@@ -20,16 +20,17 @@ export const CurrentTracker = Context.Reference<Option.Option<Tracker>>(
 
 export const make = (parent: Option.Option<Tracker>): Tracker => ({ highest: Option.none(), parent })
 
-/** Raises the current tracker and every enclosing one to `checkpoint`. */
-export const record = (checkpoint: Checkpoint.Checkpoint | undefined): Effect.Effect<void> =>
-  checkpoint === undefined
-    ? Effect.void
-    : Effect.gen(function* () {
-        let tracker = yield* CurrentTracker
-        while (Option.isSome(tracker)) {
-          const current = tracker.value
-          if (Option.isNone(current.highest) || Checkpoint.isAfter(checkpoint, current.highest.value))
-            current.highest = Option.some(checkpoint)
-          tracker = current.parent
-        }
-      })
+/** Raises `innermost` and every enclosing tracker to `checkpoint`, synchronously. */
+export const recordIn = (
+  innermost: Option.Option<Tracker>,
+  checkpoint: Checkpoint.Checkpoint | undefined
+): void => {
+  if (checkpoint === undefined) return
+  let tracker = innermost
+  while (Option.isSome(tracker)) {
+    const current = tracker.value
+    if (Option.isNone(current.highest) || Checkpoint.isAfter(checkpoint, current.highest.value))
+      current.highest = Option.some(checkpoint)
+    tracker = current.parent
+  }
+}

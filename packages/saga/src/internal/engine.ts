@@ -25,6 +25,7 @@ import * as TraceContext from "../TraceContext.js"
 import { isTransient } from "../Transient.js"
 import type { Breakers } from "./circuitBreaker.js"
 import { describeCause } from "./describe.js"
+import { withSpan } from "./span.js"
 
 export interface Engine {
   readonly store: SagaStoreShape
@@ -214,18 +215,14 @@ const attempt = <A, C, R>(
     const exit = yield* Effect.exit(
       effect.pipe(
         Effect.trackDuration(Metric.withAttributes(Metrics.stepDuration, attrs(run, { step: step.name }))),
-        Effect.withSpan(
-          `Saga.${phase === "act" ? "step" : "compensate"}`,
-          {
-            attributes: {
-              "cello.saga": run.saga.name,
-              "cello.saga_id": run.id,
-              "cello.step": step.name,
-              "cello.attempt": attemptNo
-            }
-          },
-          { captureStackTrace: false }
-        )
+        withSpan(`Saga.${phase === "act" ? "step" : "compensate"}`, {
+          attributes: {
+            "cello.saga": run.saga.name,
+            "cello.saga_id": run.id,
+            "cello.step": step.name,
+            "cello.attempt": attemptNo
+          }
+        })
       )
     )
     if (Exit.isSuccess(exit)) return { _tag: "Done", value: exit.value, attempt: attemptNo } as const
