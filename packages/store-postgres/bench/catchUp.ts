@@ -1,14 +1,7 @@
-/**
- * Scenario 4: catch-up reading of the global log: 50 000 events, pages of 1 000, from the start to
- * the end, repeated for the time box. Cello: `EventStore.readAll({ from, limit })` resuming from the
- * last envelope's checkpoint; raw: `SELECT … WHERE position > $1 ORDER BY position LIMIT 1000`.
- */
-import { randomUUID } from "node:crypto"
-import { Checkpoint, EventStore, type NewEvent } from "@cello/eventsourcing"
+import { Checkpoint, EventStore } from "@cello/eventsourcing"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { PgStore } from "../src/index.js"
 import {
-  admin,
   compare,
   createRawSchema,
   dropSchema,
@@ -24,6 +17,7 @@ import {
   type Timing,
   url
 } from "./harness.js"
+import { seedOrders } from "./seed.js"
 
 const total = 50_000
 const page = 1_000
@@ -63,37 +57,14 @@ export const run = async (): Promise<ScenarioResult> => {
   )
   try {
     await runtime.context()
-    // The same 50 000 events on both sides, in appends of 1 000; not timed.
-    const events = qualified(rawSchema, "events")
-    for (let s = 0; s < streams; s++) {
-      const values: Array<string | number> = []
-      const rows: Array<string> = []
-      for (let i = 0; i < fill; i++) {
-        const n = s * fill + i
-        const p = values.length
-        rows.push(`($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`)
-        values.push(`order-stream-${s}`, i + 1, randomUUID(), typeOf(n), JSON.stringify(payload(n)), "{}")
-      }
-      await pool.query(
-        `INSERT INTO ${events} (stream_id, stream_version, event_id, type, data, metadata) VALUES ${rows.join(", ")}`,
-        values
-      )
-    }
-    await runtime.runPromise(
-      Effect.forEach(
-        Array.from({ length: streams }, (_, s) => s),
-        (s) => {
-          const batch: Array<NewEvent> = []
-          for (let i = 0; i < fill; i++)
-            batch.push({ type: typeOf(s * fill + i), data: payload(s * fill + i) })
-          return EventStore.append(`order-stream-${s}`, batch, { expectedVersion: "no_stream" })
-        },
-        { concurrency: 4, discard: true }
-      )
+    await seedOrders(
+      pool,
+      runtime,
+      { raw: rawSchema, cello: celloSchema },
+      { streams, fill, payload, typeOf }
     )
-    await admin(`VACUUM ANALYZE ${events}`)
-    await admin(`VACUUM ANALYZE ${qualified(celloSchema, "events")}`)
 
+    const events = qualified(rawSchema, "events")
     // pg returns bigint columns as strings.
     const text = `SELECT position, event_id, stream_id, stream_version, type, data, metadata
       FROM ${events} WHERE position > $1 ORDER BY position LIMIT ${page}`

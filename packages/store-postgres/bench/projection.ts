@@ -1,18 +1,4 @@
-/**
- * Scenario 4b: a projection catching up over 200 000 events from the start, pages of 500 (the
- * runner's default). Cello: `ProjectionRunner.catchUp` of a projection whose handlers fold each
- * event into memory (decoded by its Schema), the checkpoint stored in PostgreSQL with each page.
- * Raw: the page loop an application would write with `pg` — SELECT a page after the last position,
- * fold the rows' JSON, store the position (UPDATE) — repeated until a short page.
- */
-import { randomUUID } from "node:crypto"
-import {
-  CheckpointStore,
-  EventStore,
-  type NewEvent,
-  Projection,
-  ProjectionRunner
-} from "@cello/eventsourcing"
+import { CheckpointStore, Projection, ProjectionRunner } from "@cello/eventsourcing"
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
 import { PgStore } from "../src/index.js"
 import {
@@ -32,6 +18,7 @@ import {
   type Timing,
   url
 } from "./harness.js"
+import { seedOrders } from "./seed.js"
 
 const total = 200_000
 const page = 500
@@ -87,41 +74,18 @@ export const run = async (): Promise<ScenarioResult> => {
   )
   try {
     await runtime.context()
-    // The same events on both sides, in appends of 1 000; not timed.
-    const events = qualified(rawSchema, "events")
-    for (let s = 0; s < streams; s++) {
-      const values: Array<string | number> = []
-      const rows: Array<string> = []
-      for (let i = 0; i < fill; i++) {
-        const n = s * fill + i
-        const p = values.length
-        rows.push(`($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6})`)
-        values.push(`order-stream-${s}`, i + 1, randomUUID(), typeOf(n), JSON.stringify(payload(n)), "{}")
-      }
-      await pool.query(
-        `INSERT INTO ${events} (stream_id, stream_version, event_id, type, data, metadata) VALUES ${rows.join(", ")}`,
-        values
-      )
-    }
-    await runtime.runPromise(
-      Effect.forEach(
-        Array.from({ length: streams }, (_, s) => s),
-        (s) => {
-          const batch: Array<NewEvent> = []
-          for (let i = 0; i < fill; i++)
-            batch.push({ type: typeOf(s * fill + i), data: payload(s * fill + i) })
-          return EventStore.append(`order-stream-${s}`, batch, { expectedVersion: "no_stream" })
-        },
-        { concurrency: 4, discard: true }
-      )
+    await seedOrders(
+      pool,
+      runtime,
+      { raw: rawSchema, cello: celloSchema },
+      { streams, fill, payload, typeOf }
     )
-    await admin(`VACUUM ANALYZE ${events}`)
-    await admin(`VACUUM ANALYZE ${qualified(celloSchema, "events")}`)
 
     const check = (who: string, totals: Totals, read: number) => {
       if (read !== total || totals.orders !== expected.orders || totals.items !== expected.items)
         warnings.push(`${who} catch-up read ${read} events into ${JSON.stringify(totals)}`)
     }
+    const events = qualified(rawSchema, "events")
     // pg returns bigint columns as strings.
     const select = `SELECT position, event_id, stream_id, stream_version, type, data, metadata
       FROM ${events} WHERE position > $1 ORDER BY position LIMIT ${page}`
