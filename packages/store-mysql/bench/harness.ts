@@ -3,7 +3,8 @@
  * store's own, time-boxed runners for both sides, and the Markdown table.
  */
 import os from "node:os"
-import { Effect, type ManagedRuntime } from "effect"
+import type { Measurement, Runner, Timing } from "@cello/tooling/bench"
+import * as shared from "@cello/tooling/bench"
 import { createPool, type Pool } from "mysql2/promise"
 
 export const url = new URL(process.env.CELLO_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test")
@@ -43,104 +44,20 @@ export async function selectRows(
   return Array.isArray(rows) ? rows : []
 }
 
-// ── Timing ────────────────────────────────────────────────────────────────────────────────────────
+// ── Timing: the runners every store's bench shares, measured for `scale` times as long ──────────────
 
-export interface Timing {
-  /** Untimed run of each side first (connections, JIT). */
-  readonly warmupMs: number
-  /** Measured time per side, split into `rounds` phases in which the sides take turns. */
-  readonly durationMs: number
-  /** Phases per side; the order is reversed every round, so a neighbour's load hits both sides. */
-  readonly rounds: number
-  readonly concurrency: number
-}
+export type { Measurement, Runner, Timing } from "@cello/tooling/bench"
+export { effectRunner, msPerStep, perSecond, promiseRunner } from "@cello/tooling/bench"
 
-export interface Measurement {
-  readonly units: number
-  readonly steps: number
-  readonly seconds: number
-}
-
-export const perSecond = (m: Measurement): number => m.units / m.seconds
-export const msPerStep = (m: Measurement): number => (m.seconds * 1000) / m.steps
-
-/** Runs one side for about `ms` with `concurrency` workers. */
-export type Runner = (ms: number, concurrency: number) => Promise<Measurement>
-
-const workers = (n: number): ReadonlyArray<number> => Array.from({ length: n }, (_, i) => i)
-
-const sum = (tallies: ReadonlyArray<Omit<Measurement, "seconds">>, start: number): Measurement => ({
-  units: tallies.reduce((s, t) => s + t.units, 0),
-  steps: tallies.reduce((s, t) => s + t.steps, 0),
-  seconds: (performance.now() - start) / 1000
-})
-
-/** Workers repeat a promise step until the time is up; a step returns the units it did. */
-export const promiseRunner =
-  (step: (worker: number, i: number) => Promise<number>): Runner =>
-  async (ms, concurrency) => {
-    const start = performance.now()
-    const tallies = await Promise.all(
-      workers(concurrency).map(async (worker) => {
-        let units = 0
-        let steps = 0
-        while (performance.now() < start + ms) units += await step(worker, steps++)
-        return { units, steps }
-      })
-    )
-    return sum(tallies, start)
-  }
-
-/** The same for an Effect step: the workers are fibers of one program run by `runtime`. */
-export const effectRunner =
-  <R, E>(
-    runtime: ManagedRuntime.ManagedRuntime<R, unknown>,
-    step: (worker: number, i: number) => Effect.Effect<number, E, R>
-  ): Runner =>
-  (ms, concurrency) =>
-    runtime.runPromise(
-      Effect.suspend(() => {
-        const start = performance.now()
-        return Effect.forEach(
-          workers(concurrency),
-          (worker) =>
-            Effect.gen(function* () {
-              let units = 0
-              let steps = 0
-              while (performance.now() < start + ms) units += yield* step(worker, steps++)
-              return { units, steps }
-            }),
-          { concurrency: "unbounded" }
-        ).pipe(Effect.map((tallies) => sum(tallies, start)))
-      })
-    )
-
-/** Warms every runner up, then measures them in alternating phases. */
-export const interleave = async (
+/** Warms every runner up, then measures them in alternating phases (times scaled by `scale`). */
+export const interleave = (
   timing: Timing,
   runners: ReadonlyArray<Runner>
-): Promise<ReadonlyArray<Measurement>> => {
-  for (const runner of runners) await runner(timing.warmupMs * scale, timing.concurrency)
-  const totals = runners.map((): Measurement => ({ units: 0, steps: 0, seconds: 0 }))
-  const phaseMs = (timing.durationMs * scale) / timing.rounds
-  for (let round = 0; round < timing.rounds; round++) {
-    const order = round % 2 === 0 ? workers(runners.length) : [...workers(runners.length)].reverse()
-    for (const i of order) {
-      const runner = runners[i]
-      const total = totals[i]
-      if (runner === undefined || total === undefined) continue
-      const m = await runner(phaseMs, timing.concurrency)
-      totals[i] = {
-        units: total.units + m.units,
-        steps: total.steps + m.steps,
-        seconds: total.seconds + m.seconds
-      }
-    }
-  }
-  return totals
-}
-
-// ── Reporting ─────────────────────────────────────────────────────────────────────────────────────
+): Promise<ReadonlyArray<Measurement>> =>
+  shared.interleave(
+    { ...timing, warmupMs: timing.warmupMs * scale, durationMs: timing.durationMs * scale },
+    runners
+  )
 
 export interface Row {
   readonly scenario: string
