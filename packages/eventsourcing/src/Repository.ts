@@ -2,7 +2,7 @@
  * Loading and saving aggregates: load = newest usable snapshot + the events after it, upcast and
  * folded; save = append with the loaded version as expected version, inline projections in the same
  * append, then a snapshot when one is due. `handle` runs load → decide → save and retries on
- * `ConcurrencyError` with backoff.
+ * `ConcurrencyError` with backoff; `create` skips the load for an aggregate expected to be new.
  */
 import { Cause, Duration, Effect, Metric, Option, Result, Schedule, Tracer } from "effect"
 import * as Aggregate from "./Aggregate.js"
@@ -198,8 +198,7 @@ export const handle = <S, Ev extends Tagged, E = never, R = never>(
       return yield* save(aggregate, loaded, events, options)
     })
     return yield* Effect.retry(attempt, {
-      while: (error) =>
-        typeof error === "object" && error !== null && "_tag" in error && error._tag === "ConcurrencyError",
+      while: isConcurrencyError,
       schedule: retrySchedule(config),
       times: config.maxConcurrencyRetries
     })
@@ -207,3 +206,38 @@ export const handle = <S, Ev extends Tagged, E = never, R = never>(
     // Spans on every command's path: none under the native tracer, no stack trace otherwise.
     withSpan("Repository.handle", { attributes: { "cello.aggregate": aggregate.name, "cello.id": id } })
   )
+
+const isConcurrencyError = (error: unknown): error is ConcurrencyError =>
+  typeof error === "object" && error !== null && "_tag" in error && error._tag === "ConcurrencyError"
+
+/**
+ * Runs a command on an aggregate expected to be new (an id the caller just made): decides on the
+ * initial state without reading the stream, and appends expecting no stream. If the stream exists
+ * after all, that append is refused and the command runs as `handle` does (load, decide again, with
+ * its retries), so the outcome is `handle`'s; a new aggregate just costs no read.
+ */
+export const create = <S, Ev extends Tagged, E = never, R = never>(
+  aggregate: Aggregate.Aggregate<S, Ev>,
+  id: string,
+  decide: (state: S, loaded: Loaded<S>) => Effect.Effect<ReadonlyArray<Ev>, E, R> | ReadonlyArray<Ev>,
+  options: SaveOptions = {}
+): Effect.Effect<Saved<S, Ev>, E | SaveError | EventDecodeError, R | EventStore> => {
+  const optimistic = Effect.suspend(() => {
+    const fresh: Loaded<S> = {
+      id,
+      streamId: aggregate.streamId(id),
+      state: aggregate.initialState,
+      version: 0
+    }
+    const decided = decide(fresh.state, fresh)
+    const saveDecided = (events: ReadonlyArray<Ev>) =>
+      events.length === 0
+        ? Effect.succeed<Saved<S, Ev>>({ ...fresh, events, envelopes: [] })
+        : save(aggregate, fresh, events, options)
+    return Effect.isEffect(decided) ? Effect.flatMap(decided, saveDecided) : saveDecided(decided)
+  })
+  return optimistic.pipe(
+    Effect.catchIf(isConcurrencyError, () => handle(aggregate, id, decide, options)),
+    withSpan("Repository.create", { attributes: { "cello.aggregate": aggregate.name, "cello.id": id } })
+  )
+}

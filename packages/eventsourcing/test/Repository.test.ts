@@ -8,7 +8,7 @@ import {
 } from "@cello/eventsourcing"
 import { MemoryEventStore, MemorySnapshotStore, MemoryStore } from "@cello/store-memory"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Metric, Option, Schema } from "effect"
+import { Effect, Fiber, Layer, Metric, Option, Result, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { cancel, create, Order, OrderError, ship } from "../examples/order.js"
 
@@ -272,6 +272,33 @@ describe("Repository", () => {
           )
         )
       )
+    })
+
+    it.effect("create: a new aggregate is decided on its initial state and appended without a read", () => {
+      const calls: Array<readonly [string, number]> = []
+      return Effect.gen(function* () {
+        const created = yield* Repository.create(Order, "c-1", create("c-1", "cust", ["Widget"]))
+        assert.deepStrictEqual([created.version, created.state.status], [1, "created"])
+        assert.deepStrictEqual(calls, [])
+        // The stream exists after all: the command runs as handle does, on the loaded state.
+        const again = yield* Effect.flip(Repository.create(Order, "c-1", create("c-1", "cust", ["Gadget"])))
+        assert.instanceOf(again, OrderError)
+        assert.deepStrictEqual(calls, [["Order-c-1", 1]])
+        const twice = yield* Repository.create(Account, "c-2", deposit(5))
+        const thrice = yield* Repository.create(Account, "c-2", deposit(7))
+        assert.deepStrictEqual(
+          [twice.version, thrice.version, thrice.state],
+          [1, 2, { balance: 12, deposits: 2 }]
+        )
+        // Racing creates of one id: exactly one creates it, the others see it exists.
+        const raced = yield* Effect.forEach(
+          Array.from({ length: 8 }, () => Repository.create(Order, "c-3", create("c-3", "cust", ["x"]))),
+          Effect.result,
+          { concurrency: "unbounded" }
+        )
+        assert.strictEqual(raced.filter(Result.isSuccess).length, 1)
+        assert.strictEqual(yield* EventStore.streamVersion("Order-c-3"), 1)
+      }).pipe(Effect.provide(Layer.mergeAll(recording(calls), MemorySnapshotStore.layer)))
     })
 
     it.effect("a store without readStreamPayloads loads the same: its envelopes from readStream", () =>

@@ -110,7 +110,7 @@ export const handlers = Layer.mergeAll(
       "acc",
       (id) =>
         Effect.gen(function* () {
-          const saved = yield* Repository.handle(Account.Account, id, Account.open(owner, initial_balance))
+          const saved = yield* Repository.create(Account.Account, id, Account.open(owner, initial_balance))
           return { account_id: id, event: yield* firstEvent(id, saved) }
         }),
       (error) => error instanceof Account.AccountRejected && error.reason === Account.alreadyExists

@@ -112,7 +112,7 @@ export const handlers = Layer.mergeAll(
     withFreshId(
       "order",
       (id) =>
-        Effect.as(Repository.handle(Order.Order, id, Order.create(order)), {
+        Effect.as(Repository.create(Order.Order, id, Order.create(order)), {
           order_id: id,
           status: "created",
           product: order.product,
@@ -123,7 +123,7 @@ export const handlers = Layer.mergeAll(
     )
   ),
   CommandBus.handler(CreateOrderWithId, ({ order_id, ...order }) =>
-    Effect.asVoid(Repository.handle(Order.Order, order_id, Order.createOnce(order)))
+    Effect.asVoid(Repository.create(Order.Order, order_id, Order.createOnce(order)))
   ),
   CommandBus.handler(ShipOrder, ({ order_id }) =>
     Effect.gen(function* () {
