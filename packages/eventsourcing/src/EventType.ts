@@ -77,8 +77,7 @@ export const make = <A extends { readonly _tag: string }>(
   const tagged = (data: unknown) => (Predicate.isObject(data) ? { ...data, _tag: name } : data)
   const decodeFull = (data: unknown) => decodeJsonResult(tagged(data))
   const plain = PlainDecoder.compileEvent(schema, name)
-  const decodeResult =
-    plain === undefined ? decodeFull : PlainDecoder.shortcut(plain, decodeFull)
+  const decodeResult = plain === undefined ? decodeFull : PlainDecoder.shortcut(plain, decodeFull)
   const upcasters = new Map<number, Upcaster>()
   for (const [from, upcaster] of Object.entries(options.upcasters ?? {}))
     upcasters.set(Number(from), upcaster)

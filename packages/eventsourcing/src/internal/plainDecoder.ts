@@ -40,7 +40,11 @@ const properties = (ast: SchemaAST.Objects, skip?: string): ReadonlyArray<Proper
 }
 
 /** Reads the properties in declaration order, as Schema's struct parser does (`in`, not own keys). */
-const readInto = (props: ReadonlyArray<Property>, input: Record<string, unknown>, out: Record<string, unknown>) => {
+const readInto = (
+  props: ReadonlyArray<Property>,
+  input: Record<string, unknown>,
+  out: Record<string, unknown>
+) => {
   for (const property of props) {
     if (!(property.name in input)) {
       if (property.optional) continue
@@ -157,7 +161,8 @@ export const compileEvent = (schema: Schema.Top, tag: string): Step | undefined 
     : ast.encoding === undefined
       ? ast
       : undefined
-  if (struct === undefined || !SchemaAST.isObjects(struct) || struct.encodingChecks !== undefined) return undefined
+  if (struct === undefined || !SchemaAST.isObjects(struct) || struct.encodingChecks !== undefined)
+    return undefined
   const props = properties(struct, "_tag")
   if (props === undefined) return undefined
   const read: Step = (input) => (isRecord(input) ? readInto(props, input, { _tag: tag }) : no)
@@ -169,7 +174,8 @@ export const sameValue = (a: unknown, b: unknown): boolean => {
   if (Object.is(a, b)) return true
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false
-  if (Object.isExtensible(a) !== Object.isExtensible(b) || Object.isFrozen(a) !== Object.isFrozen(b)) return false
+  if (Object.isExtensible(a) !== Object.isExtensible(b) || Object.isFrozen(a) !== Object.isFrozen(b))
+    return false
   const keys = Reflect.ownKeys(a)
   const other = Reflect.ownKeys(b)
   if (keys.length !== other.length) return false
@@ -183,7 +189,8 @@ export const sameValue = (a: unknown, b: unknown): boolean => {
 
 // `Object.create` is typed `any`: the instance is an `A` because calibration saw it equal to one
 // that Schema built from the same payload.
-const instantiate = <A>(prototype: object | null, fields: unknown): A => Object.assign(Object.create(prototype), fields)
+const instantiate = <A>(prototype: object | null, fields: unknown): A =>
+  Object.assign(Object.create(prototype), fields)
 
 /**
  * `full` (Schema's decoder), with the plain step in front once it has proved itself: the first
