@@ -173,26 +173,39 @@ describe("EventType decoding", () => {
       sameResult(type.decodeResult(data), expected(data))
   })
 
-  it("decodes schemas with transformations through Schema alone", () => {
+  it("decodes fields with transformations, dates and nested classes through their own schemas", () => {
+    class Inner extends Schema.TaggedClass<Inner>()("Inner", { v: Schema.String }) {}
     class Dated extends Schema.TaggedClass<Dated>()("Dated", {
       at: Schema.Date,
-      n: Schema.NumberFromString
+      n: Schema.NumberFromString,
+      inner: Inner,
+      either: Schema.Union([Schema.NumberFromString, Schema.Boolean])
     }) {}
     const type = EventType.make(Dated)
     const expected = reference(Dated, "Dated")
-    for (const data of [
-      { at: "2020-01-01T00:00:00.000Z", n: "1" },
-      { at: "2020-01-01T00:00:00.000Z", n: 1 },
-      { at: "nope", n: "1" }
-    ])
-      sameResult(type.decodeResult(data), expected(data))
+    const ok = { at: "2020-01-01T00:00:00.000Z", n: "1", inner: { _tag: "Inner", v: "x" }, either: true }
+    for (const round of [1, 2])
+      for (const data of [
+        ok,
+        { ...ok, at: "2021-02-03T00:00:00.000Z", n: "2", either: "3" },
+        { ...ok, n: 1 },
+        { ...ok, at: "nope" },
+        { ...ok, inner: { v: "x" } },
+        { ...ok, either: 1 }
+      ]) {
+        const actual = type.decodeResult(data)
+        sameResult(actual, expected(data))
+        if (round === 2 && Result.isSuccess(actual)) {
+          assert.instanceOf(actual.success.inner, Inner)
+          assert.instanceOf(actual.success.at, Date)
+        }
+      }
   })
 
   it("takes the shortcut for plain schemas only, and only after a payload proved it", () => {
-    class Dated extends Schema.TaggedClass<Dated>()("Dated", { at: Schema.Date }) {}
     assert.isDefined(PlainDecoder.compileEvent(Plain, "Plain"))
     assert.isDefined(PlainDecoder.compileEvent(PlainStruct, "PlainStruct"))
-    assert.isUndefined(PlainDecoder.compileEvent(Dated, "Dated"))
+    assert.isUndefined(PlainDecoder.compileEvent(Schema.String, "String"))
     const step = PlainDecoder.compileEvent(Plain, "Plain")
     if (step === undefined) return
     const full = reference(Plain, "Plain")

@@ -1,22 +1,25 @@
 /**
- * A shortcut decoder for event schemas made of plain JSON data: strings, numbers, booleans,
- * literals, null, structs, arrays and unions of those, checks allowed, no transformation. A long
- * replay decodes thousands of such payloads, and Schema's decoder spends most of its time on the
- * machinery around these few `typeof` tests.
+ * A shortcut decoder for the payloads of tagged struct and class events. A long replay decodes
+ * thousands of payloads, and most of Schema's time goes to the machinery around a few `typeof`
+ * tests and to the class constructor, which parses the fields a second time. The shortcut reads
+ * strings, numbers, booleans, literals, null, structs, arrays and unions itself and runs their
+ * checks; any other field (a transformation, a Date, a nested class...) it hands to that field's own
+ * Schema decoder; and it builds the event on the class's prototype.
  *
  * It never decides alone that a payload is invalid: each step answers a value, `no` (Schema's
- * decoder rejects this input at this point — only used to try a union's next member) or `unsure`
- * (only Schema knows, e.g. `"NaN"` for a number). A top-level answer that is not a value sends the
- * payload to Schema's decoder, which gives the result or the error.
+ * decoder rejects this input at this point — used to try a union's next member) or `unsure` (only
+ * Schema knows, e.g. `"NaN"` for a number). A top-level answer that is not a value sends the payload
+ * to Schema's decoder, which gives the result or the error.
  */
 import { Result, Schema, SchemaAST } from "effect"
+import { SchemaJITCompiler } from "effect/schema"
 
 export const no: unique symbol = Symbol("@cello/eventsourcing/plainDecoder/no")
 export const unsure: unique symbol = Symbol("@cello/eventsourcing/plainDecoder/unsure")
 
 export type Step = (input: unknown) => unknown
 
-export const isRecord = (u: unknown): u is Record<string, unknown> =>
+const isRecord = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
 interface Property {
@@ -25,16 +28,19 @@ interface Property {
   readonly step: Step
 }
 
+/** The struct's properties but `skip`, or `undefined` for a struct only Schema reads. */
 const properties = (ast: SchemaAST.Objects, skip?: string): ReadonlyArray<Property> | undefined => {
-  if (ast.indexSignatures.length > 0) return undefined
+  if (ast.indexSignatures.length > 0 || ast.encodingChecks !== undefined) return undefined
   const out: Array<Property> = []
   for (const property of ast.propertySignatures) {
     // `__proto__` and symbol keys are read and written differently: left to Schema.
     if (typeof property.name !== "string" || property.name === "__proto__") return undefined
-    if (property.name === skip) continue
-    const step = compile(property.type)
-    if (step === undefined) return undefined
-    out.push({ name: property.name, optional: SchemaAST.isOptional(property.type), step })
+    if (property.name !== skip)
+      out.push({
+        name: property.name,
+        optional: SchemaAST.isOptional(property.type),
+        step: compile(property.type)
+      })
   }
   return out
 }
@@ -55,6 +61,17 @@ const readInto = (
     out[property.name] = value
   }
   return out
+}
+
+/** A node decoded by its own Schema decoder: its value, or `unsure` (Schema then decodes it all). */
+const viaSchema = (ast: SchemaAST.AST): Step => {
+  const json = Schema.toCodecJson(Schema.make<Schema.Codec<unknown, unknown>>(ast))
+  SchemaJITCompiler.enable(json.ast)
+  const decode = Schema.decodeUnknownResult(json)
+  return (input) => {
+    const result = decode(input)
+    return Result.isSuccess(result) ? result.success : unsure
+  }
 }
 
 const compileBase = (ast: SchemaAST.AST): Step | undefined => {
@@ -83,13 +100,16 @@ const compileBase = (ast: SchemaAST.AST): Step | undefined => {
         (typeof literal === "number" && Number.isFinite(literal))
       return plain ? (input) => (input === literal ? input : no) : undefined
     }
-    case "Undefined":
-      // Stored as null by the JSON codec: rare enough to leave to Schema.
-      return () => unsure
     case "Arrays": {
-      if (ast.elements.length > 0 || ast.rest.length !== 1) return undefined
-      const element = ast.rest[0] === undefined ? undefined : compile(ast.rest[0])
-      if (element === undefined) return undefined
+      const rest = ast.rest[0]
+      if (
+        ast.elements.length > 0 ||
+        ast.rest.length !== 1 ||
+        rest === undefined ||
+        ast.encodingChecks !== undefined
+      )
+        return undefined
+      const element = compile(rest)
       return (input) => {
         if (!Array.isArray(input)) return no
         const out: Array<unknown> = new Array(input.length)
@@ -102,19 +122,13 @@ const compileBase = (ast: SchemaAST.AST): Step | undefined => {
       }
     }
     case "Objects": {
-      if (ast.encodingChecks !== undefined) return undefined
       const props = properties(ast)
       if (props === undefined) return undefined
       return (input) => (isRecord(input) ? readInto(props, input, {}) : no)
     }
     case "Union": {
       if (ast.options?.mode === "oneOf" || ast.encodingChecks !== undefined) return undefined
-      const members: Array<Step> = []
-      for (const member of ast.types) {
-        const step = compile(member)
-        if (step === undefined) return undefined
-        members.push(step)
-      }
+      const members = ast.types.map(compile)
       // Schema keeps the first member that decodes.
       return (input) => {
         for (const member of members) {
@@ -129,27 +143,34 @@ const compileBase = (ast: SchemaAST.AST): Step | undefined => {
   }
 }
 
-/** Checks run on the decoded value, as Schema's decoder runs them. */
+const flatten = (checks: ReadonlyArray<SchemaAST.Check<unknown>>): Array<SchemaAST.Filter<unknown>> =>
+  checks.flatMap((check) => (check._tag === "Filter" ? [check] : flatten(check.checks)))
+
+const noOptions: SchemaAST.ParseOptions = {}
+
+/** The node's checks on the decoded value, as Schema runs them: a failed one is `no`. */
 const withChecks = (ast: SchemaAST.AST, step: Step): Step => {
   if (ast.checks === undefined) return step
-  const is = Schema.is(Schema.make<Schema.Top>(ast))
+  const filters = flatten(ast.checks)
   return (input) => {
     const value = step(input)
-    return value === no || value === unsure || is(value) ? value : no
+    if (value === no || value === unsure) return value
+    for (const filter of filters) if (filter.run(value, ast, noOptions) !== undefined) return no
+    return value
   }
 }
 
-/** The step of a schema node, or `undefined` when only Schema can decode it. */
-export const compile = (ast: SchemaAST.AST): Step | undefined => {
+/** The step of a schema node. */
+export const compile = (ast: SchemaAST.AST): Step => {
   // A transformation (a user codec, a class, a Date...) is only known to Schema.
-  if (ast.encoding !== undefined) return undefined
-  const base = compileBase(ast)
-  return base === undefined ? undefined : withChecks(ast, base)
+  const base = ast.encoding === undefined ? compileBase(ast) : undefined
+  return base === undefined ? viaSchema(ast) : withChecks(ast, base)
 }
 
 /**
  * The step for a stored event payload of a tagged struct or class, which is stored without its
- * `_tag`: it answers the struct's fields, `_tag` first, or a sentinel.
+ * `_tag`: it answers the struct's fields, `_tag` first, or a sentinel; `undefined` when the schema
+ * is neither.
  */
 export const compileEvent = (schema: Schema.Top, tag: string): Step | undefined => {
   const ast = schema.ast
@@ -161,12 +182,10 @@ export const compileEvent = (schema: Schema.Top, tag: string): Step | undefined 
     : ast.encoding === undefined
       ? ast
       : undefined
-  if (struct === undefined || !SchemaAST.isObjects(struct) || struct.encodingChecks !== undefined)
-    return undefined
+  if (struct === undefined || !SchemaAST.isObjects(struct)) return undefined
   const props = properties(struct, "_tag")
   if (props === undefined) return undefined
-  const read: Step = (input) => (isRecord(input) ? readInto(props, input, { _tag: tag }) : no)
-  return withChecks(struct, read)
+  return withChecks(struct, (input) => (isRecord(input) ? readInto(props, input, { _tag: tag }) : no))
 }
 
 /** Deep equality of two decoded values: prototypes, own keys in order, extensibility, values. */
@@ -192,11 +211,21 @@ export const sameValue = (a: unknown, b: unknown): boolean => {
 const instantiate = <A>(prototype: object | null, fields: unknown): A =>
   Object.assign(Object.create(prototype), fields)
 
+/** The step's answer, `unsure` when it threw (a check can): Schema then decodes and reports it. */
+const attempt = (step: Step, data: unknown): unknown => {
+  try {
+    return step(data)
+  } catch {
+    return unsure
+  }
+}
+
 /**
- * `full` (Schema's decoder), with the plain step in front once it has proved itself: the first
- * payload Schema decodes is also read by the step and built on the decoded value's prototype; if
- * both are the same (same own keys, values, prototype — a class whose constructor adds or changes
- * fields fails this), later payloads the step reads take the shortcut, the rest still go to Schema.
+ * `full` (Schema's decoder), with the step in front once it has proved itself: the first payload
+ * the step reads is also decoded by Schema, and the step's fields are built on the decoded value's
+ * prototype; if both are the same (same own keys, values, prototype — a class whose constructor
+ * adds or changes fields fails this), later payloads the step reads take the shortcut, the rest
+ * still go to Schema. A step that reads a payload Schema refuses is never used.
  */
 export const shortcut = <A, E>(
   step: Step,
@@ -206,15 +235,14 @@ export const shortcut = <A, E>(
   let prototype: object | null = null
   return (data) => {
     if (state === "on") {
-      const fields = step(data)
+      const fields = attempt(step, data)
       if (fields !== no && fields !== unsure) return Result.succeed(instantiate<A>(prototype, fields))
       return full(data)
     }
     const result = full(data)
     if (state === "pending") {
-      const fields = step(data)
+      const fields = attempt(step, data)
       if (fields !== no && fields !== unsure) {
-        // The step read a payload Schema refused, or built something else: never trust it.
         state = "off"
         if (Result.isSuccess(result)) {
           const decoded: unknown = result.success
