@@ -65,10 +65,14 @@ const readInto = (
 
 /** A node decoded by its own Schema decoder: its value, or `unsure` (Schema then decodes it all). */
 const viaSchema = (ast: SchemaAST.AST): Step => {
-  const json = Schema.toCodecJson(Schema.make<Schema.Codec<unknown, unknown>>(ast))
-  SchemaJITCompiler.enable(json.ast)
-  const decode = Schema.decodeUnknownResult(json)
+  // Built on first use: a type whose payloads never reach this field pays nothing at start-up.
+  let decode: ((input: unknown) => Result.Result<unknown, Schema.SchemaError>) | undefined
   return (input) => {
+    if (decode === undefined) {
+      const json = Schema.toCodecJson(Schema.make<Schema.Codec<unknown, unknown>>(ast))
+      SchemaJITCompiler.enable(json.ast)
+      decode = Schema.decodeUnknownResult(json)
+    }
     const result = decode(input)
     return Result.isSuccess(result) ? result.success : unsure
   }
