@@ -5,6 +5,7 @@
  */
 import { Effect, Predicate, type Result, Schema, SchemaAST } from "effect"
 import { SchemaJITCompiler } from "effect/schema"
+import * as PlainDecoder from "./internal/plainDecoder.js"
 
 /** A payload's upcast to the next schema version failed. */
 export class UpcastError extends Schema.TaggedError<UpcastError>()("UpcastError", {
@@ -74,6 +75,9 @@ export const make = <A extends { readonly _tag: string }>(
   const decodeJsonResult = Schema.decodeUnknownResult(json)
   // The type column holds the tag; the payload is stored without it.
   const tagged = (data: unknown) => (Predicate.isObject(data) ? { ...data, _tag: name } : data)
+  const decodeFull = (data: unknown) => decodeJsonResult(tagged(data))
+  const plain = PlainDecoder.compileEvent(schema, name)
+  const decodeResult = plain === undefined ? decodeFull : PlainDecoder.shortcut(plain, decodeFull)
   const upcasters = new Map<number, Upcaster>()
   for (const [from, upcaster] of Object.entries(options.upcasters ?? {}))
     upcasters.set(Number(from), upcaster)
@@ -90,7 +94,7 @@ export const make = <A extends { readonly _tag: string }>(
           : encoded
       ),
     decode: (data) => decodeJson(tagged(data)),
-    decodeResult: (data) => decodeJsonResult(tagged(data))
+    decodeResult
   }
 }
 
