@@ -9,7 +9,17 @@ import * as Checkpoint from "../Checkpoint.js"
 import type { EventEnvelope, EventPayload, NewEvent } from "../EventEnvelope.js"
 import { EventStore, readStreamPayloadsOf } from "../EventStore.js"
 import type { ExpectedVersion } from "../ExpectedVersion.js"
-import { flipToTag, freshStream, headNow, logOf, numbers, pings, seed, visible } from "./fixtures.js"
+import {
+  flipToTag,
+  freshStream,
+  headNow,
+  logOf,
+  numbers,
+  pings,
+  readAllThrough,
+  seed,
+  visible
+} from "./fixtures.js"
 
 export interface SuiteOptions {
   /** Concurrent writers in the concurrency tests (default 8). */
@@ -395,7 +405,7 @@ export const eventStoreSuite = <E>(
             yield* store.append(`${prefix}-b`, pings(2, 3))
             const last = yield* store.append(`${prefix}-a`, pings(1, 5))
             yield* visible(last.checkpoint)
-            const all = ofStreams(yield* store.readAll({ from: start }), prefix)
+            const all = ofStreams(yield* readAllThrough({ from: start }, last.checkpoint), prefix)
             assert.deepStrictEqual(numbers(all), [1, 2, 3, 4, 5])
             for (let i = 1; i < all.length; i++) {
               const [prev, cur] = [all[i - 1], all[i]]
@@ -403,7 +413,10 @@ export const eventStoreSuite = <E>(
             }
             const second = all[1]
             if (second === undefined) return assert.fail("missing event")
-            const page = ofStreams(yield* store.readAll({ from: second.checkpoint, limit: 2 }), prefix)
+            const page = ofStreams(
+              yield* readAllThrough({ from: second.checkpoint, limit: 2 }, last.checkpoint),
+              prefix
+            )
             assert.deepStrictEqual(numbers(page), [3, 4])
             assert.deepStrictEqual(ofStreams(yield* store.readAll({ from: yield* headNow }), prefix), [])
           })
@@ -507,7 +520,7 @@ export const eventStoreSuite = <E>(
                 { concurrency: "unbounded", discard: true }
               )
               const live = yield* Fiber.join(subscriber).pipe(Effect.timeout("20 seconds"))
-              const read = ofStreams(yield* store.readAll({ from: start }), prefix)
+              const read = ofStreams(yield* readAllThrough({ from: start }, live.at(-1)?.checkpoint), prefix)
               assert.strictEqual(read.length, total.events)
               assert.strictEqual(new Set(read.map((e) => e.eventId)).size, total.events)
               assert.deepStrictEqual(

@@ -1,7 +1,7 @@
 import { Effect, Schedule } from "effect"
 import * as Checkpoint from "../Checkpoint.js"
 import type { EventEnvelope, NewEvent } from "../EventEnvelope.js"
-import { EventStore } from "../EventStore.js"
+import { EventStore, type ReadAllOptions } from "../EventStore.js"
 import { uuidv7 } from "../internal/uuid.js"
 
 /** A stream id no other test (or test run sharing the database) uses. */
@@ -34,6 +34,24 @@ export const visible = (checkpoint: Checkpoint.Checkpoint | undefined) =>
   EventStore.use((store) => store.head).pipe(
     Effect.repeat({
       until: (head) => checkpoint === undefined || !Checkpoint.isAfter(checkpoint, head),
+      schedule: Schedule.spaced("20 millis")
+    }),
+    Effect.timeout("20 seconds"),
+    Effect.orDie
+  )
+
+/**
+ * `readAll(options)` once it shows the log up to `checkpoint` (or a full page). Visibility is per
+ * statement: on PostgreSQL a transaction that ends while a read runs holds that read back, so a read
+ * right after `visible` may briefly show less; it never skips or reorders, so tests read again.
+ */
+export const readAllThrough = (options: ReadAllOptions, checkpoint: Checkpoint.Checkpoint | undefined) =>
+  EventStore.use((store) => store.readAll(options)).pipe(
+    Effect.repeat({
+      until: (events) =>
+        checkpoint === undefined ||
+        (options.limit !== undefined && events.length >= options.limit) ||
+        events.some((event) => !Checkpoint.isAfter(checkpoint, event.checkpoint)),
       schedule: Schedule.spaced("20 millis")
     }),
     Effect.timeout("20 seconds"),
