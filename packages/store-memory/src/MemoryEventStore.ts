@@ -12,9 +12,9 @@ import {
   type EventEnvelope,
   type EventMetadata,
   EventStore,
-  type NewEvent,
   ExpectedVersion,
   InvalidAppendError,
+  type NewEvent,
   type StoreUnavailable,
   StreamNotFound,
   Subscription
@@ -176,11 +176,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.gen(functi
     streamId: string,
     events: ReadonlyArray<NewEvent>,
     options: EventStore.AppendOptions<E, R> = {}
-  ): Effect.Effect<
-    AppendResult,
-    ConcurrencyError | InvalidAppendError | StoreUnavailable | E,
-    R
-  > =>
+  ): Effect.Effect<AppendResult, ConcurrencyError | InvalidAppendError | StoreUnavailable | E, R> =>
     permit.withPermit(
       Effect.withFiber((fiber) =>
         Effect.flatMap(Append.prepare(streamId, events, options), (prepared) =>
