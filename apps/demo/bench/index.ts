@@ -5,7 +5,7 @@
  * doing the same writes in one transaction (`fastifyPg.ts`); and the demo's resident memory after
  * 20,000 mixed requests. Every server is its own process, the load comes from `wrk` (or autocannon,
  * `load.ts`), rounds interleaved so every server sees the same machine. Writes RESULTS.md and the
- * table in the README.
+ * table in the README. `BENCH_ONLY=in-process` or `BENCH_ONLY=memory` runs a part and only prints it.
  */
 import { randomUUID } from "node:crypto"
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
@@ -24,6 +24,13 @@ const seconds = Number(process.env.BENCH_SECONDS ?? "5")
 const rounds = Number(process.env.BENCH_ROUNDS ?? "3")
 const mixedCount = Number(process.env.BENCH_MIXED_REQUESTS ?? "20000")
 const pgUrl = process.env.CELLO_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test"
+/**
+ * `in-process`: only the in-process table; `memory`: the in-memory rows and that table. Either is
+ * printed, and nothing is written (a partial run must not replace the tables).
+ */
+const only = process.env.BENCH_ONLY ?? ""
+const inProcessRounds = Number(process.env.BENCH_IN_PROCESS_ROUNDS ?? "3")
+const inProcessScale = Number(process.env.BENCH_IN_PROCESS_SCALE ?? "1")
 
 const orderBody = JSON.stringify({ user_id: "user-1", product: "Widget", quantity: 3, price: 29.99 })
 
@@ -268,6 +275,16 @@ const replaceBetweenMarkers = (file: URL, content: string) => {
 }
 
 const main = async () => {
+  if (only === "in-process") {
+    console.log(await inProcessTable(inProcessRounds, inProcessScale))
+    return
+  }
+  if (only === "memory") {
+    const rows = await inMemoryRows()
+    console.log([...header, ...rows.map(rowLine)].join("\n"))
+    console.log(`\n${await inProcessTable(inProcessRounds, inProcessScale)}`)
+    return
+  }
   const rows = [...(await inMemoryRows())]
   const pgRow = await postgresRow()
   const memory = await memoryLine()
@@ -281,7 +298,7 @@ const main = async () => {
     "| --- | ---: | ---: | --- | --- | --- |",
     memory
   ].join("\n")
-  const inProcess = await inProcessTable()
+  const inProcess = await inProcessTable(inProcessRounds, inProcessScale)
   const date = new Date().toISOString().slice(0, 10)
   const machine = `Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"})`
   const method =

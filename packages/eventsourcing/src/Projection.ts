@@ -149,14 +149,20 @@ export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, 
 /**
  * Applies every event to every projection, in order. With `traced`, each projection's batch is a
  * `Projection.apply` span (the caller asks only when a tracer that records spans is installed).
+ * Projections that read none of the events are skipped before any Effect is made for them, and one
+ * projection reading the one event (a command's usual append) is applied without a loop.
  */
 export const applyAll = <R>(
   projections: ReadonlyArray<Projection<R>>,
   events: ReadonlyArray<EventEnvelope>,
   traced = false
-): Effect.Effect<void, ProjectionError | StoreUnavailable, R> =>
-  Effect.forEach(
-    projections,
+): Effect.Effect<void, ProjectionError | StoreUnavailable, R> => {
+  const reading = projections.filter((p) => events.some((event) => p.handles(event.type)))
+  const only = reading.length === 1 && events.length === 1 && !traced ? reading[0] : undefined
+  const event = events[0]
+  if (only !== undefined && event !== undefined) return only.apply(event)
+  return Effect.forEach(
+    reading,
     (p) => {
       const applied = Effect.forEach(events, p.apply, { discard: true })
       return traced
@@ -171,6 +177,7 @@ export const applyAll = <R>(
     },
     { discard: true }
   )
+}
 
 /** The projections `Repository` runs inside every append. Empty unless `layerInline` provides some. */
 export const InlineProjections = Context.Reference<ReadonlyArray<Projection>>(
@@ -186,12 +193,26 @@ export const layerInline = <R>(projections: ReadonlyArray<Projection<R>>): Layer
   Layer.effect(
     InlineProjections,
     Effect.map(Effect.context<R>(), (context) =>
-      projections.map(
-        (p): Projection => ({
+      projections.map((p): Projection => {
+        // The layer's context over the appending fiber's, merged once per fiber context (not once per
+        // event): a command's append runs every projection in the same context.
+        let lastOuter: Context.Context<never> | undefined
+        let lastMerged: Context.Context<R> = context
+        const over = (outer: Context.Context<never>): Context.Context<R> => {
+          if (outer !== lastOuter) {
+            lastMerged = Context.merge(outer, context)
+            lastOuter = outer
+          }
+          return lastMerged
+        }
+        return {
           ...p,
-          apply: (envelope) => Effect.provideContext(p.apply(envelope), context),
+          apply: (envelope) =>
+            p.handles(envelope.type)
+              ? Effect.updateContext(p.apply(envelope), (outer: Context.Context<never>) => over(outer))
+              : Effect.void,
           reset: Effect.provideContext(p.reset, context)
-        })
-      )
+        }
+      })
     )
   )

@@ -147,10 +147,14 @@ const schemaIssues = (error: Schema.SchemaError): ReadonlyArray<Issue> =>
   }))
 
 /** JSON has no `undefined`: a mapper's `{ expectedVersion: undefined }` means the key is absent. */
-const withoutUndefined = (input: unknown): unknown =>
-  typeof input === "object" && input !== null && !Array.isArray(input)
-    ? Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined))
-    : input
+const withoutUndefined = (input: unknown): unknown => {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return input
+  // Copied only when there is something to drop: a request body never has an `undefined`.
+  for (const key in input)
+    if (Object.hasOwn(input, key) && Reflect.get(input, key) === undefined)
+      return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined))
+  return input
+}
 
 /**
  * Decodes untrusted JSON into a definition's payload with its JSON codec (so the OpenAPI document,

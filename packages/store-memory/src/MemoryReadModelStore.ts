@@ -1,15 +1,25 @@
 import { ReadModelQuery, ReadModelStore } from "@cello/cqrs"
 import { Effect, Layer, Option } from "effect"
 
-interface Entry {
-  readonly id: string
-  /** What was put, as JSON text: every read parses a fresh copy, so callers never share state. */
-  readonly text: string
-  readonly document: ReadModelQuery.Document
-}
-
 // `encodeDocument` let only JSON objects through.
 const parse = (text: string): ReadModelQuery.Document => JSON.parse(text)
+
+/**
+ * A stored document: what was put, as JSON text (every read parses a fresh copy, so callers never
+ * share state), and the parsed copy filters and sorts read, parsed on the first list that needs it
+ * (a put followed by reads by id, an inline projection's usual case, never parses it).
+ */
+class Entry {
+  #document: ReadModelQuery.Document | undefined
+  constructor(
+    readonly id: string,
+    readonly text: string
+  ) {}
+  get document(): ReadModelQuery.Document {
+    this.#document ??= parse(this.text)
+    return this.#document
+  }
+}
 
 /**
  * Read models in maps, one per collection. Lists scan the collection, so `ensureIndex` only checks
@@ -29,7 +39,7 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape> = Effect.sy
     put: (collection, id, document) =>
       Effect.map(ReadModelStore.encodeDocument(collection, id, document), (text) => {
         const documents = collections.get(collection) ?? new Map<string, Entry>()
-        documents.set(id, { id, text, document: parse(text) })
+        documents.set(id, new Entry(id, text))
         collections.set(collection, documents)
       }),
     delete: (collection, id) =>
