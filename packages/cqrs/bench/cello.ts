@@ -11,7 +11,7 @@
  * difference is the bus's own.
  */
 import { Command, CommandBus, type Message, Middleware, Query, QueryBus } from "@cello/cqrs"
-import { Effect, Fiber, Layer, ManagedRuntime, Schema, Tracer } from "effect"
+import { Context, Effect, Fiber, Layer, ManagedRuntime, Schema, Tracer } from "effect"
 import type { Variant } from "./harness.js"
 
 export const Ping = Command.make("Ping", { payload: {}, success: Schema.Void })
@@ -80,13 +80,16 @@ const inFiber = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
   return running.pollUnsafe() ?? Fiber.join(running)
 }
 
+/** A service of the floors' own: what a handler's context adds to the caller's. */
+const Floor = Context.Reference<boolean>("bench/Floor", { defaultValue: () => false })
+
 /**
  * Floors, not in `src`: the least a bus built on Effect can spend. The handler's effect reached
  * through one `Effect.withFiber` step (a bus must read itself from the fiber's context); a handler
  * effect that has to run, from that step; run in another context (its layer's, and a command's
- * message context), switched back after, as `CommandBus` runs it with no middleware; or in a fiber
- * of its own, as the default middleware runs it (the handler's fiber is the timeout's), and that
- * under a finalizer (which interrupts the handler's fiber if the caller is interrupted meanwhile).
+ * message context) in the dispatching fiber, switched back after; or in a fiber of its own, as
+ * `CommandBus` runs it, and that under a finalizer (which interrupts the handler's fiber if the
+ * caller is interrupted meanwhile).
  */
 export const floors: ReadonlyArray<readonly [string, string, () => Effect.Effect<void>]> = [
   [
@@ -101,17 +104,20 @@ export const floors: ReadonlyArray<readonly [string, string, () => Effect.Effect
   ],
   [
     "floor-context-lazy",
-    "the same in another context (`Effect.updateContext`), as with no middleware",
-    () => Effect.withFiber((fiber) => Effect.updateContext(handleLazy({}), () => fiber.context))
+    "the same in another context, in the dispatching fiber (`Effect.updateContext`)",
+    () =>
+      Effect.withFiber((fiber) =>
+        Effect.updateContext(handleLazy({}), () => Context.add(fiber.context, Floor, true))
+      )
   ],
   [
     "floor-fiber-lazy",
-    "the same in a fiber of its own (`Effect.runForkWith`), as with the defaults",
+    "the same in a fiber of its own (`Effect.runForkWith`)",
     () => Effect.withFiber(inFiber)
   ],
   [
     "floor-guarded-lazy",
-    "the same under a finalizer (`Effect.onExitPrimitive`), as the defaults guard it",
+    "the same under a finalizer (`Effect.onExitPrimitive`), as `CommandBus` guards it",
     () => Effect.onExitPrimitive(Effect.withFiber(inFiber), () => undefined)
   ]
 ]

@@ -46,17 +46,12 @@ import { uuidv7 } from "./uuid.js"
 export type Kind = "command" | "query"
 
 /**
- * A handler's work for one payload, made (`handle(payload)`) but not run yet: in the fiber that runs
- * it (`inline`), or in a fiber of its own started at once (`fork`; one that needs no I/O is done when
- * this returns). Either way in the handler layer's context over the one it runs in (merged once per
- * context), plus `message` when given.
+ * A handler's work for one payload, made (`handle(payload)`) but not run yet: `fork` starts it at
+ * once in a fiber of its own (one that needs no I/O is done when this returns), in the handler
+ * layer's context over `base` (merged once per base context), plus `message` when given.
  */
 interface Work {
   readonly _tag: "Work"
-  readonly inline: (
-    base: Context.Context<never>,
-    message: MessageContext.MessageContext | undefined
-  ) => Effect.Effect<unknown, unknown>
   readonly fork: (
     base: Context.Context<never>,
     message: MessageContext.MessageContext | undefined
@@ -298,16 +293,19 @@ export const makeBus = <R>(
         kind === "command"
           ? (caller: Context.Context<never>) => commandContext(Context.get(caller, MessageContext.Current))
           : () => undefined
-      // No middleware, so no timeout: the handler runs in the dispatching fiber, in its layer's
-      // context for as long as it runs. An interrupted caller is an interrupted handler, with no
-      // fiber to start, watch or stop. A handler whose effect is done as made (an `Exit`) is only
-      // checked: no context it could read, so no command id either.
+      // No middleware: the handler's fiber started under the guard (see `Pending`), its outcome
+      // checked in the guard's step when it is done at once. (Run in the dispatching fiber instead,
+      // switching the caller's context to the handler's and back, it cost more: see the bench's
+      // floors.) A handler whose effect is done as made (an `Exit`) is only checked, with no guard,
+      // no fiber and no command id anyone could read.
       if (chainOf.length === 0)
         return (fiber, payload) => {
           const work = prepare(payload)
           if (work._tag !== "Work") return conclude(work)
-          const caller = fiber.context
-          return concluded(work.inline(caller, messageOf(caller)))
+          return guarded((_, pending) => {
+            const caller = fiber.context
+            return finish(pending, work.fork(caller, messageOf(caller)))
+          })
         }
 
       const dispatchContextOf = (
@@ -324,20 +322,20 @@ export const makeBus = <R>(
         correlationId: message?.correlationId
       })
       // The middleware runs under the command's message context, in a fiber of its own; the handler
-      // in that fiber (or wherever the chain runs `next`), in its layer's context over the caller's
-      // (merged once per caller) when the chain reaches it in that same context, else over whatever
-      // context the chain set.
+      // in another, in its layer's context over the caller's (merged once per caller) when the chain
+      // reaches it in that same context, else over whatever context the chain set.
       const chained: Compiled = (_fiber, payload, options) =>
         guarded((fiber, pending) => {
           const caller = fiber.context
           const message = messageOf(caller)
           const around = message === undefined ? caller : Context.add(caller, MessageContext.Current, message)
+          // In a fiber of its own: measured, that costs less than switching the context there and back.
           const next = Effect.withFiber((inner) => {
-            const work = prepare(payload)
-            if (work._tag !== "Work") return work
-            return inner.context === around
-              ? work.inline(caller, message)
-              : work.inline(inner.context, undefined)
+            const running =
+              inner.context === around
+                ? start(payload, caller, message)
+                : start(payload, inner.context, undefined)
+            return Exit.isExit(running) ? running : (running.pollUnsafe() ?? awaitFiber(running))
           })
           let chain: Effect.Effect<unknown, unknown> = next
           const context = dispatchContextOf(payload, options, message)
@@ -373,9 +371,9 @@ export const makeBus = <R>(
         if (fiber.getRef(Tracer.Tracer) !== Tracer.nativeTracer) return chained(fiber, payload, options)
         const clock = fiber.getRef(Clock.Clock)
         const startNanos = clock.monotonicTimeNanosUnsafe()
+        const caller = fiber.context
         const work = prepare(payload)
-        if (work._tag !== "Work" && !(retries && isConflict(work))) {
-          const caller = fiber.context
+        if (work._tag !== "Work" && !(retries && isConflict(work)))
           return doneAtOnce(
             caller,
             clock,
@@ -383,10 +381,8 @@ export const makeBus = <R>(
             work,
             work._tag === "Success" ? undefined : messageOf(caller)
           )
-        }
         // The handler's fiber started under the guard: see `Pending`.
         return guarded((_, pending) => {
-          const caller = fiber.context
           const message = messageOf(caller)
           const running = work._tag === "Work" ? work.fork(caller, message) : work
           const exit = Exit.isExit(running) ? running : running.pollUnsafe()
@@ -489,14 +485,6 @@ class Handling<R> implements Work {
   ) {
     this.effect = effect
     this.contextOf = contextOf
-  }
-  inline(
-    base: Context.Context<never>,
-    message: MessageContext.MessageContext | undefined
-  ): Effect.Effect<unknown, unknown> {
-    // One frame: the context switched, and switched back however the handler ends.
-    const context = this.contextOf(base, message)
-    return Effect.updateContext(this.effect, (_: Context.Context<never>) => context)
   }
   fork(
     base: Context.Context<never>,
