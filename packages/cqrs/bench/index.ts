@@ -131,6 +131,19 @@ const main = async () => {
     [false, true, true, true]
   )
 
+  const directLazy = get("direct-lazy")
+  const lazyTable = table(
+    ["Handler effect that has to run (`Effect.sync`)", "ns/dispatch", "Over direct (ns)", "× direct"],
+    [
+      directLazy,
+      get("none-lazy"),
+      get("default-lazy"),
+      get("query-none-lazy"),
+      get("query-default-lazy")
+    ].map((r) => [r.label, ns(r.ns), ns(r.ns - directLazy.ns), ratio(r.ns / directLazy.ns)]),
+    [false, true, true, true]
+  )
+
   const directAsync = get("direct-async")
   const asyncTable = table(
     ["Handler waiting once (`Effect.promise`)", "ns/dispatch", "Over direct (ns)", "× direct"],
@@ -147,7 +160,7 @@ const main = async () => {
     ["Floor (Effect alone, no bus)", "ns/dispatch", "Over direct (ns)"],
     cello.floors.map(([key, label]) => {
       const r = get(key)
-      return [label, ns(r.ns), ns(r.ns - direct.ns)]
+      return [label, ns(r.ns), ns(r.ns - (key.endsWith("-lazy") ? directLazy.ns : direct.ns))]
     }),
     [false, true, true]
   )
@@ -175,12 +188,20 @@ const main = async () => {
     "\\* Nest rows: over Nest's own direct call (`await handler.execute(new PingCommand())`), not over (a).",
     "",
     "Each default middleware alone on the bus. A chain other than `Middleware.defaults` runs as written: the chain",
-    "in a fiber of its own under the command's message context, the handler in another (the identity row: what a",
-    "chain costs the bus at all); the last column is each middleware's own cost over that. The defaults themselves",
-    "run as one step (the bus knows `Middleware.defaults`), so their row is below any one of them alone. These",
-    "rows move by 100–200 ns from run to run on a shared machine: small or negative own costs are within that.",
+    "in a fiber of its own under the command's message context, the handler where the chain runs it (the identity",
+    "row: what a chain costs the bus at all); the last column is each middleware's own cost over that. The defaults",
+    "themselves run as one step (the bus knows `Middleware.defaults`), so their row is below any one of them alone.",
+    "These rows move by 100–200 ns from run to run on a shared machine: small or negative own costs are within that.",
     "",
     breakdown,
+    "",
+    "The `Ping` handler above returns `Effect.void`, an effect done as it is made (an `Exit`), which the bus only",
+    "checks: no context to switch, no fiber, no command id anyone could read. A handler whose effect has to run",
+    "(every `Effect.gen` handler's does) runs in a fiber of its own, started under a finalizer, in its layer's",
+    "context and the command's message context (with the defaults that fiber is also the timeout's). The same",
+    "for a `QueryBus` query (no command id).",
+    "",
+    lazyTable,
     "",
     "A handler that waits once, as one doing I/O does (for a promise already resolved): the bus's cost then",
     "includes the caller's wait for the handler's fiber.",
@@ -188,10 +209,11 @@ const main = async () => {
     asyncTable,
     "",
     "What Effect itself costs a bus at the least: a bus reads itself from the fiber's context (one step), runs",
-    "the handler in its layer's context (here: in a fiber of its own, as `CommandBus` does), and (last row) does so",
-    "under a finalizer, as `CommandBus` does so that an interrupted caller never leaves the handler running. No",
-    "row makes a command id (a UUID v7: `Date.now()` and about 10 ns), checks a payload or a result, or looks",
-    "anything up.",
+    "a handler effect that has to run in its layer's context: switched to and back in the dispatching fiber (not",
+    "what `CommandBus` does: it costs more), or in a fiber of its own, as `CommandBus` does, under a finalizer so",
+    "that an interrupted caller never leaves the handler running. No row makes a command id (a UUID v7: `Date.now()` and",
+    "about 10 ns), checks a payload or a result, or looks anything up. Over direct: over (a) for the first row,",
+    "over the direct call of the `Effect.sync` handler for the others.",
     "",
     floorTable,
     ""

@@ -1,11 +1,26 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer, Metric, Option, Ref, Schema, Stream, Tracer } from "effect"
+import {
+  Cause,
+  Context,
+  Deferred,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Metric,
+  Option,
+  Ref,
+  Schema,
+  Stream,
+  Tracer
+} from "effect"
 import { TestClock } from "effect/testing"
 import {
   Command,
   CommandBus,
   CqrsConfig,
   Message,
+  MessageContext,
   Metrics,
   Middleware,
   QueryBus,
@@ -359,6 +374,107 @@ describe("observability", () => {
       }).pipe(Effect.provide(layer))
       const [dispatched = 0, timed = 0] = yield* count
       assert.deepStrictEqual([dispatched - dispatchedBefore, timed - timedBefore], [1, 1])
+    })
+  )
+})
+
+describe("how a dispatch runs its handler", () => {
+  const Check = Command.make("Check", {
+    payload: { outcome: Schema.String },
+    success: Schema.Number.check(Schema.isGreaterThanOrEqualTo(0)),
+    failure: OrderRejected
+  })
+  // The handler's effect done as made (an `Exit`), or one that has to run first.
+  const shapes = {
+    made: <A, E>(effect: Effect.Effect<A, E>) => effect,
+    run: <A, E>(effect: Effect.Effect<A, E>) => Effect.suspend(() => effect)
+  }
+  const middlewares = { defaults: undefined, none: [] }
+
+  it.effect("outcomes are checked alike: effect done as made or to run, default middleware or none", () =>
+    Effect.gen(function* () {
+      for (const [shape, wrap] of Object.entries(shapes))
+        for (const [chain, middleware] of Object.entries(middlewares)) {
+          const where = `${shape}, ${chain}`
+          const layer = CommandBus.handler(Check, ({ outcome }) =>
+            wrap(
+              outcome === "ok"
+                ? Effect.succeed(1)
+                : outcome === "rejected"
+                  ? Effect.fail(new OrderRejected({ reason: "no" }))
+                  : outcome === "undeclared"
+                    ? Effect.fail(new Error("disk on fire"))
+                    : Effect.succeed(-1)
+            )
+          ).pipe(Layer.provideMerge(CommandBus.layer(middleware === undefined ? {} : { middleware })))
+          const outcomes = yield* Effect.forEach(["ok", "rejected", "undeclared", "refused"], (outcome) =>
+            Effect.exit(CommandBus.dispatch(Check, { outcome }))
+          ).pipe(Effect.provide(layer))
+          const [ok, rejected, undeclared, refused] = outcomes
+          assert.deepStrictEqual(ok, Exit.succeed(1), where)
+          assert.strictEqual(
+            rejected?._tag === "Failure" && Cause.squash(rejected.cause) instanceof OrderRejected,
+            true,
+            where
+          )
+          const failed = undeclared?._tag === "Failure" ? Cause.squash(undeclared.cause) : undefined
+          assert.strictEqual(
+            typeof failed === "object" && failed !== null && "_tag" in failed ? failed._tag : undefined,
+            "HandlerFailed",
+            where
+          )
+          assert.strictEqual(refused?._tag === "Failure" && Cause.hasDies(refused.cause), true, where)
+        }
+    })
+  )
+
+  it.effect(
+    "with no middleware the handler runs in its layer's context and the command's; the caller's is untouched",
+    () =>
+      Effect.gen(function* () {
+        class Layered extends Context.Service<Layered, { readonly from: string }>()("test/Layered") {}
+        const seen: Array<{ readonly from: string; readonly commandId?: string }> = []
+        const layer = CommandBus.handler(Ping, () =>
+          Effect.map(Effect.all([Effect.service(Layered), MessageContext.current]), ([layered, message]) => {
+            seen.push({ from: layered.from, ...message })
+            return undefined
+          })
+        ).pipe(
+          Layer.provide(Layer.succeed(Layered, { from: "handler layer" })),
+          Layer.provideMerge(CommandBus.layer({ middleware: [] }))
+        )
+        yield* Effect.gen(function* () {
+          const before = yield* Effect.context<never>()
+          yield* CommandBus.dispatch(Ping, {})
+          assert.strictEqual(yield* Effect.context<never>(), before)
+          assert.deepStrictEqual(yield* MessageContext.current, {})
+          assert.strictEqual(seen[0]?.from, "handler layer")
+          assert.match(seen[0]?.commandId ?? "", /^[0-9a-f-]{36}$/)
+        }).pipe(Effect.provide(layer))
+      })
+  )
+
+  it.effect("with no middleware an interrupted dispatch leaves the caller's context as it was", () =>
+    Effect.gen(function* () {
+      const started = yield* Deferred.make<void>()
+      const afterwards = yield* Deferred.make<MessageContext.MessageContext>()
+      const layer = CommandBus.handler(Ping, () =>
+        Effect.andThen(Deferred.succeed(started, undefined), Effect.never)
+      ).pipe(Layer.provideMerge(CommandBus.layer({ middleware: [] })))
+      yield* Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(
+          CommandBus.dispatch(Ping, {}).pipe(
+            // What the caller's own finalizer sees once the dispatch is interrupted.
+            Effect.onExit(() =>
+              Effect.flatMap(MessageContext.current, (c) => Deferred.succeed(afterwards, c))
+            ),
+            MessageContext.provide({ correlationId: "request-1" })
+          )
+        )
+        yield* Deferred.await(started)
+        yield* Fiber.interrupt(fiber)
+        assert.deepStrictEqual(yield* Deferred.await(afterwards), { correlationId: "request-1" })
+      }).pipe(Effect.provide(layer))
     })
   )
 })

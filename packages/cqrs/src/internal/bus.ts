@@ -46,19 +46,28 @@ import { uuidv7 } from "./uuid.js"
 export type Kind = "command" | "query"
 
 /**
- * Starts the handler of a payload in a fiber of its own (at once: one that needs no I/O is done
- * when this returns), in the handler layer's context over `base` (merged once per base context),
- * plus `message` when given. A payload that breaks its schema starts its `ValidationError` instead.
+ * A handler's work for one payload, made (`handle(payload)`) but not run yet: `fork` starts it at
+ * once in a fiber of its own (one that needs no I/O is done when this returns), in the handler
+ * layer's context over `base` (merged once per base context), plus `message` when given.
  */
-type Start = (
-  payload: unknown,
-  base: Context.Context<never>,
-  message: MessageContext.MessageContext | undefined
-) => Fiber.Fiber<unknown, unknown>
+interface Work {
+  readonly _tag: "Work"
+  readonly fork: (
+    base: Context.Context<never>,
+    message: MessageContext.MessageContext | undefined
+  ) => Fiber.Fiber<unknown, unknown>
+}
+
+/**
+ * The handler's work for a payload, or its `ValidationError` when the payload breaks its schema.
+ * An `Exit` when the handler's effect already is one (`Effect.void`, `Effect.succeed(x)`,
+ * `Effect.fail(e)`): done as it was made, so no context and no fiber would change it.
+ */
+type Prepare = (payload: unknown) => Exit.Exit<unknown, unknown> | Work
 
 interface Entry {
   readonly definition: Definition
-  readonly start?: Start
+  readonly prepare?: Prepare
   readonly stream?: (payload: unknown) => Stream.Stream<unknown, unknown>
 }
 
@@ -185,8 +194,7 @@ interface Pending {
 type Compiled = (
   fiber: Fiber.Fiber<unknown, unknown>,
   payload: unknown,
-  options: DispatchOptions,
-  pending: Pending
+  options: DispatchOptions
 ) => Effect.Effect<unknown, unknown>
 
 /** `dispatch` in the fiber that runs it, for `CommandBus.dispatch` (already in that fiber). */
@@ -194,11 +202,13 @@ type InFiber = (
   fiber: Fiber.Fiber<unknown, unknown>,
   definition: Definition,
   payload: unknown,
-  options: DispatchOptions,
-  pending: Pending
+  options: DispatchOptions
 ) => Effect.Effect<unknown, unknown>
 
-/** `step` in the dispatching fiber; the fiber it left running interrupted when the dispatch fails. */
+/**
+ * `step` in the dispatching fiber, for a dispatch that starts a fiber (the handler's, or the
+ * chain's): that fiber interrupted when the dispatch fails.
+ */
 const guarded = (
   step: (fiber: Fiber.Fiber<unknown, unknown>, pending: Pending) => Effect.Effect<unknown, unknown>
 ): Effect.Effect<unknown, unknown> => {
@@ -216,6 +226,9 @@ const guarded = (
 }
 
 const inFiberOf = new WeakMap<BusShape, InFiber>()
+// The bus dispatched through last, kept beside the map: an app has one of each kind.
+let lastShape: BusShape | undefined
+let lastInFiber: InFiber | undefined
 const noOptions: DispatchOptions = {}
 
 /** True when `chain` is `Middleware.defaults`, which the bus runs as one step. */
@@ -246,15 +259,25 @@ export const makeBus = <R>(
       const entry = registry.entries.get(definition.name)
       // Not kept: a handler may still be registered (a bus is built before its handler layers).
       if (entry === undefined) return undefined
-      const { start } = entry
-      if (start === undefined)
+      const { prepare } = entry
+      if (prepare === undefined)
         return () => Effect.fail(new HandlerNotFound({ kind: registry.kind, name: definition.name }))
       const conclude = concluder(definition)
+      const concluding = {
+        onSuccess: (value: unknown) => conclude(Exit.succeed(value)),
+        onFailure: (cause: Cause.Cause<unknown>) => conclude(Exit.failCause(cause))
+      }
       const concluded = (effect: Effect.Effect<unknown, unknown>) =>
-        Effect.matchCauseEffect(effect, {
-          onSuccess: (value) => conclude(Exit.succeed(value)),
-          onFailure: (cause) => conclude(Exit.failCause(cause))
-        })
+        Effect.matchCauseEffect(effect, concluding)
+      // The handler started: done as it was made, or in a fiber of its own.
+      const start = (
+        payload: unknown,
+        base: Context.Context<never>,
+        message: MessageContext.MessageContext | undefined
+      ): Exit.Exit<unknown, unknown> | Fiber.Fiber<unknown, unknown> => {
+        const work = prepare(payload)
+        return work._tag === "Work" ? work.fork(base, message) : work
+      }
       // A fiber done at once (no I/O) gives its outcome with no further step; one still running is
       // waited for, and interrupted by `guarded` if the dispatch is.
       const finish = (pending: Pending, fiber: Fiber.Fiber<unknown, unknown>) => {
@@ -270,10 +293,19 @@ export const makeBus = <R>(
         kind === "command"
           ? (caller: Context.Context<never>) => commandContext(Context.get(caller, MessageContext.Current))
           : () => undefined
+      // No middleware: the handler's fiber started under the guard (see `Pending`), its outcome
+      // checked in the guard's step when it is done at once. (Run in the dispatching fiber instead,
+      // switching the caller's context to the handler's and back, it cost more: see the bench's
+      // floors.) A handler whose effect is done as made (an `Exit`) is only checked, with no guard,
+      // no fiber and no command id anyone could read.
       if (chainOf.length === 0)
-        return (fiber, payload, _options, pending) => {
-          const caller = fiber.context
-          return finish(pending, start(payload, caller, messageOf(caller)))
+        return (fiber, payload) => {
+          const work = prepare(payload)
+          if (work._tag !== "Work") return conclude(work)
+          return guarded((_, pending) => {
+            const caller = fiber.context
+            return finish(pending, work.fork(caller, messageOf(caller)))
+          })
         }
 
       const dispatchContextOf = (
@@ -290,94 +322,119 @@ export const makeBus = <R>(
         correlationId: message?.correlationId
       })
       // The middleware runs under the command's message context, in a fiber of its own; the handler
-      // in its layer's context over the caller's (merged once per caller) when the chain reaches it
-      // in that same context, else over whatever context the chain set.
-      const chained: Compiled = (fiber, payload, options, pending) => {
-        const caller = fiber.context
-        const message = messageOf(caller)
-        const around = message === undefined ? caller : Context.add(caller, MessageContext.Current, message)
-        const next = Effect.withFiber((inner) => {
-          const running =
-            inner.context === around
-              ? start(payload, caller, message)
-              : start(payload, inner.context, undefined)
-          return running.pollUnsafe() ?? awaitFiber(running)
+      // in another, in its layer's context over the caller's (merged once per caller) when the chain
+      // reaches it in that same context, else over whatever context the chain set.
+      const chained: Compiled = (_fiber, payload, options) =>
+        guarded((fiber, pending) => {
+          const caller = fiber.context
+          const message = messageOf(caller)
+          const around = message === undefined ? caller : Context.add(caller, MessageContext.Current, message)
+          // In a fiber of its own: measured, that costs less than switching the context there and back.
+          const next = Effect.withFiber((inner) => {
+            const running =
+              inner.context === around
+                ? start(payload, caller, message)
+                : start(payload, inner.context, undefined)
+            return Exit.isExit(running) ? running : (running.pollUnsafe() ?? awaitFiber(running))
+          })
+          let chain: Effect.Effect<unknown, unknown> = next
+          const context = dispatchContextOf(payload, options, message)
+          for (let i = chainOf.length - 1; i >= 0; i--) {
+            const m = chainOf[i]
+            if (m !== undefined) chain = m(context, chain)
+          }
+          return finish(pending, Effect.runForkWith(around)(chain))
         })
-        let chain: Effect.Effect<unknown, unknown> = next
-        const context = dispatchContextOf(payload, options, message)
-        for (let i = chainOf.length - 1; i >= 0; i--) {
-          const m = chainOf[i]
-          if (m !== undefined) chain = m(context, chain)
-        }
-        return finish(pending, Effect.runForkWith(around)(chain))
-      }
       if (!fused) return chained
 
       // The defaults as one step: the handler's fiber is the timeout's; metrics, logging and the
       // outcome are worked out from its exit when it is done at once, with no frame or fiber of their
-      // own. A tracer installed, a handler still running (I/O) or a conflict to retry go the way of
-      // the chain from there on.
+      // own (and no fiber at all when the handler's effect is done as made). A tracer installed, a
+      // handler still running (I/O) or a conflict to retry go the way of the chain from there on.
       const retries = kind === "command" && settings.maxRetries > 0
-      return (fiber, payload, options, pending) => {
-        if (fiber.getRef(Tracer.Tracer) !== Tracer.nativeTracer)
-          return chained(fiber, payload, options, pending)
-        const caller = fiber.context
-        const message = messageOf(caller)
+      const doneAtOnce = (
+        caller: Context.Context<never>,
+        clock: Clock.Clock,
+        startNanos: bigint,
+        exit: Exit.Exit<unknown, unknown>,
+        message: MessageContext.MessageContext | undefined
+      ) => {
+        record(definition, caller, clock, startNanos, exit)
+        if (exit._tag === "Success") return conclude(exit)
+        const logged = logFailure(definition, exit.cause)
+        return Effect.flatMap(
+          message === undefined ? logged : Effect.provideService(logged, MessageContext.Current, message),
+          () => conclude(exit)
+        )
+      }
+      return (fiber, payload, options) => {
+        if (fiber.getRef(Tracer.Tracer) !== Tracer.nativeTracer) return chained(fiber, payload, options)
         const clock = fiber.getRef(Clock.Clock)
         const startNanos = clock.monotonicTimeNanosUnsafe()
-        const running = start(payload, caller, message)
-        const exit = running.pollUnsafe()
-        if (exit !== undefined && !(retries && isConflict(exit))) {
-          record(definition, caller, clock, startNanos, exit)
-          if (exit._tag === "Success") return conclude(exit)
-          const logged = logFailure(definition, exit.cause)
-          return Effect.flatMap(
-            message === undefined ? logged : Effect.provideService(logged, MessageContext.Current, message),
-            () => conclude(exit)
+        const caller = fiber.context
+        const work = prepare(payload)
+        if (work._tag !== "Work" && !(retries && isConflict(work)))
+          return doneAtOnce(
+            caller,
+            clock,
+            startNanos,
+            work,
+            work._tag === "Success" ? undefined : messageOf(caller)
           )
-        }
-        // The rest as the chain runs it, from the handler's first run (`running`): retries of a
-        // conflict, under the timeout, logged, measured, concluded.
-        const again = Effect.suspend(() => {
-          const rerun = start(payload, caller, message)
-          return rerun.pollUnsafe() ?? awaitFiber(rerun)
-        })
-        if (exit === undefined) pending.fiber = running
-        // The first run under the timeout (a sleeping fiber beside it), the retries under what is
-        // left of it.
-        const first = exit ?? timeoutFiber(definition, settings, running)
-        const elapsedMillis = () => Number(clock.monotonicTimeNanosUnsafe() - startNanos) / 1e6
-        const attempts = retries
-          ? Effect.catch(first, (error) =>
-              tagOf(error) !== "ConcurrencyError"
-                ? Effect.fail(error)
-                : Effect.suspend(() =>
-                    Effect.raceFirst(
-                      retryConflicts(settings, again),
-                      expiry(definition, settings, elapsedMillis())
-                    )
-                  )
-            )
-          : first
-        const rest = Effect.onExitPrimitive(
-          Effect.tapCause(attempts, (cause) => logFailure(definition, cause)),
-          (end) => {
-            record(definition, caller, clock, startNanos, end)
-            return undefined
+        // The handler's fiber started under the guard: see `Pending`.
+        return guarded((_, pending) => {
+          const message = messageOf(caller)
+          const running = work._tag === "Work" ? work.fork(caller, message) : work
+          const exit = Exit.isExit(running) ? running : running.pollUnsafe()
+          if (exit !== undefined && !(retries && isConflict(exit)))
+            return doneAtOnce(caller, clock, startNanos, exit, message)
+          // The rest as the chain runs it, from the handler's first run (`running`): retries of a
+          // conflict, under the timeout, logged, measured, concluded.
+          const again = Effect.suspend(() => {
+            const rerun = start(payload, caller, message)
+            return Exit.isExit(rerun) ? rerun : (rerun.pollUnsafe() ?? awaitFiber(rerun))
+          })
+          // The first run under the timeout (a sleeping fiber beside it), the retries under what is
+          // left of it.
+          let first: Effect.Effect<unknown, unknown>
+          if (exit !== undefined) first = exit
+          else if (Exit.isExit(running)) first = running
+          else {
+            pending.fiber = running
+            first = timeoutFiber(definition, settings, running)
           }
-        )
-        return concluded(
-          message === undefined ? rest : Effect.provideService(rest, MessageContext.Current, message)
-        )
+          const elapsedMillis = () => Number(clock.monotonicTimeNanosUnsafe() - startNanos) / 1e6
+          const attempts = retries
+            ? Effect.catch(first, (error) =>
+                tagOf(error) !== "ConcurrencyError"
+                  ? Effect.fail(error)
+                  : Effect.suspend(() =>
+                      Effect.raceFirst(
+                        retryConflicts(settings, again),
+                        expiry(definition, settings, elapsedMillis())
+                      )
+                    )
+              )
+            : first
+          const rest = Effect.onExitPrimitive(
+            Effect.tapCause(attempts, (cause) => logFailure(definition, cause)),
+            (end) => {
+              record(definition, caller, clock, startNanos, end)
+              return undefined
+            }
+          )
+          return concluded(
+            message === undefined ? rest : Effect.provideService(rest, MessageContext.Current, message)
+          )
+        })
       }
     }
     const compiled = new WeakMap<Definition, Compiled>()
     // The last message dispatched, kept beside the map: a loop of one message skips the look-up.
     let lastDefinition: Definition | undefined
     let lastRun: Compiled | undefined
-    const inFiber: InFiber = (fiber, definition, payload, options, pending) => {
-      if (definition === lastDefinition && lastRun !== undefined)
-        return lastRun(fiber, payload, options, pending)
+    const inFiber: InFiber = (fiber, definition, payload, options) => {
+      if (definition === lastDefinition && lastRun !== undefined) return lastRun(fiber, payload, options)
       let run = compiled.get(definition)
       if (run === undefined) {
         run = compile(definition)
@@ -387,12 +444,12 @@ export const makeBus = <R>(
       }
       lastDefinition = definition
       lastRun = run
-      return run(fiber, payload, options, pending)
+      return run(fiber, payload, options)
     }
 
     const shape: BusShape = {
       dispatch: <D extends Definition>(definition: D, payload: Payload<D>, options: DispatchOptions = {}) =>
-        guarded((fiber, pending) => inFiber(fiber, definition, payload, options, pending)),
+        Effect.withFiber((fiber) => inFiber(fiber, definition, payload, options)),
       dispatchStream: <D extends Definition>(definition: D, payload: Payload<D>) =>
         Stream.unwrap(
           Effect.gen(function* () {
@@ -407,6 +464,35 @@ export const makeBus = <R>(
     inFiberOf.set(shape, inFiber)
     return shape
   })
+
+/**
+ * A handler's work for one payload, with the context it needs: its layer's over the one it runs in
+ * (merged once per base context), plus the message context when given.
+ */
+class Handling<R> implements Work {
+  readonly _tag = "Work"
+  readonly effect: Effect.Effect<unknown, unknown, R>
+  readonly contextOf: (
+    base: Context.Context<never>,
+    message: MessageContext.MessageContext | undefined
+  ) => Context.Context<R>
+  constructor(
+    effect: Effect.Effect<unknown, unknown, R>,
+    contextOf: (
+      base: Context.Context<never>,
+      message: MessageContext.MessageContext | undefined
+    ) => Context.Context<R>
+  ) {
+    this.effect = effect
+    this.contextOf = contextOf
+  }
+  fork(
+    base: Context.Context<never>,
+    message: MessageContext.MessageContext | undefined
+  ): Fiber.Fiber<unknown, unknown> {
+    return Effect.runForkWith(this.contextOf(base, message))(this.effect)
+  }
+}
 
 const register = (registry: Registry, entry: Entry): Effect.Effect<void, DuplicateHandler> =>
   Effect.suspend(() => {
@@ -438,16 +524,18 @@ export const registrations = <Id>(tag: Context.Key<Id, Registry>) => {
           }
           return lastMerged
         }
+        const contextOf = (
+          base: Context.Context<never>,
+          message: MessageContext.MessageContext | undefined
+        ) => (message === undefined ? over(base) : Context.add(over(base), MessageContext.Current, message))
         const validation = (payload: unknown) => Effect.asVoid(decode(definition)(payload))
         yield* register(registry, {
           definition,
-          start: (payload, base, message) => {
+          prepare: (payload) => {
             const effect: Effect.Effect<unknown, unknown, R> = isPayload(payload)
               ? handle(payload)
               : validation(payload)
-            return Effect.runForkWith(
-              message === undefined ? over(base) : Context.add(over(base), MessageContext.Current, message)
-            )(effect)
+            return Exit.isExit(effect) ? effect : new Handling(effect, contextOf)
           }
         })
       })
@@ -519,12 +607,17 @@ export const busModule = <BusId, RegistryId>(
   ): Effect.Effect<Success<D>, Failure<D> | DispatchError, BusId> =>
     // The bus read straight from the fiber's context (a `flatMap` over the service tag cost a frame),
     // and run in this same step.
-    guarded((fiber, pending) => {
+    Effect.withFiber((fiber) => {
       const shape = Context.getUnsafe(fiber.context, bus)
-      const inFiber = inFiberOf.get(shape)
+      let inFiber = lastInFiber
+      if (shape !== lastShape) {
+        inFiber = inFiberOf.get(shape)
+        lastShape = shape
+        lastInFiber = inFiber
+      }
       return inFiber === undefined
         ? shape.dispatch(definition, payload, options)
-        : inFiber(fiber, definition, payload, options ?? noOptions, pending)
+        : inFiber(fiber, definition, payload, options ?? noOptions)
     }),
   dispatchStream: <D extends Definition>(
     definition: D,
