@@ -76,6 +76,20 @@ describe("ProjectionRunner", () => {
       }).pipe(Effect.provide(Base))
   )
 
+  it.effect("cello_projection_events_total counts the events applied, not those skipped or failed", () =>
+    Effect.gen(function* () {
+      const counter = Metric.withAttributes(Metrics.projectionEvents, { projection: "order-summaries" })
+      const count = Effect.map(Metric.value(counter), (state) => state.count)
+      const before = yield* count
+      yield* placeOrders(["a", "bad", "c"])
+      yield* EventStore.append("Other-1", [{ type: "SomethingElse", data: {} }])
+      yield* Effect.flip(ProjectionRunner.catchUp(summaries({ failOn: "bad" })))
+      assert.strictEqual((yield* count) - before, 1)
+      yield* ProjectionRunner.catchUp(summaries())
+      assert.strictEqual((yield* count) - before, 3)
+    }).pipe(Effect.provide(Base))
+  )
+
   it.effect("rebuild resets the read model and replays everything, reporting progress", () =>
     Effect.gen(function* () {
       yield* placeOrders(["a", "b", "c", "d", "e"])
