@@ -167,9 +167,20 @@ export const catchUp = <R>(
     const batchSize = options.batchSize ?? 500
     let checkpoint = Option.getOrElse(yield* checkpoints.load(projection.name), () => Checkpoint.start)
     let processed = 0
+    let page = yield* store.readAll({ from: checkpoint, limit: batchSize })
     while (true) {
-      const page = yield* store.readAll({ from: checkpoint, limit: batchSize })
-      const last = yield* applyPage(projection, page, false)
+      // A full page has a next one, which starts after this page's last event: it is read while this
+      // page is applied (its failure waits until the page is done; a failed page cancels the read).
+      const end = page.length < batchSize ? undefined : page.at(-1)
+      const [last, next] = yield* Effect.all(
+        [
+          applyPage(projection, page, false),
+          end === undefined
+            ? Effect.undefined
+            : Effect.result(store.readAll({ from: end.checkpoint, limit: batchSize }))
+        ],
+        { concurrency: 2 }
+      )
       if (Option.isSome(last)) checkpoint = last.value
       processed += page.length
       if (options.onProgress !== undefined) {
@@ -181,7 +192,9 @@ export const catchUp = <R>(
           behind: behind(head, checkpoint)
         })
       }
-      if (page.length < batchSize) break
+      if (next === undefined) break
+      if (next._tag === "Failure") return yield* Effect.fail(next.failure)
+      page = next.success
     }
     const head = yield* store.head
     return { projection: projection.name, checkpoint, processed, behind: behind(head, checkpoint) }

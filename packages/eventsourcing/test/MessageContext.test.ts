@@ -96,7 +96,10 @@ describe("MessageContext", () => {
       const mails = yield* Effect.forEach(ids, (id) => EventStore.readStream(`mail-${id}`))
       assert.deepStrictEqual(
         mails.map(([mail]) => mail?.metadata),
-        ids.map((id, i) => ({ correlationId: `trace-${id}`, causationId: created[i]?.events[0]?.eventId }))
+        created.map((result, i) => ({
+          correlationId: `trace-${ids[i]}`,
+          causationId: result.events[0]?.eventId ?? "none"
+        }))
       )
       // The runner's own context is back once the page is applied.
       assert.deepStrictEqual(after, outer)
