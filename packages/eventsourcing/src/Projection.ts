@@ -3,7 +3,7 @@
  * each (checked by the compiler). Run it inline — inside the append, so the read model and the events
  * commit together in SQL stores — or asynchronously with `ProjectionRunner`, from a checkpoint.
  */
-import { Context, Effect, Layer, Metric, Option, Result } from "effect"
+import { Cause, Context, Effect, Layer, Metric, Option, Result } from "effect"
 import { ProjectionError, StoreUnavailable } from "./Errors.js"
 import * as EventCatalog from "./EventCatalog.js"
 import type { EventEnvelope } from "./EventEnvelope.js"
@@ -149,24 +149,26 @@ export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, 
           const envelope = envelopes[at]
           if (envelope === undefined || !catalog.has(envelope.type)) continue
           fiber.setContext(Context.add(outer, MessageContext.Current, MessageContext.causedByEvent(envelope)))
-          return Effect.matchEffect(handle(envelope), continuation)
+          return Effect.matchCauseEffect(handle(envelope), continuation)
         }
         fiber.setContext(outer)
         return count(applied, Option.none())
       }
+      // Both take one argument: `matchCauseEffect` wraps a continuation of another arity per call.
       const continuation = {
-        onSuccess: () => {
+        onSuccess: (_: unknown) => {
           at++
           applied++
           return next()
         },
-        onFailure: (cause: unknown) => {
+        onFailure: (cause: Cause.Cause<unknown>) => {
           fiber.setContext(outer)
+          const error = Cause.findError(cause)
           const envelope = envelopes[at]
-          return count(
-            applied,
-            envelope === undefined ? Option.none() : Option.some<Stopped>([at, fail(envelope)(cause)])
-          )
+          // A defect or an interruption is not the handler's error: it goes on as it is.
+          if (Cause.hasDies(cause) || Result.isFailure(error) || envelope === undefined)
+            return Effect.andThen(count(applied, undefined), Effect.failCause(cause)).pipe(Effect.orDie)
+          return count(applied, Option.some<Stopped>([at, fail(envelope)(error.success)]))
         }
       }
       // Interrupted, or a handler died (or threw): the fiber goes on with its own context.
