@@ -3,7 +3,7 @@
  * each (checked by the compiler). Run it inline — inside the append, so the read model and the events
  * commit together in SQL stores — or asynchronously with `ProjectionRunner`, from a checkpoint.
  */
-import { Context, Effect, Layer, Metric, Result } from "effect"
+import { Cause, Context, Effect, Layer, Metric, Option, Result } from "effect"
 import { ProjectionError, StoreUnavailable } from "./Errors.js"
 import * as EventCatalog from "./EventCatalog.js"
 import type { EventEnvelope } from "./EventEnvelope.js"
@@ -30,9 +30,19 @@ export interface Projection<R = never> {
    * this package's `StoreUnavailable`, which runners wait out; any other failure is a `ProjectionError`.
    */
   readonly apply: (envelope: EventEnvelope) => Effect.Effect<void, ProjectionError | StoreUnavailable, R>
+  /**
+   * `apply` for each event in order, as one effect (what runners use for a page): stops at the first
+   * failure and returns its index and error; none when every event was applied.
+   */
+  readonly applyEach: (
+    envelopes: ReadonlyArray<EventEnvelope>
+  ) => Effect.Effect<Option.Option<Stopped>, never, R>
   /** Clears the read model before a rebuild. */
   readonly reset: Effect.Effect<void, ProjectionError | StoreUnavailable, R>
 }
+
+/** Where `applyEach` stopped: the index of the event that failed, and its error. */
+export type Stopped = readonly [at: number, error: ProjectionError | StoreUnavailable]
 
 const handleOne = <Ev extends Tagged, E, R, K extends Ev["_tag"]>(
   handlers: Handlers<Ev, E, R>,
@@ -107,27 +117,74 @@ export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, 
         type: envelope.type,
         cause: describe(cause)
       })
+  // The handler's effect for one event of a type this projection reads (failing with the decode
+  // error or the handler's own). Decoded without an Effect of its own unless an upcaster has to run.
+  const handle = (envelope: EventEnvelope): Effect.Effect<void, unknown, R> => {
+    const current = catalog.decodeCurrent(envelope)
+    if (current === undefined)
+      return Effect.flatMap(catalog.decode(envelope), (event) =>
+        handleOne(options.handlers, event._tag, event, envelope)
+      )
+    if (Result.isFailure(current)) return Effect.fail(current.failure)
+    return handleOne(options.handlers, current.success._tag, current.success, envelope)
+  }
+  // An event the handler appends is caused by this one and shares its correlation.
+  const caused = (envelope: EventEnvelope) =>
+    MessageContext.provide(handle(envelope), MessageContext.causedByEvent(envelope))
+  // Counted once per run of events, not per event: a metric update is an effect of its own.
+  const count = <A>(applied: number, result: A): Effect.Effect<A> =>
+    applied === 0 ? Effect.succeed(result) : Effect.as(Metric.update(counter, applied), result)
+  // A page of events as one effect: a plain loop skips the events of other types, and each applied
+  // event costs its handler's effect and one continuation. Its message context is set on the fiber
+  // directly (what `MessageContext.provide` does, without two effects and a finalizer an event).
+  const applyEach = (
+    envelopes: ReadonlyArray<EventEnvelope>
+  ): Effect.Effect<Option.Option<Stopped>, never, R> =>
+    Effect.withFiber((fiber) => {
+      const outer = fiber.context
+      let at = 0
+      let applied = 0
+      const next = (): Effect.Effect<Option.Option<Stopped>, never, R> => {
+        for (; at < envelopes.length; at++) {
+          const envelope = envelopes[at]
+          if (envelope === undefined || !catalog.has(envelope.type)) continue
+          fiber.setContext(Context.add(outer, MessageContext.Current, MessageContext.causedByEvent(envelope)))
+          return Effect.matchCauseEffect(handle(envelope), continuation)
+        }
+        fiber.setContext(outer)
+        return count(applied, Option.none())
+      }
+      // Both take one argument: `matchCauseEffect` wraps a continuation of another arity per call.
+      const continuation = {
+        onSuccess: (_: unknown) => {
+          at++
+          applied++
+          return next()
+        },
+        onFailure: (cause: Cause.Cause<unknown>) => {
+          fiber.setContext(outer)
+          const error = Cause.findError(cause)
+          const envelope = envelopes[at]
+          // A defect or an interruption is not the handler's error: it goes on as it is.
+          if (Cause.hasDies(cause) || Result.isFailure(error) || envelope === undefined)
+            return Effect.andThen(count(applied, undefined), Effect.failCause(cause)).pipe(Effect.orDie)
+          return count(applied, Option.some<Stopped>([at, fail(envelope)(error.success)]))
+        }
+      }
+      // Interrupted, or a handler died (or threw): the fiber goes on with its own context.
+      return Effect.onExit(Effect.suspend(next), () => Effect.sync(() => fiber.setContext(outer)))
+    })
   return {
     name: options.name,
     handles: catalog.has,
-    apply: (envelope) => {
-      if (!catalog.has(envelope.type)) return Effect.void
-      // Decoded without an Effect of its own unless an upcaster has to run.
-      const current = catalog.decodeCurrent(envelope)
-      const decoded =
-        current === undefined
-          ? catalog.decode(envelope)
-          : Result.isSuccess(current)
-            ? Effect.succeed(current.success)
-            : Effect.fail(current.failure)
-      return decoded.pipe(
-        Effect.flatMap((event) => handleOne(options.handlers, event._tag, event, envelope)),
-        // An event the handler appends is caused by this one and shares its correlation.
-        MessageContext.provide(MessageContext.causedByEvent(envelope)),
-        Effect.mapError(fail(envelope)),
-        Effect.tap(() => Metric.update(counter, 1))
-      )
-    },
+    apply: (envelope) =>
+      catalog.has(envelope.type)
+        ? caused(envelope).pipe(
+            Effect.mapError(fail(envelope)),
+            Effect.tap(() => Metric.update(counter, 1))
+          )
+        : Effect.void,
+    applyEach,
     reset:
       options.reset === undefined
         ? Effect.void
@@ -211,6 +268,8 @@ export const layerInline = <R>(projections: ReadonlyArray<Projection<R>>): Layer
             p.handles(envelope.type)
               ? Effect.updateContext(p.apply(envelope), (outer: Context.Context<never>) => over(outer))
               : Effect.void,
+          applyEach: (envelopes) =>
+            Effect.updateContext(p.applyEach(envelopes), (outer: Context.Context<never>) => over(outer)),
           reset: Effect.provideContext(p.reset, context)
         }
       })

@@ -65,19 +65,6 @@ export const status = (
     return { projection: name, checkpoint, processed: 0, behind: behind(head, checkpoint) }
   })
 
-/** Applies events in order; on the first failure, how many succeeded and the error. */
-const applyEach = <R>(
-  projection: Projection<R>,
-  events: ReadonlyArray<EventEnvelope>
-): Effect.Effect<Option.Option<readonly [number, ProjectionError | StoreUnavailable]>, never, R> =>
-  Effect.gen(function* () {
-    for (const [i, envelope] of events.entries()) {
-      const applied = yield* Effect.result(projection.apply(envelope))
-      if (applied._tag === "Failure") return Option.some([i, applied.failure] as const)
-    }
-    return Option.none()
-  })
-
 /** Applies events and stores the last one's checkpoint, atomically where the store can. */
 const commit = <R>(projection: Projection<R>, events: ReadonlyArray<EventEnvelope>) =>
   Effect.gen(function* () {
@@ -86,7 +73,7 @@ const commit = <R>(projection: Projection<R>, events: ReadonlyArray<EventEnvelop
     if (last === undefined) return
     yield* checkpoints.atomically(
       Effect.gen(function* () {
-        const failed = yield* applyEach(projection, events)
+        const failed = yield* projection.applyEach(events)
         if (Option.isSome(failed)) return yield* Effect.fail(failed.value[1])
         yield* checkpoints.save(projection.name, last.checkpoint)
       })
@@ -108,7 +95,7 @@ const applyPageUntraced = <R>(
     if (last === undefined) return Option.none()
     if (!checkpoints.atomic) {
       // Nothing can be undone: keep what was applied and checkpoint up to it.
-      const failed = yield* applyEach(projection, page)
+      const failed = yield* projection.applyEach(page)
       if (Option.isNone(failed)) {
         yield* checkpoints.save(projection.name, last.checkpoint)
         return Option.some(last.checkpoint)
@@ -180,9 +167,20 @@ export const catchUp = <R>(
     const batchSize = options.batchSize ?? 500
     let checkpoint = Option.getOrElse(yield* checkpoints.load(projection.name), () => Checkpoint.start)
     let processed = 0
+    let page = yield* store.readAll({ from: checkpoint, limit: batchSize })
     while (true) {
-      const page = yield* store.readAll({ from: checkpoint, limit: batchSize })
-      const last = yield* applyPage(projection, page, false)
+      // A full page has a next one, which starts after this page's last event: it is read while this
+      // page is applied (its failure waits until the page is done; a failed page cancels the read).
+      const end = page.length < batchSize ? undefined : page.at(-1)
+      const [last, next] = yield* Effect.all(
+        [
+          applyPage(projection, page, false),
+          end === undefined
+            ? Effect.undefined
+            : Effect.result(store.readAll({ from: end.checkpoint, limit: batchSize }))
+        ],
+        { concurrency: 2 }
+      )
       if (Option.isSome(last)) checkpoint = last.value
       processed += page.length
       if (options.onProgress !== undefined) {
@@ -194,7 +192,9 @@ export const catchUp = <R>(
           behind: behind(head, checkpoint)
         })
       }
-      if (page.length < batchSize) break
+      if (next === undefined) break
+      if (next._tag === "Failure") return yield* Effect.fail(next.failure)
+      page = next.success
     }
     const head = yield* store.head
     return { projection: projection.name, checkpoint, processed, behind: behind(head, checkpoint) }

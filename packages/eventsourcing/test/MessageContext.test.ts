@@ -3,11 +3,26 @@
  * saga step's ids under the appender's own metadata, and an event's id as the cause of what a
  * projection appends in reaction to it.
  */
-import { type EventMetadata, EventStore, MessageContext, Projection } from "@cello/eventsourcing"
+import {
+  type EventMetadata,
+  EventStore,
+  MessageContext,
+  Projection,
+  ProjectionRunner
+} from "@cello/eventsourcing"
 import { MemoryStore } from "@cello/store-memory"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { OrderCreated } from "../examples/order.js"
+
+const welcomeMails = Projection.make({
+  name: "welcome-mails",
+  events: [OrderCreated],
+  handlers: {
+    OrderCreated: (e) =>
+      Effect.asVoid(EventStore.append<never, never>(`mail-${e.orderId}`, [{ type: "MailQueued", data: {} }]))
+  }
+})
 
 const context = { correlationId: "trace-1", causationId: "command-1", commandId: "command-1" }
 
@@ -54,24 +69,40 @@ describe("MessageContext", () => {
 
   it.effect("an event a projection appends in reaction names the event it reacted to", () =>
     Effect.gen(function* () {
-      const reactor = Projection.make({
-        name: "welcome-mails",
-        events: [OrderCreated],
-        handlers: {
-          OrderCreated: (e) =>
-            Effect.asVoid(
-              EventStore.append<never, never>(`mail-${e.orderId}`, [{ type: "MailQueued", data: {} }])
-            )
-        }
-      })
       const [created] = (yield* EventStore.append("Order-o-1", [
         { type: "OrderCreated", data: { orderId: "o-1", customerId: "c", items: [] } }
       ]).pipe(MessageContext.provide(context))).events
       assert.isDefined(created)
       if (created === undefined) return
-      yield* reactor.apply(created)
+      yield* welcomeMails.apply(created)
       const [mail] = yield* EventStore.readStream("mail-o-1")
       assert.deepStrictEqual(mail?.metadata, { correlationId: "trace-1", causationId: created.eventId })
+    }).pipe(Effect.provide(MemoryStore.layer))
+  )
+
+  it.effect("a runner applying a page gives each event's reaction that event as its cause", () =>
+    Effect.gen(function* () {
+      const ids = ["o-1", "o-2", "o-3"]
+      const created = yield* Effect.forEach(ids, (id) =>
+        EventStore.append(`Order-${id}`, [
+          { type: "OrderCreated", data: { orderId: id, customerId: "c", items: [] } }
+        ]).pipe(MessageContext.provide({ correlationId: `trace-${id}` }))
+      )
+      const outer = { correlationId: "runner", causationId: "runner" }
+      const after = yield* ProjectionRunner.catchUp(welcomeMails).pipe(
+        Effect.andThen(MessageContext.current),
+        MessageContext.provide(outer)
+      )
+      const mails = yield* Effect.forEach(ids, (id) => EventStore.readStream(`mail-${id}`))
+      assert.deepStrictEqual(
+        mails.map(([mail]) => mail?.metadata),
+        created.map((result, i) => ({
+          correlationId: `trace-${ids[i]}`,
+          causationId: result.events[0]?.eventId ?? "none"
+        }))
+      )
+      // The runner's own context is back once the page is applied.
+      assert.deepStrictEqual(after, outer)
     }).pipe(Effect.provide(MemoryStore.layer))
   )
 })

@@ -8,8 +8,8 @@ import {
   Repository
 } from "@cello/eventsourcing"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Metric, Option, Ref, Stream } from "effect"
-import { Order, ship } from "../examples/order.js"
+import { Cause, Effect, Exit, Fiber, Layer, Metric, Option, Ref, Stream } from "effect"
+import { Order, OrderCreated, ship } from "../examples/order.js"
 import { applied, Base, placeOrders, rows, Summaries, summaries } from "./summaries.js"
 
 describe("inline projections", () => {
@@ -74,6 +74,34 @@ describe("ProjectionRunner", () => {
         assert.strictEqual(resumed.processed, 2)
         assert.deepStrictEqual([...(yield* rows).keys()].sort(), ["a", "bad", "c"])
       }).pipe(Effect.provide(Base))
+  )
+
+  it.effect("a handler's defect stops the runner as that defect, not as a ProjectionError", () =>
+    Effect.gen(function* () {
+      yield* placeOrders(["a", "b"])
+      const dying = Projection.make({
+        name: "dying",
+        events: [OrderCreated],
+        handlers: { OrderCreated: (e) => (e.orderId === "b" ? Effect.die("boom") : Effect.void) }
+      })
+      const exit = yield* Effect.exit(ProjectionRunner.catchUp(dying))
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause) && !Cause.hasFails(exit.cause))
+      if (Exit.isFailure(exit)) assert.deepStrictEqual(Cause.squash(exit.cause), "boom")
+    }).pipe(Effect.provide(Base))
+  )
+
+  it.effect("cello_projection_events_total counts the events applied, not those skipped or failed", () =>
+    Effect.gen(function* () {
+      const counter = Metric.withAttributes(Metrics.projectionEvents, { projection: "order-summaries" })
+      const count = Effect.map(Metric.value(counter), (state) => state.count)
+      const before = yield* count
+      yield* placeOrders(["a", "bad", "c"])
+      yield* EventStore.append("Other-1", [{ type: "SomethingElse", data: {} }])
+      yield* Effect.flip(ProjectionRunner.catchUp(summaries({ failOn: "bad" })))
+      assert.strictEqual((yield* count) - before, 1)
+      yield* ProjectionRunner.catchUp(summaries())
+      assert.strictEqual((yield* count) - before, 3)
+    }).pipe(Effect.provide(Base))
   )
 
   it.effect("rebuild resets the read model and replays everything, reporting progress", () =>

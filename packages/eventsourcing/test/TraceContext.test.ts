@@ -4,10 +4,10 @@
  * each trace the page's events came from. With Effect's native tracer (no exporter) nothing is stored
  * and no page span is opened.
  */
-import { EventStore, ProjectionRunner, Repository, TraceContext } from "@cello/eventsourcing"
+import { EventStore, Projection, ProjectionRunner, Repository, TraceContext } from "@cello/eventsourcing"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Option, Tracer } from "effect"
-import { create, Order } from "../examples/order.js"
+import { create, Order, OrderCreated } from "../examples/order.js"
 import { Base, rows, summaries } from "./summaries.js"
 
 /** A tracer that records like any exporter's and keeps every span it made. */
@@ -184,13 +184,18 @@ describe("async projection spans", () => {
     Effect.gen(function* () {
       yield* place("a")
       const parents: Array<string> = []
-      yield* ProjectionRunner.catchUp({
-        ...summaries(),
-        apply: () =>
-          Effect.map(Effect.currentSpan, (span) => {
-            parents.push(span.name)
-          }).pipe(Effect.orDie)
-      })
+      yield* ProjectionRunner.catchUp(
+        Projection.make({
+          name: "spans",
+          events: [OrderCreated],
+          handlers: {
+            OrderCreated: () =>
+              Effect.map(Effect.currentSpan, (span) => {
+                parents.push(span.name)
+              }).pipe(Effect.orDie)
+          }
+        })
+      )
       assert.deepStrictEqual(parents, ["ProjectionRunner.catchUp"])
     }).pipe(Effect.provide(Base))
   )
