@@ -712,46 +712,56 @@ export const begin = <C, R>(
   context: C,
   sagaId: string
 ): Effect.Effect<Begun<C, R>, StoreUnavailable | SagaAlreadyExists | SagaContextError> =>
-  Effect.gen(function* () {
+  // A chain of Effects, not a generator: this runs for every saga.
+  Effect.suspend(() => {
     const codec = contextCodec(saga, sagaId)
-    const encoded = yield* codec.encode(context)
     const first = saga.steps[0]
-    const correlationId = (yield* MessageContext.current).correlationId ?? sagaId
-    // Kept for recovery, which links its span to the trace that started the saga.
-    const traceparent = yield* TraceContext.current
-    const record = yield* engine.store.create(
-      {
-        id: sagaId,
-        name: saga.name,
-        status: "running",
-        context: encoded,
-        owner: engine.owner,
-        correlationId,
-        ...(traceparent === undefined ? {} : { traceparent })
-      },
-      first === undefined ? [] : [started(0, first.name, "act")],
-      engine.config.leaseDuration
+    return Effect.flatMap(codec.encode(context), (encoded) =>
+      Effect.withFiber((fiber) => {
+        const correlationId = fiber.getRef(MessageContext.Current).correlationId ?? sagaId
+        // Kept for recovery, which links its span to the trace that started the saga.
+        const traceparent = TraceContext.ofFiber(fiber)
+        return engine.store
+          .create(
+            {
+              id: sagaId,
+              name: saga.name,
+              status: "running",
+              context: encoded,
+              owner: engine.owner,
+              correlationId,
+              ...(traceparent === undefined ? {} : { traceparent })
+            },
+            first === undefined ? [] : [started(0, first.name, "act")],
+            engine.config.leaseDuration
+          )
+          .pipe(
+            Effect.tap(count(executions(saga.name))),
+            Effect.map((record): Begun<C, R> => {
+              const run: Run<C, R> = {
+                engine,
+                saga,
+                id: sagaId,
+                correlationId,
+                encode: codec.encode,
+                deadline:
+                  DateTime.toEpochMillis(record.createdAt) + Duration.toMillis(timeoutOf(engine, saga)),
+                version: record.version,
+                status: "running",
+                context,
+                completed: [],
+                uncertain: undefined,
+                compensated: [],
+                failedStep: undefined,
+                error: undefined,
+                compensationFailedStep: undefined,
+                compensationError: undefined
+              }
+              return { run, continue: leased(engine, sagaId, forward(run, 0, 1, "action")) }
+            })
+          )
+      })
     )
-    yield* count(executions(saga.name))
-    const run: Run<C, R> = {
-      engine,
-      saga,
-      id: sagaId,
-      correlationId,
-      encode: codec.encode,
-      deadline: DateTime.toEpochMillis(record.createdAt) + Duration.toMillis(timeoutOf(engine, saga)),
-      version: record.version,
-      status: "running",
-      context,
-      completed: [],
-      uncertain: undefined,
-      compensated: [],
-      failedStep: undefined,
-      error: undefined,
-      compensationFailedStep: undefined,
-      compensationError: undefined
-    }
-    return { run, continue: leased(engine, sagaId, forward(run, 0, 1, "action")) }
   })
 
 const lastEntry = (log: ReadonlyArray<LogEntry>, index: number, phase: Phase): LogEntry | undefined => {

@@ -15,13 +15,18 @@ const series = <In, State>(
   make: (attributes: Attributes) => Metric.Metric<In, State>,
   label: string | undefined
 ): ((saga: string, value?: string) => Metric.Metric<In, State>) => {
-  const cache = new Map<string, Metric.Metric<In, State>>()
+  // Two levels keyed by the names themselves: a joined key would be a new string to hash every time.
+  const bySaga = new Map<string, Map<string, Metric.Metric<In, State>>>()
   return (saga, value = "") => {
-    const key = `${saga}\u0000${value}`
-    let found = cache.get(key)
+    let byValue = bySaga.get(saga)
+    if (byValue === undefined) {
+      byValue = new Map()
+      bySaga.set(saga, byValue)
+    }
+    let found = byValue.get(value)
     if (found === undefined) {
       found = make(label === undefined ? { saga } : { saga, [label]: value })
-      cache.set(key, found)
+      byValue.set(value, found)
     }
     return found
   }
