@@ -688,14 +688,22 @@ const leased = <A, E, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | SagaConflict, R> => {
   const lease = engine.config.leaseDuration
-  const heartbeat = Effect.gen(function* () {
-    yield* Effect.sleep(Duration.divideUnsafe(lease, 3))
-    // A store hiccup is not a lost lease: the run's next write will tell.
-    const held = yield* engine.store
-      .renewLease(id, engine.owner, lease)
-      .pipe(Effect.orElseSucceed(() => true))
-    if (!held) return yield* new SagaConflict({ sagaId: id, expectedVersion: 0, owner: engine.owner })
-  }).pipe(Effect.forever)
+  // Forked for every saga and interrupted when it ends, mostly before its first renewal: a chain of
+  // Effects, not a generator.
+  const heartbeat = Effect.sleep(Duration.divideUnsafe(lease, 3)).pipe(
+    Effect.andThen(
+      // A store hiccup is not a lost lease: the run's next write will tell.
+      Effect.suspend(() => engine.store.renewLease(id, engine.owner, lease)).pipe(
+        Effect.orElseSucceed(() => true)
+      )
+    ),
+    Effect.flatMap((held) =>
+      held
+        ? Effect.void
+        : Effect.fail(new SagaConflict({ sagaId: id, expectedVersion: 0, owner: engine.owner }))
+    ),
+    Effect.forever
+  )
   return Effect.raceFirst(effect, heartbeat)
 }
 
