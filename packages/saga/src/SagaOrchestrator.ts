@@ -156,15 +156,16 @@ export const make = <const Rs extends ReadonlyArray<unknown> = readonly []>(
         return id
       })
 
+    // A chain of Effects, not a generator: this runs for every saga.
     const execute = <C, R>(saga: Saga.Saga<C, R>, context: C, options: ExecuteOptions = {}) =>
-      Effect.gen(function* () {
-        yield* register(saga)
-        const id = yield* newId(options)
-        return yield* tracked(
-          id,
-          Effect.flatMap(Engine.begin(engine, saga, context, id), (begun) => begun.continue)
-        )
-      }).pipe(
+      register(saga).pipe(
+        Effect.andThen(newId(options)),
+        Effect.flatMap((id) =>
+          tracked(
+            id,
+            Effect.flatMap(Engine.begin(engine, saga, context, id), (begun) => begun.continue)
+          )
+        ),
         // No span at all without a tracer, and no stack captured with one (a no-op saga's CPU).
         withSpan("SagaOrchestrator.execute", { attributes: { "cello.saga": saga.name } })
       )

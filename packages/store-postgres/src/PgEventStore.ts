@@ -4,7 +4,7 @@
  * `Wakeup` service in context (for instance Redis pub/sub), that wakes them instead of LISTEN/NOTIFY.
  */
 import { Append, EventStore, Subscription, Wakeup } from "@cello/eventsourcing"
-import { Effect, Latch, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
+import { Duration, Effect, Latch, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
 import { appendToStream } from "./appendToStream.js"
 import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
 import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
@@ -15,6 +15,9 @@ import { readStream } from "./readStream.js"
 import { readStreamPayloads } from "./readStreamPayloads.js"
 
 const pageSize = 500
+
+/** A Duration, not the text "10 millis": `Effect.sleep` would parse text on every NOTIFY. */
+const notifyInterval = Duration.millis(10)
 
 /** Feeds a signal from the append channel; if the listener drops, it reconnects (polling covers the gap). */
 const listen = (database: PgDatabaseShape, signal: Subscription.Signal) =>
@@ -57,7 +60,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
         Effect.andThen(pending.close),
         Effect.andThen(database.pg.notify(database.channel, "")),
         // At most one NOTIFY per 10 ms: each is a commit of its own, competing with appends for the WAL.
-        Effect.andThen(Effect.sleep("10 millis")),
+        Effect.andThen(Effect.sleep(notifyInterval)),
         Effect.catchCause((cause) => Effect.logDebug("cello: NOTIFY failed; subscribers will poll", cause)),
         Effect.forever,
         Effect.forkIn(scope)

@@ -66,6 +66,9 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape, never, PgDatabase> = 
   const database = yield* PgDatabase
   const { db, run } = database
   const unavailable = (operation: string) => sagaUnavailable(database, operation)
+  // The two mappers every step's write uses, built once.
+  const createFailed = unavailable("createSaga")
+  const updateFailed = unavailable("updateSaga")
   // The schema name was checked against a strict identifier pattern by PgDatabase.
   const sagas = `"${database.config.schema}".sagas`
   const sagaLog = `"${database.config.schema}".saga_log`
@@ -113,7 +116,7 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape, never, PgDatabase> = 
           saga.traceparent ?? null
         ])
         .pipe(
-          Effect.mapError(unavailable("createSaga")),
+          Effect.mapError(createFailed),
           Effect.flatMap((rows) => {
             const row = rows[0]
             return row === undefined
@@ -140,7 +143,7 @@ export const make: Effect.Effect<SagaStore.SagaStoreShape, never, PgDatabase> = 
           logJson(input.log)
         ])
         .pipe(
-          Effect.mapError(unavailable("updateSaga")),
+          Effect.mapError(updateFailed),
           Effect.flatMap((rows) => {
             const row = rows[0]
             return row === undefined

@@ -25,6 +25,7 @@ import * as TraceContext from "../TraceContext.js"
 import { isTransient } from "../Transient.js"
 import type { Breakers } from "./circuitBreaker.js"
 import { describeCause } from "./describe.js"
+import * as Series from "./series.js"
 import { withSpan } from "./span.js"
 
 export interface Engine {
@@ -84,20 +85,27 @@ type Outcome<A> =
       readonly uncertain: boolean
     }
 
-const attrs = <C, R>(run: Run<C, R>, extra: Record<string, string> = {}): Record<string, string> => ({
-  saga: run.saga.name,
-  ...extra
-})
+const executions = Series.counter(Metrics.executions)
+const finished = Series.counter(Metrics.finished, "status")
+const stepCompletions = Series.counter(Metrics.stepCompletions, "step")
+const stepFailures = Series.counter(Metrics.stepFailures, "step")
+const compensations = Series.counter(Metrics.compensations, "step")
+const compensationFailures = Series.counter(Metrics.compensationFailures, "step")
+const reopenings = Series.counter(Metrics.compensationRetries)
+const recoveries = Series.counter(Metrics.recoveries)
+const timeouts = Series.counter(Metrics.timeouts, "kind")
+const stepDuration = Series.seconds(Metrics.stepDuration, "step")
 
-const count = (metric: Metric.Metric<number, unknown>, attributes: Record<string, string>) =>
-  Metric.update(Metric.withAttributes(metric, attributes), 1)
+const count = (metric: Metric.Metric<number, unknown>) => Metric.update(metric, 1)
 
 const contextCodec = <C, R>(saga: Saga<C, R>, id: string) => {
   const json = saga.contextJson
   const fail = (error: Schema.SchemaError) =>
     new SagaContextError({ saga: saga.name, sagaId: id, detail: error.message })
+  // Built once per run, not once per step.
+  const encode = Schema.encodeEffect(json)
   return {
-    encode: (context: C) => Schema.encodeEffect(json)(context).pipe(Effect.mapError(fail)),
+    encode: (context: C) => Effect.mapError(encode(context), fail),
     decode: (data: unknown) => Schema.decodeUnknownEffect(json)(data).pipe(Effect.mapError(fail))
   }
 }
@@ -152,7 +160,7 @@ const result = <C, R>(run: Run<C, R>): SagaResult<C> => ({
 })
 
 const finish = <C, R>(run: Run<C, R>): Effect.Effect<SagaResult<C>> =>
-  Effect.as(count(Metrics.finished, attrs(run, { status: run.status })), result(run))
+  Effect.as(count(finished(run.saga.name, run.status)), result(run))
 
 /**
  * One attempt of an action or compensation, under the step timeout and the saga deadline.
@@ -167,7 +175,8 @@ const attempt = <A, C, R>(
   useDeadline: boolean,
   uncertainBefore: boolean
 ): Effect.Effect<Outcome<A>, never, R> =>
-  Effect.gen(function* () {
+  // Steps of chained Effects, not a generator: this runs for every step of every saga.
+  Effect.suspend(() => {
     const info: StepInfo = {
       sagaId: run.id,
       saga: run.saga.name,
@@ -181,8 +190,6 @@ const attempt = <A, C, R>(
       ...(run.correlationId === undefined ? {} : { correlationId: run.correlationId }),
       causationId: `saga:${run.id}:${step.name}${phase === "compensate" ? ":compensate" : ""}`
     })
-    // Whether the body may have run at all (not when the deadline had passed before it began).
-    let ran = true
     const stepTimeout = step.timeout
     if (stepTimeout !== undefined)
       effect = Effect.timeoutOrElse(effect, {
@@ -195,8 +202,9 @@ const attempt = <A, C, R>(
             })
           )
       })
-    if (useDeadline) {
-      const remaining = run.deadline - (yield* Clock.currentTimeMillis)
+    if (!useDeadline) return settle(run, phase, step, attemptNo, effect, true, uncertainBefore)
+    return Effect.clockWith((clock) => {
+      const remaining = run.deadline - clock.currentTimeMillisUnsafe()
       // Built only when the deadline is hit: an error captures a stack, a tenth of a no-op saga's CPU.
       const timedOut = Effect.suspend(() =>
         Effect.fail(
@@ -206,15 +214,35 @@ const attempt = <A, C, R>(
           })
         )
       )
-      ran = remaining > 0
-      effect =
-        remaining <= 0
-          ? timedOut
-          : Effect.timeoutOrElse(effect, { duration: remaining, orElse: () => timedOut })
-    }
-    const exit = yield* Effect.exit(
+      // `ran`: whether the body may have run at all (not when the deadline had passed before it began).
+      return remaining <= 0
+        ? settle(run, phase, step, attemptNo, timedOut, false, uncertainBefore)
+        : settle(
+            run,
+            phase,
+            step,
+            attemptNo,
+            Effect.timeoutOrElse(effect, { duration: remaining, orElse: () => timedOut }),
+            true,
+            uncertainBefore
+          )
+    })
+  })
+
+/** Runs an attempt's effect, timed and (under a tracer) in a span, and says how it went. */
+const settle = <A, C, R>(
+  run: Run<C, R>,
+  phase: Phase,
+  step: Step<C, R>,
+  attemptNo: number,
+  effect: Effect.Effect<A, unknown, R>,
+  ran: boolean,
+  uncertainBefore: boolean
+): Effect.Effect<Outcome<A>, never, R> =>
+  Effect.flatMap(
+    Effect.exit(
       effect.pipe(
-        Effect.trackDuration(Metric.withAttributes(Metrics.stepDuration, attrs(run, { step: step.name }))),
+        Effect.trackDuration(stepDuration(run.saga.name, step.name)),
         withSpan(`Saga.${phase === "act" ? "step" : "compensate"}`, {
           attributes: {
             "cello.saga": run.saga.name,
@@ -224,16 +252,31 @@ const attempt = <A, C, R>(
           }
         })
       )
-    )
-    if (Exit.isSuccess(exit)) return { _tag: "Done", value: exit.value, attempt: attemptNo } as const
-    const failure = exit.cause.reasons.find(Cause.isFailReason)?.error
+    ),
+    (exit): Effect.Effect<Outcome<A>> =>
+      Exit.isSuccess(exit)
+        ? Effect.succeed({ _tag: "Done", value: exit.value, attempt: attemptNo })
+        : failed(run, phase, step, attemptNo, exit.cause, ran, uncertainBefore)
+  )
+
+const failed = <C, R>(
+  run: Run<C, R>,
+  phase: Phase,
+  step: Step<C, R>,
+  attemptNo: number,
+  cause: Cause.Cause<unknown>,
+  ran: boolean,
+  uncertainBefore: boolean
+): Effect.Effect<Outcome<never>> =>
+  Effect.gen(function* () {
+    const failure = cause.reasons.find(Cause.isFailReason)?.error
     const sagaTimeout = failure instanceof SagaTimedOut
-    if (failure instanceof StepTimedOut) yield* count(Metrics.timeouts, attrs(run, { kind: "step" }))
-    if (phase === "act") yield* count(Metrics.stepFailures, attrs(run, { step: step.name }))
+    if (failure instanceof StepTimedOut) yield* count(timeouts(run.saga.name, "step"))
+    if (phase === "act") yield* count(stepFailures(run.saga.name, step.name))
     const cut = failure instanceof StepTimedOut || (sagaTimeout && ran)
     return {
       _tag: "Failed",
-      error: describeCause(exit.cause),
+      error: describeCause(cause),
       failure,
       attempt: attemptNo,
       sagaTimeout,
@@ -256,6 +299,23 @@ const withRetries = <A, C, R>(
   body: (info: StepInfo) => Effect.Effect<A, unknown, R>,
   uncertain = false
 ): Effect.Effect<Outcome<A>, StoreUnavailable | SagaConflict, R> =>
+  // The first attempt without a generator: most steps need no other.
+  Effect.flatMap(attempt(run, phase, step, firstAttempt, body, true, uncertain), (outcome) =>
+    outcome._tag === "Done"
+      ? Effect.succeed(outcome)
+      : retries(run, phase, index, step, firstAttempt, body, outcome)
+  )
+
+/** The attempts after attempt `n` of `withRetries` failed with `outcome`. */
+const retries = <A, C, R>(
+  run: Run<C, R>,
+  phase: "act",
+  index: number,
+  step: Step<C, R>,
+  n0: number,
+  body: (info: StepInfo) => Effect.Effect<A, unknown, R>,
+  first: Outcome<A>
+): Effect.Effect<Outcome<A>, StoreUnavailable | SagaConflict, R> =>
   Effect.gen(function* () {
     const config = run.engine.config
     const maxAttempts = (step.retry?.maxRetries ?? config.maxRetries) + 1
@@ -264,15 +324,13 @@ const withRetries = <A, C, R>(
         ? config.retryDelay
         : Duration.fromInputUnsafe(step.retry.retryDelay)
     const retryOn = step.retry?.retryOn ?? isTransient
-    const useDeadline = true
-    let unknown = uncertain
-    for (let n = firstAttempt; ; n++) {
-      const outcome = yield* attempt(run, phase, step, n, body, useDeadline, unknown)
+    let outcome = first
+    for (let n = n0; ; n++) {
       if (outcome._tag === "Done" || outcome.sagaTimeout || n >= maxAttempts || !retryOn(outcome.failure))
         return outcome
-      unknown = outcome.uncertain
+      const unknown = outcome.uncertain
       const delay = Duration.times(baseDelay, 2 ** (n - 1))
-      if (useDeadline && (yield* Clock.currentTimeMillis) + Duration.toMillis(delay) >= run.deadline)
+      if ((yield* Clock.currentTimeMillis) + Duration.toMillis(delay) >= run.deadline)
         return {
           ...outcome,
           sagaTimeout: true,
@@ -283,6 +341,7 @@ const withRetries = <A, C, R>(
         started(index, step.name, phase, n + 1)
       ])
       yield* Effect.sleep(delay)
+      outcome = yield* attempt(run, phase, step, n + 1, body, true, unknown)
     }
   })
 
@@ -364,7 +423,7 @@ const compensate = <C, R>(
       let entry: NewLogEntry
       if (outcome._tag === "Done") {
         run.compensated.push(done.step)
-        yield* count(Metrics.compensations, attrs(run, { step: done.step }))
+        yield* count(compensations(run.saga.name, done.step))
         entry = {
           index: done.index,
           step: done.step,
@@ -381,7 +440,7 @@ const compensate = <C, R>(
           attempt: outcome.attempt,
           error: outcome.error
         }
-        yield* count(Metrics.compensationFailures, attrs(run, { step: done.step }))
+        yield* count(compensationFailures(run.saga.name, done.step))
         yield* Effect.logError(
           `saga ${run.id} (${run.saga.name}): compensation of step "${done.step}" failed for good; the saga ends compensation_failed until recovery or an operator retries it: ${outcome.error}`
         ).pipe(Effect.annotateLogs({ sagaId: run.id, saga: run.saga.name, step: done.step }))
@@ -429,7 +488,7 @@ const fail = <C, R>(
     if (outcome.uncertain) run.uncertain = { index, step: ranStep }
     run.failedStep = failedStep
     run.error = outcome.error
-    if (outcome.sagaTimeout) yield* count(Metrics.timeouts, attrs(run, { kind: "saga" }))
+    if (outcome.sagaTimeout) yield* count(timeouts(run.saga.name, "saga"))
     const entry: NewLogEntry = {
       index,
       step: ranStep,
@@ -468,6 +527,30 @@ type StepOutcome<C> =
  * the saga compensates, that action included. `uncertain`: the step was left started by a crash.
  */
 const runStep = <C, R>(
+  run: Run<C, R>,
+  index: number,
+  step: Step<C, R>,
+  firstAttempt: number,
+  startWith: "action" | "fallback",
+  uncertain: boolean
+): Effect.Effect<StepOutcome<C>, StoreUnavailable | SagaConflict, R> =>
+  // Most steps have neither breaker nor fallback: their attempts, without a generator.
+  step.circuitBreaker === undefined && step.fallback === undefined
+    ? Effect.map(
+        withRetries(
+          run,
+          "act",
+          index,
+          step,
+          firstAttempt,
+          (info) => step.action(run.context, info),
+          uncertain
+        ),
+        (outcome): StepOutcome<C> => ({ ...outcome, step: step.name })
+      )
+    : guardedStep(run, index, step, firstAttempt, startWith, uncertain)
+
+const guardedStep = <C, R>(
   run: Run<C, R>,
   index: number,
   step: Step<C, R>,
@@ -542,49 +625,58 @@ const forward = <C, R>(
   firstAttempt: number,
   startWith: "action" | "fallback",
   uncertain = false
-): Effect.Effect<SagaResult<C>, RunError, R> =>
-  Effect.gen(function* () {
-    const steps = run.saga.steps
-    for (let i = from; i < steps.length; i++) {
-      const step = steps[i]
-      if (step === undefined) break
-      const outcome = yield* runStep(
+): Effect.Effect<SagaResult<C>, RunError, R> => {
+  const steps = run.saga.steps
+  // Step after step as a chain of Effects, not a generator: this runs for every step of every saga.
+  const from_ = (i: number): Effect.Effect<SagaResult<C>, RunError, R> => {
+    const step = steps[i]
+    if (step === undefined)
+      return run.status === "completed"
+        ? finish(run)
+        : Effect.andThen(write(run, { status: "completed" }, [], true), finish(run))
+    return Effect.flatMap(
+      runStep(
         run,
         i,
         step,
         i === from ? firstAttempt : 1,
         i === from ? startWith : "action",
         i === from && uncertain
-      )
-      if (outcome._tag === "Failed") return yield* fail(run, i, outcome.step, outcome)
-      const encoded = yield* Effect.result(run.encode(outcome.value))
-      if (encoded._tag === "Failure")
-        return yield* fail(run, i, outcome.step, {
-          error: encoded.failure.message,
-          attempt: outcome.attempt,
-          sagaTimeout: false,
-          uncertain: false
+      ),
+      (outcome) => {
+        if (outcome._tag === "Failed") return fail(run, i, outcome.step, outcome)
+        return Effect.flatMap(Effect.result(run.encode(outcome.value)), (encoded) => {
+          if (encoded._tag === "Failure")
+            return fail(run, i, outcome.step, {
+              error: encoded.failure.message,
+              attempt: outcome.attempt,
+              sagaTimeout: false,
+              uncertain: false
+            })
+          run.context = outcome.value
+          run.completed.push({ index: i, step: outcome.step })
+          const done: NewLogEntry = {
+            index: i,
+            step: outcome.step,
+            phase: "act",
+            status: "completed",
+            attempt: outcome.attempt
+          }
+          const next = steps[i + 1]
+          const written =
+            next === undefined
+              ? write(run, { status: "completed", context: encoded.success }, [done], true)
+              : write(run, { context: encoded.success }, [done, started(i + 1, next.name, "act")])
+          return count(stepCompletions(run.saga.name, outcome.step)).pipe(
+            Effect.andThen(written),
+            Effect.andThen(Effect.suspend(() => from_(i + 1)))
+          )
         })
-      run.context = outcome.value
-      run.completed.push({ index: i, step: outcome.step })
-      yield* count(Metrics.stepCompletions, attrs(run, { step: outcome.step }))
-      const done: NewLogEntry = {
-        index: i,
-        step: outcome.step,
-        phase: "act",
-        status: "completed",
-        attempt: outcome.attempt
       }
-      const next = steps[i + 1]
-      if (next === undefined) {
-        yield* write(run, { status: "completed", context: encoded.success }, [done], true)
-      } else {
-        yield* write(run, { context: encoded.success }, [done, started(i + 1, next.name, "act")])
-      }
-    }
-    if (run.status !== "completed") yield* write(run, { status: "completed" }, [], true)
-    return yield* finish(run)
-  })
+    )
+  }
+  return Effect.suspend(() => from_(from))
+}
 
 /**
  * Keeps the lease while the run goes on (renewed every third of its duration); if the lease was lost
@@ -596,14 +688,22 @@ const leased = <A, E, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | SagaConflict, R> => {
   const lease = engine.config.leaseDuration
-  const heartbeat = Effect.gen(function* () {
-    yield* Effect.sleep(Duration.divideUnsafe(lease, 3))
-    // A store hiccup is not a lost lease: the run's next write will tell.
-    const held = yield* engine.store
-      .renewLease(id, engine.owner, lease)
-      .pipe(Effect.orElseSucceed(() => true))
-    if (!held) return yield* new SagaConflict({ sagaId: id, expectedVersion: 0, owner: engine.owner })
-  }).pipe(Effect.forever)
+  // Forked for every saga and interrupted when it ends, mostly before its first renewal: a chain of
+  // Effects, not a generator.
+  const heartbeat = Effect.sleep(Duration.divideUnsafe(lease, 3)).pipe(
+    Effect.andThen(
+      // A store hiccup is not a lost lease: the run's next write will tell.
+      Effect.suspend(() => engine.store.renewLease(id, engine.owner, lease)).pipe(
+        Effect.orElseSucceed(() => true)
+      )
+    ),
+    Effect.flatMap((held) =>
+      held
+        ? Effect.void
+        : Effect.fail(new SagaConflict({ sagaId: id, expectedVersion: 0, owner: engine.owner }))
+    ),
+    Effect.forever
+  )
   return Effect.raceFirst(effect, heartbeat)
 }
 
@@ -620,46 +720,56 @@ export const begin = <C, R>(
   context: C,
   sagaId: string
 ): Effect.Effect<Begun<C, R>, StoreUnavailable | SagaAlreadyExists | SagaContextError> =>
-  Effect.gen(function* () {
+  // A chain of Effects, not a generator: this runs for every saga.
+  Effect.suspend(() => {
     const codec = contextCodec(saga, sagaId)
-    const encoded = yield* codec.encode(context)
     const first = saga.steps[0]
-    const correlationId = (yield* MessageContext.current).correlationId ?? sagaId
-    // Kept for recovery, which links its span to the trace that started the saga.
-    const traceparent = yield* TraceContext.current
-    const record = yield* engine.store.create(
-      {
-        id: sagaId,
-        name: saga.name,
-        status: "running",
-        context: encoded,
-        owner: engine.owner,
-        correlationId,
-        ...(traceparent === undefined ? {} : { traceparent })
-      },
-      first === undefined ? [] : [started(0, first.name, "act")],
-      engine.config.leaseDuration
+    return Effect.flatMap(codec.encode(context), (encoded) =>
+      Effect.withFiber((fiber) => {
+        const correlationId = fiber.getRef(MessageContext.Current).correlationId ?? sagaId
+        // Kept for recovery, which links its span to the trace that started the saga.
+        const traceparent = TraceContext.ofFiber(fiber)
+        return engine.store
+          .create(
+            {
+              id: sagaId,
+              name: saga.name,
+              status: "running",
+              context: encoded,
+              owner: engine.owner,
+              correlationId,
+              ...(traceparent === undefined ? {} : { traceparent })
+            },
+            first === undefined ? [] : [started(0, first.name, "act")],
+            engine.config.leaseDuration
+          )
+          .pipe(
+            Effect.tap(count(executions(saga.name))),
+            Effect.map((record): Begun<C, R> => {
+              const run: Run<C, R> = {
+                engine,
+                saga,
+                id: sagaId,
+                correlationId,
+                encode: codec.encode,
+                deadline:
+                  DateTime.toEpochMillis(record.createdAt) + Duration.toMillis(timeoutOf(engine, saga)),
+                version: record.version,
+                status: "running",
+                context,
+                completed: [],
+                uncertain: undefined,
+                compensated: [],
+                failedStep: undefined,
+                error: undefined,
+                compensationFailedStep: undefined,
+                compensationError: undefined
+              }
+              return { run, continue: leased(engine, sagaId, forward(run, 0, 1, "action")) }
+            })
+          )
+      })
     )
-    yield* count(Metrics.executions, { saga: saga.name })
-    const run: Run<C, R> = {
-      engine,
-      saga,
-      id: sagaId,
-      correlationId,
-      encode: codec.encode,
-      deadline: DateTime.toEpochMillis(record.createdAt) + Duration.toMillis(timeoutOf(engine, saga)),
-      version: record.version,
-      status: "running",
-      context,
-      completed: [],
-      uncertain: undefined,
-      compensated: [],
-      failedStep: undefined,
-      error: undefined,
-      compensationFailedStep: undefined,
-      compensationError: undefined
-    }
-    return { run, continue: leased(engine, sagaId, forward(run, 0, 1, "action")) }
   })
 
 const lastEntry = (log: ReadonlyArray<LogEntry>, index: number, phase: Phase): LogEntry | undefined => {
@@ -689,7 +799,7 @@ export const resume = <C, R>(
   reopened = false
 ): Effect.Effect<SagaResult<unknown>, StoreUnavailable | SagaConflict, R> =>
   Effect.gen(function* () {
-    yield* count(reopened ? Metrics.compensationRetries : Metrics.recoveries, { saga: saga.name })
+    yield* count((reopened ? reopenings : recoveries)(saga.name))
     const codec = contextCodec(saga, record.id)
     const log = yield* engine.store.log(record.id)
     const decoded = yield* Effect.result(codec.decode(record.context))
@@ -717,7 +827,7 @@ export const resume = <C, R>(
           log: [],
           lease: "release"
         })
-        yield* count(Metrics.finished, { saga: saga.name, status: "dead_letter" })
+        yield* count(finished(saga.name, "dead_letter"))
         const summary: SagaResult<unknown> = {
           sagaId: record.id,
           name: record.name,
