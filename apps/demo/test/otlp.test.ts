@@ -13,10 +13,17 @@ import { PgClient } from "@effect/sql-pg"
 import { Effect, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { client, type Demo, startDemo } from "./support/demo.js"
+import { type Client, client, type Demo, startDemo, text } from "./support/demo.js"
 import { type MetricPoint, type Span, startReceiver } from "./support/otlpReceiver.js"
 
 /** The spans of the one trace whose root is the HTTP server span of `route`. */
+/** Creates an order, then ships it: a new aggregate (no read) and a loaded one, each a trace of its own. */
+const createAndShip = async (api: Client) => {
+  const created = await api.post("/orders", { product: "Widget", quantity: 2, price: 5 })
+  expect(created.status).toBe(201)
+  expect((await api.post(`/orders/${text(created.body, "data", "order_id")}/ship`)).status).toBe(200)
+}
+
 const traceOf = (spans: ReadonlyArray<Span>, route: string): ReadonlyArray<Span> => {
   const roots = spans.filter((s) => s.attributes["http.route"] === route)
   expect(roots.map((s) => [s.name, s.parentSpanId])).toEqual([["POST", undefined]])
@@ -45,7 +52,7 @@ describe.each([
       OTEL_SERVICE_NAME: "demo-under-test"
     })
     const api = client(demo.url)
-    expect((await api.post("/orders", { product: "Widget", quantity: 2, price: 5 })).status).toBe(201)
+    await createAndShip(api)
     const placed = await api.post("/saga/place-order", {
       user_id: "otlp",
       product: "Widget",
@@ -90,13 +97,27 @@ describe.each([
     const names = trace.map((s) => s.name)
     for (const name of [
       "CommandBus.dispatch CreateOrder",
+      "Repository.create",
+      "Repository.save",
+      "EventStore.append"
+    ])
+      expect(names.filter((n) => n === name)).toEqual([name])
+    // A new order is decided on the initial state: nothing is read.
+    expect(names).not.toContain("Repository.load")
+    expect(names).not.toContain("EventStore.readStreamPayloads")
+    // Shipping it loads it first, in its own trace.
+    const shipped = traceOf(otlp.spans, "/orders/:id/ship")
+    expect(connected(shipped)).toBe(true)
+    const shipNames = shipped.map((s) => s.name)
+    for (const name of [
+      "CommandBus.dispatch ShipOrder",
       "Repository.handle",
       "Repository.load",
       "EventStore.readStreamPayloads",
       "Repository.save",
       "EventStore.append"
     ])
-      expect(names.filter((n) => n === name)).toEqual([name])
+      expect(shipNames.filter((n) => n === name)).toEqual([name])
     // The shop's inline projections, each inside the append.
     const append = trace.find((s) => s.name === "EventStore.append")
     const projections = trace.filter((s) => s.name === "Projection.apply")
@@ -151,9 +172,7 @@ describe("OpenTelemetry export on PostgreSQL: the store's statements", () => {
       CELLO_DATABASE_SCHEMA: schema,
       CELLO_DEMO_EMBEDDED: ""
     })
-    expect(
-      (await client(demo.url).post("/orders", { product: "Widget", quantity: 2, price: 5 })).status
-    ).toBe(201)
+    await createAndShip(client(demo.url))
     await demo.stop()
   }, 120_000)
 
@@ -167,18 +186,24 @@ describe("OpenTelemetry export on PostgreSQL: the store's statements", () => {
   }, 60_000)
 
   it("puts the append's statement under EventStore.append and the read model's writes under Projection.apply", () => {
-    const trace = traceOf(otlp.spans, "/orders")
-    expect(connected(trace)).toBe(true)
-    const statementsUnder = (name: string): ReadonlyArray<string> => {
+    const statementsUnder = (trace: ReadonlyArray<Span>, name: string): string => {
       const parents = new Set(trace.filter((s) => s.name === name).map((s) => s.spanId))
       const inside = (span: Span): boolean =>
         span.parentSpanId !== undefined &&
         (parents.has(span.parentSpanId) || trace.some((p) => p.spanId === span.parentSpanId && inside(p)))
-      return trace.filter((s) => inside(s)).map((s) => String(s.attributes["db.query.text"] ?? ""))
+      return trace
+        .filter((s) => inside(s))
+        .map((s) => String(s.attributes["db.query.text"] ?? ""))
+        .join("\n")
     }
-    expect(statementsUnder("EventStore.append").join("\n")).toContain(`"${schema}"."append_events"`)
-    expect(statementsUnder("Projection.apply").join("\n")).toContain(`"${schema}"."read_models"`)
-    expect(statementsUnder("EventStore.readStreamPayloads").join("\n")).toContain(`"${schema}"."events"`)
+    const created = traceOf(otlp.spans, "/orders")
+    expect(connected(created)).toBe(true)
+    expect(statementsUnder(created, "EventStore.append")).toContain(`"${schema}"."append_events"`)
+    expect(statementsUnder(created, "Projection.apply")).toContain(`"${schema}"."read_models"`)
+    // The ship loads the order: its read is a statement of its own.
+    const shipped = traceOf(otlp.spans, "/orders/:id/ship")
+    expect(connected(shipped)).toBe(true)
+    expect(statementsUnder(shipped, "EventStore.readStreamPayloads")).toContain(`"${schema}"."events"`)
   })
 })
 
