@@ -44,7 +44,9 @@ export const sagaCliSuite = <E>(
   storeLayer: Layer.Layer<SagaStore, E>,
   cli: (...args: ReadonlyArray<string>) => Promise<CliOutcome>
 ): void =>
-  layer(storeLayer, { excludeTestServices: true, timeout: "60 seconds" })(`${bin} saga`, (it) => {
+  // Six command lines, each a process of its own that compiles the store's sources: ~1.5 s apiece on a
+  // quiet machine, ten times that beside CI's other suites on 2 cores.
+  layer(storeLayer, { excludeTestServices: true, timeout: "180 seconds" })(`${bin} saga`, (it) => {
     it.effect(
       "list shows compensation_failed sagas; retry reopens one for recovery, once; bad ids and usage are refused",
       () =>
@@ -84,6 +86,6 @@ export const sagaCliSuite = <E>(
           assert.strictEqual(usage.code, 2)
           assert.include(usage.out, `${bin} saga retry <saga-id>`)
         }),
-      60_000
+      180_000
     )
   })
