@@ -219,6 +219,21 @@ export const save = <S, Ev extends Tagged>(
     withSpan("Repository.save", { attributes: { "cello.aggregate": aggregate.name } })
   )
 
+/** `decide` on a loaded aggregate, then `save` what it decided (a decision of no events saves nothing). */
+const decideAndSave = <S, Ev extends Tagged, E, R>(
+  aggregate: Aggregate.Aggregate<S, Ev>,
+  loaded: Loaded<S>,
+  decide: (state: S, loaded: Loaded<S>) => Effect.Effect<ReadonlyArray<Ev>, E, R> | ReadonlyArray<Ev>,
+  options: SaveOptions
+): Effect.Effect<Saved<S, Ev>, E | SaveError, R | EventStore> => {
+  const saveDecided = (events: ReadonlyArray<Ev>) =>
+    events.length === 0
+      ? Effect.succeed<Saved<S, Ev>>({ ...loaded, events, envelopes: [] })
+      : save(aggregate, loaded, events, options)
+  const decided = decide(loaded.state, loaded)
+  return Effect.isEffect(decided) ? Effect.flatMap(decided, saveDecided) : saveDecided(decided)
+}
+
 // A schedule is a value: built once per config, not on every command.
 const schedules = new WeakMap<Settings, Schedule.Schedule<Duration.Duration>>()
 const retrySchedule = (config: Settings) => {
@@ -249,18 +264,9 @@ export const handle = <S, Ev extends Tagged, E = never, R = never>(
   decide: (state: S, loaded: Loaded<S>) => Effect.Effect<ReadonlyArray<Ev>, E, R> | ReadonlyArray<Ev>,
   options: SaveOptions = {}
 ): Effect.Effect<Saved<S, Ev>, E | SaveError | EventDecodeError, R | EventStore> => {
-  const saveDecided = (loaded: Loaded<S>, events: ReadonlyArray<Ev>) =>
-    events.length === 0
-      ? Effect.succeed<Saved<S, Ev>>({ ...loaded, events, envelopes: [] })
-      : Effect.withFiber((fiber) => saveIn(fiber, aggregate, loaded, events, options)).pipe(
-          withSpan("Repository.save", { attributes: { "cello.aggregate": aggregate.name } })
-        )
-  const attempt = Effect.flatMap(load(aggregate, id), (loaded) => {
-    const decided = decide(loaded.state, loaded)
-    return Effect.isEffect(decided)
-      ? Effect.flatMap(decided, (events) => saveDecided(loaded, events))
-      : saveDecided(loaded, decided)
-  })
+  const attempt = Effect.flatMap(load(aggregate, id), (loaded) =>
+    decideAndSave(aggregate, loaded, decide, options)
+  )
   // The retry schedule is set up only when a writer lost: the first attempt runs bare. The retries
   // are the schedule's over an effect that fails with that first error once, then attempts again.
   const retried = Effect.catchIf(attempt, isConcurrencyError, (first) =>
@@ -297,20 +303,14 @@ export const create = <S, Ev extends Tagged, E = never, R = never>(
   decide: (state: S, loaded: Loaded<S>) => Effect.Effect<ReadonlyArray<Ev>, E, R> | ReadonlyArray<Ev>,
   options: SaveOptions = {}
 ): Effect.Effect<Saved<S, Ev>, E | SaveError | EventDecodeError, R | EventStore> => {
-  const optimistic = Effect.suspend(() => {
-    const fresh: Loaded<S> = {
-      id,
-      streamId: aggregate.streamId(id),
-      state: aggregate.initialState,
-      version: 0
-    }
-    const decided = decide(fresh.state, fresh)
-    const saveDecided = (events: ReadonlyArray<Ev>) =>
-      events.length === 0
-        ? Effect.succeed<Saved<S, Ev>>({ ...fresh, events, envelopes: [] })
-        : save(aggregate, fresh, events, options)
-    return Effect.isEffect(decided) ? Effect.flatMap(decided, saveDecided) : saveDecided(decided)
-  })
+  const optimistic = Effect.suspend(() =>
+    decideAndSave(
+      aggregate,
+      { id, streamId: aggregate.streamId(id), state: aggregate.initialState, version: 0 },
+      decide,
+      options
+    )
+  )
   return optimistic.pipe(
     Effect.catchIf(isConcurrencyError, () => handle(aggregate, id, decide, options)),
     withSpan("Repository.create", { attributes: { "cello.aggregate": aggregate.name, "cello.id": id } })
