@@ -6,8 +6,8 @@
  * answers 422 naming the field instead of failing later as a 5xx.
  */
 import { ValidationError } from "@cello/cqrs"
-import { Effect, Schema, SchemaIssue, Stream } from "effect"
-import { HttpServerRequest } from "effect/http"
+import { ByteSize, Effect, Schema, SchemaIssue } from "effect"
+import { HttpIncomingMessage, type HttpServerError, HttpServerRequest } from "effect/http"
 import { BodyTooLarge, MalformedJson, UnsupportedMediaType } from "./HttpErrors.js"
 
 /** `application/json`, or any `application/…+json` (`problem+json`, `merge-patch+json`), with any parameters. */
@@ -17,16 +17,6 @@ export const isJsonMediaType = (contentType: string): boolean => {
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true })
-
-const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.length
-  }
-  return out
-}
 
 /**
  * Reads the body as JSON, refusing more than `limit` bytes: a `Content-Length` above it is refused
@@ -60,30 +50,36 @@ const readers = new Map<
   >
 >()
 
-const makeReader = (limit: number) =>
-  Effect.gen(function* () {
+/** The request's `HttpServerError` when reading its body failed because it passed the limit. */
+const passedLimit = (error: HttpServerError.HttpServerError): boolean =>
+  error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
+
+/**
+ * Reads with the server's own body reader (one callback on Node's `data` events, or the Fetch
+ * request's), which stops buffering at the limit: an Effect `Stream` per request cost more than the
+ * rest of a small command's route.
+ */
+const makeReader = (limit: number) => {
+  const bytes = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => request.arrayBuffer).pipe(
+    Effect.mapError((error) =>
+      passedLimit(error)
+        ? new BodyTooLarge({ limit })
+        : new MalformedJson({ detail: "the body could not be read" })
+    ),
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limit))
+  )
+  return Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const contentType = request.headers["content-type"]
     if (contentType !== undefined && !isJsonMediaType(contentType))
       return yield* new UnsupportedMediaType({ contentType: contentType.slice(0, 100) })
     const declared = Number(request.headers["content-length"] ?? "0")
     if (Number.isFinite(declared) && declared > limit) return yield* new BodyTooLarge({ limit })
-    const read = yield* request.stream.pipe(
-      Stream.mapError(() => new MalformedJson({ detail: "the body could not be read" })),
-      Stream.runFoldEffect(
-        () => ({ chunks: [] as Uint8Array[], size: 0 }),
-        (acc, chunk: Uint8Array) => {
-          const size = acc.size + chunk.length
-          if (size > limit) return Effect.fail(new BodyTooLarge({ limit }))
-          acc.chunks.push(chunk)
-          return Effect.succeed({ chunks: acc.chunks, size })
-        }
-      )
-    )
-    if (read.size === 0) return undefined
+    const read = yield* bytes
+    if (read.byteLength === 0) return undefined
     if (contentType === undefined) return yield* new UnsupportedMediaType({ contentType: "" })
     const text = yield* Effect.try({
-      try: () => decoder.decode(concat(read.chunks, read.size)),
+      try: () => decoder.decode(read),
       catch: () => new MalformedJson({ detail: "the body is not UTF-8" })
     })
     if (text.trim().length === 0) return undefined
@@ -92,6 +88,7 @@ const makeReader = (limit: number) =>
       catch: (error) => new MalformedJson({ detail: error instanceof Error ? error.message : "parse error" })
     })
   })
+}
 
 export interface Issue {
   readonly path: string

@@ -71,6 +71,49 @@ describe("Content-Type", () => {
   )
 })
 
+/** A body sent in chunks with no Content-Length (`Transfer-Encoding: chunked`), as a stream sends it. */
+const chunked = (parts: ReadonlyArray<string>): RequestInit & { readonly duplex: "half" } => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const part of parts) controller.enqueue(new TextEncoder().encode(part))
+      controller.close()
+    }
+  }),
+  duplex: "half"
+})
+
+describe("body limit", () => {
+  const limit = 256
+  const withLimit = <A, E, R>(f: (base: string) => Effect.Effect<A, E, R>) =>
+    Effect.gen(function* () {
+      return yield* f(yield* baseUrl)
+    }).pipe(
+      Effect.provide(Layer.fresh(HttpAdapter.serve(App, { host: "127.0.0.1", port: 0, bodyLimit: limit })))
+    )
+
+  it.live("a chunked body is read within the limit and refused with 413 past it, writing nothing", () =>
+    withLimit((base) =>
+      Effect.gen(function* () {
+        const before = yield* eventCount
+        const within = yield* call(`${base}/orders`, chunked(['{"items":', '["Widget"', "]}"]))
+        assert.strictEqual(within.status, 201)
+        const after = yield* eventCount
+        // No Content-Length to refuse up front: the reader stops at the limit.
+        const past = yield* call(
+          `${base}/orders`,
+          chunked(['{"items":["', ...Array.from({ length: 8 }, () => "x".repeat(100)), '"]}'])
+        )
+        assert.strictEqual(past.status, 413)
+        assert.strictEqual(at(past.body, "type"), "urn:cello:problem:body-too-large")
+        assert.strictEqual(yield* eventCount, after)
+        assert.isAbove(after, before)
+      })
+    )
+  )
+})
+
 describe("strings and numbers in any payload", () => {
   it.live("NUL, lone surrogates and non-finite numbers answer 422 naming the field, and write nothing", () =>
     withServer((base) =>
