@@ -48,9 +48,9 @@ const cpuLoads = 20
  * order, and a scan of the whole table + sort: the raw table's index scan won by under 1% of cost,
  * and Cello's table (four streams, rows 28 bytes wider) got seq scan + sort, bitmap scan + sort once
  * its prepared statement went generic. A sort sends no row before it has read them all, so the
- * server's work and the client's decoding no longer overlap: about 6 ms more a load, on either
- * table (the same statement timed on both tables by plan). On a store of many streams the index
- * scan wins at either setting. The plans each side ran are printed with the results.
+ * server's work and the client's decoding no longer overlap: 5–6 ms more a load, measured with the
+ * same statement on the same table through either driver. A fair-bench change: the same setting on
+ * both sides; the raw side already had the index scan. The plans are printed with the results.
  */
 const plannerSettings = { random_page_cost: "1.1" }
 
