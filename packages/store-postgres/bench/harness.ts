@@ -62,7 +62,20 @@ export const createRawSchema = async (schema: string): Promise<void> => {
   )`)
 }
 
-export const rawPool = (): pg.Pool => new pg.Pool({ connectionString: url, max: poolSize })
+export const rawPool = (connectionString: string = url): pg.Pool =>
+  new pg.Pool({ connectionString, max: poolSize })
+
+/** `url` with session settings sent in every connection's startup packet (libpq's `options`). */
+export const withSessionSettings = (settings: Record<string, string>): string => {
+  const withSettings = new URL(url)
+  withSettings.searchParams.set(
+    "options",
+    Object.entries(settings)
+      .map(([name, value]) => `-c ${name}=${value}`)
+      .join(" ")
+  )
+  return withSettings.toString()
+}
 
 // ── Timing: the runners every store's bench shares ────────────────────────────────────────────────
 
