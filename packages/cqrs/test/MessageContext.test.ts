@@ -92,3 +92,13 @@ describe("the message context a command or event handler runs under", () => {
     })
   )
 })
+
+// The context merge the bus's handlers run under lives in eventsourcing too (cqrs does not depend on
+// it at run time), where its test is: the copies must not drift apart.
+it("src/internal/contextOver.ts is the same file as eventsourcing's", () => {
+  const read = (path: string) => readFileSync(new URL(path, import.meta.url), "utf8")
+  assert.strictEqual(
+    read("../src/internal/contextOver.ts"),
+    read("../../eventsourcing/src/internal/contextOver.ts")
+  )
+})

@@ -8,6 +8,7 @@ import { ProjectionError, StoreUnavailable } from "./Errors.js"
 import * as EventCatalog from "./EventCatalog.js"
 import type { EventEnvelope } from "./EventEnvelope.js"
 import type * as EventType from "./EventType.js"
+import { contextOver } from "./internal/contextOver.js"
 import * as MessageContext from "./MessageContext.js"
 import * as Metrics from "./Metrics.js"
 
@@ -105,7 +106,12 @@ export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, 
   readonly reset?: Effect.Effect<void, E, R>
 }): Projection<R> {
   const catalog = EventCatalog.make(options.events)
-  const counter = Metric.withAttributes(Metrics.projectionEvents, { projection: options.name })
+  // Its attributes built in: `Metric.withAttributes` adds them to the context on every update.
+  const counter = Metric.counter(Metrics.projectionEvents.id, {
+    description: Metrics.projectionEvents.description,
+    incremental: true,
+    attributes: { projection: options.name }
+  })
   const fail =
     (envelope: EventEnvelope) =>
     (cause: unknown): ProjectionError | StoreUnavailable =>
@@ -257,7 +263,7 @@ export const layerInline = <R>(projections: ReadonlyArray<Projection<R>>): Layer
         let lastMerged: Context.Context<R> = context
         const over = (outer: Context.Context<never>): Context.Context<R> => {
           if (outer !== lastOuter) {
-            lastMerged = Context.merge(outer, context)
+            lastMerged = contextOver(outer, context)
             lastOuter = outer
           }
           return lastMerged

@@ -9,13 +9,16 @@ export const requests = Metric.counter("http_requests_total", {
   incremental: true
 })
 
+const boundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
 export const duration = Metric.histogram("http_request_duration_seconds", {
   description: "HTTP request latency in seconds, by method and route",
-  boundaries: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+  boundaries
 })
 
-// One attributed metric per series, made once: making one per request (its key is the serialized
-// attributes) was a measurable part of a trivial request. The series are few: the router routes only
+// One metric per series with its attributes built in, made once: making one per request (its key is
+// the serialized attributes) was a measurable part of a trivial request, and `Metric.withAttributes`
+// adds its attributes to the context on every update (a copy of the context's map once it is deep). The series are few: the router routes only
 // standard methods (any other is answered before the adapter sees it), routes are templates,
 // statuses are three digits.
 const series = new Map<
@@ -28,8 +31,16 @@ const seriesOf = (method: string, route: string, status: number) => {
   let found = series.get(key)
   if (found === undefined) {
     found = {
-      count: Metric.withAttributes(requests, { method, route, status: String(status) }),
-      time: Metric.withAttributes(duration, { method, route })
+      count: Metric.counter(requests.id, {
+        description: requests.description,
+        incremental: true,
+        attributes: { method, route, status: String(status) }
+      }),
+      time: Metric.histogram(duration.id, {
+        description: duration.description,
+        boundaries,
+        attributes: { method, route }
+      })
     }
     series.set(key, found)
   }

@@ -30,6 +30,7 @@ import {
 import { type Definition, decode, type Failure, type Payload, type Success } from "../Message.js"
 import * as MessageContext from "../MessageContext.js"
 import { type DispatchContext, defaults, type Handler, type Middleware } from "../Middleware.js"
+import { contextOver } from "./contextOver.js"
 import {
   awaitFiber,
   expiry,
@@ -519,7 +520,7 @@ export const registrations = <Id>(tag: Context.Key<Id, Registry>) => {
         let lastMerged: Context.Context<R> = context
         const over = (caller: Context.Context<never>): Context.Context<R> => {
           if (caller !== lastCaller) {
-            lastMerged = Context.merge(caller, context)
+            lastMerged = contextOver(caller, context)
             lastCaller = caller
           }
           return lastMerged
