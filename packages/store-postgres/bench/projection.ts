@@ -113,8 +113,10 @@ export const run = async (): Promise<ScenarioResult> => {
     const cello = effectRunner(runtime, () =>
       Effect.gen(function* () {
         const totals: Totals = { orders: 0, items: 0 }
+        // The read model is in memory, as raw's: no transaction around a page (raw has none either).
         const projection = Projection.make({
           name: "totals",
+          transactional: false,
           events: [OrderPlaced, OrderLineAdded],
           handlers: {
             OrderPlaced: () =>
