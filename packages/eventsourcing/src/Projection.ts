@@ -40,6 +40,11 @@ export interface Projection<R = never> {
   ) => Effect.Effect<Option.Option<Stopped>, never, R>
   /** Clears the read model before a rebuild. */
   readonly reset: Effect.Effect<void, ProjectionError | StoreUnavailable, R>
+  /**
+   * False when the handlers write nothing into the checkpoint store's database (see `make`): runners
+   * then save a page's checkpoint on its own, without the store's transaction. Absent means true.
+   */
+  readonly transactional?: boolean
 }
 
 /** Where `applyEach` stopped: the index of the event that failed, and its error. */
@@ -98,12 +103,22 @@ export function make<
   readonly events: Defs
   readonly handlers: H & Record<Exclude<keyof H, EventType.EventOf<Defs[number]>["_tag"]>, never>
   readonly reset?: Effect.Effect<void, unknown, RR>
+  /**
+   * Whether a runner applies each page inside the checkpoint store's transaction (default true), so
+   * the handlers' writes into that database and the checkpoint commit together: applied exactly once.
+   * Set false when the handlers write nothing there (the read model is in memory, in another store,
+   * in a search index): the transaction buys nothing then, and without it a page's checkpoint is one
+   * statement instead of three round trips. Writes outside the store's database are applied at least
+   * once either way (a crash between applying and saving the checkpoint applies them again).
+   */
+  readonly transactional?: boolean
 }): Projection<HandlersContext<H> | RR>
 export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, R>(options: {
   readonly name: string
   readonly events: Defs
   readonly handlers: Handlers<EventType.EventOf<Defs[number]>, E, R>
   readonly reset?: Effect.Effect<void, E, R>
+  readonly transactional?: boolean
 }): Projection<R> {
   const catalog = EventCatalog.make(options.events)
   // Its attributes built in: `Metric.withAttributes` adds them to the context on every update.
@@ -191,6 +206,7 @@ export function make<const Defs extends ReadonlyArray<EventType.Definition>, E, 
           )
         : Effect.void,
     applyEach,
+    transactional: options.transactional ?? true,
     reset:
       options.reset === undefined
         ? Effect.void

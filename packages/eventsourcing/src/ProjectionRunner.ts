@@ -93,8 +93,9 @@ const applyPageUntraced = <R>(
     const checkpoints = yield* CheckpointStore
     const last = page.at(-1)
     if (last === undefined) return Option.none()
-    if (!checkpoints.atomic) {
-      // Nothing can be undone: keep what was applied and checkpoint up to it.
+    // A store that cannot undo, or a projection writing nothing into its database (the transaction
+    // would only cost two round trips a page): keep what was applied and checkpoint up to it.
+    if (!checkpoints.atomic || projection.transactional === false) {
       const failed = yield* projection.applyEach(page)
       if (Option.isNone(failed)) {
         yield* checkpoints.save(projection.name, last.checkpoint)

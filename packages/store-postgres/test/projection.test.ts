@@ -1,6 +1,8 @@
 /**
  * Async projections with the read model in PostgreSQL: the read-model rows and the checkpoint commit
  * in one transaction, so a failure mid-page leaves neither half-applied, and nothing is applied twice.
+ * A projection that writes nothing into the database (`transactional: false`) is checkpointed without
+ * the transaction, and still resumes after the last event it applied.
  */
 import { CheckpointStore, EventStore, Projection, ProjectionRunner } from "@cello/eventsourcing"
 import { visible } from "@cello/eventsourcing/testing"
@@ -67,6 +69,45 @@ layer(storeLayer("projection"), { excludeTestServices: true })("PostgreSQL read 
         )
         assert.isTrue(Option.isSome(yield* checkpoints.load(`balances-${table}`)))
       })
+    )
+  })
+
+  describe("ProjectionRunner with a projection outside the database (transactional: false)", () => {
+    it.effect(
+      "a failure mid-page keeps the events before it and their checkpoint; the rerun resumes at the failing one",
+      () =>
+        Effect.gen(function* () {
+          const name = `totals-${Date.now().toString(36)}`
+          const applied: Array<number> = []
+          const totals = (failOn?: number) =>
+            Projection.make({
+              name,
+              transactional: false,
+              events: [Credited],
+              handlers: {
+                Credited: (e) =>
+                  e.amount === failOn
+                    ? Effect.fail(`refusing ${e.amount}`)
+                    : Effect.sync(() => {
+                        applied.push(e.amount)
+                      })
+              }
+            })
+          const checkpoints = yield* CheckpointStore.CheckpointStore
+          yield* checkpoints.reset(name)
+          // Past the events earlier tests appended.
+          yield* ProjectionRunner.catchUp(totals())
+          applied.length = 0
+          yield* visible((yield* credits([1, 2, 4, 8])).checkpoint)
+          const error = yield* Effect.flip(ProjectionRunner.catchUp(totals(4)))
+          assert.strictEqual(error._tag, "ProjectionError")
+          assert.deepStrictEqual(applied, [1, 2])
+          assert.strictEqual((yield* ProjectionRunner.status(name)).behind, 2)
+          const rerun = yield* ProjectionRunner.catchUp(totals())
+          assert.deepStrictEqual(applied, [1, 2, 4, 8])
+          assert.strictEqual(rerun.processed, 2)
+          assert.strictEqual(rerun.behind, 0)
+        })
     )
   })
 })
