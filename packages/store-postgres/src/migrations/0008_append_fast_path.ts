@@ -3,7 +3,7 @@
  * shorter path for the usual append: an exact expected version in a transaction that has no id yet
  * (an append on its own, or the first statement of one with inline projections). Every statement of a
  * VOLATILE plpgsql function takes a snapshot of its own, and 0005 ran twelve of them per append; this
- * path runs six (both advisory locks in one), and reads the stream's version inside the INSERT (in its
+ * path runs four (both advisory locks in one), and reads the stream's version inside the INSERT (in its
  * check that it is the expected one) instead of in a SELECT before it.
  *
  * Why the short path needs none of 0005's other checks:
@@ -13,7 +13,8 @@
  * - A re-sent append: 0005 looks its first event id up only when the expected version does not match,
  *   and on this path it matches. When it does not, nothing is inserted and the function goes on as
  *   0005 did, with the locks already held.
- * A transaction that has an id already takes 0005's steps in 0005's order.
+ * Any other append (another expected version, or a transaction that has an id already) takes 0005's
+ * steps in 0005's order.
  */
 import { type Kysely, sql } from "kysely"
 import type { Database } from "../Schema.js"
@@ -36,30 +37,29 @@ export const up = (db: Kysely<Database>, schema: string) => {
         v_dup_version bigint;
         v_xid xid8;
       BEGIN
-        v_xid := pg_current_xact_id_if_assigned();
-        IF v_xid IS NULL THEN
+        IF p_expected >= 0 AND pg_current_xact_id_if_assigned() IS NULL THEN
           -- Registration, then the stream's lock, in one statement: with no id yet there is nothing to
           -- check between them.
           PERFORM pg_advisory_xact_lock_shared(${sql.lit(registrationClass)}, ${key}),
             pg_advisory_xact_lock(hashtextextended('cello:' || p_stream, 0));
-          IF p_expected >= 0 THEN
-            -- A statement after the locks: its snapshot sees what the stream's last writer committed.
-            RETURN QUERY
-              INSERT INTO ${events} AS e (event_id, type, schema_version, data, metadata, stream_id, stream_version)
-              SELECT (x.value ->> 'event_id')::uuid, x.value ->> 'type', (x.value ->> 'schema_version')::int,
-                x.value -> 'data', x.value -> 'metadata', p_stream, p_expected + x.n
-              FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(value, n)
-              WHERE p_expected = (SELECT coalesce(max(l.stream_version), 0) FROM ${events} AS l WHERE l.stream_id = p_stream)
-              ORDER BY x.n
-              RETURNING e.position, e.transaction_id::text, e.stream_version, e.created_at, p_expected, 'appended'::text;
-            IF FOUND THEN
-              RETURN;
-            END IF;
+          -- A statement after the locks: its snapshot sees what the stream's last writer committed.
+          RETURN QUERY
+            INSERT INTO ${events} AS e (event_id, type, schema_version, data, metadata, stream_id, stream_version)
+            SELECT (x.value ->> 'event_id')::uuid, x.value ->> 'type', (x.value ->> 'schema_version')::int,
+              x.value -> 'data', x.value -> 'metadata', p_stream, p_expected + x.n
+            FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(value, n)
+            WHERE p_expected = (SELECT coalesce(max(l.stream_version), 0) FROM ${events} AS l WHERE l.stream_id = p_stream)
+            ORDER BY x.n
+            RETURNING e.position, e.transaction_id::text, e.stream_version, e.created_at, p_expected, 'appended'::text;
+          IF FOUND THEN
+            RETURN;
           END IF;
         ELSE
           -- 0005's steps, in its order.
+          v_xid := pg_current_xact_id_if_assigned();
           PERFORM pg_advisory_xact_lock_shared(${sql.lit(registrationClass)}, ${key});
-          IF NOT EXISTS (SELECT 1 FROM ${events} AS e WHERE e.transaction_id = v_xid)
+          IF v_xid IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM ${events} AS e WHERE e.transaction_id = v_xid)
             AND EXISTS (SELECT 1 FROM ${events} AS e WHERE e.transaction_id > v_xid) THEN
             RAISE EXCEPTION 'this transaction wrote before its first append, and newer transactions have appended since'
               USING ERRCODE = 'CE001';
