@@ -75,6 +75,16 @@ const toJsonChecked = (value: unknown, what: string): string | JsonProblem => {
   }
 }
 
+// Module-level, not a closure per append: a bundler keeping function names (tsx, esbuild's keepNames)
+// names every closure it creates, on every call.
+const refuse = (streamId: string, reason: string) =>
+  Effect.fail(
+    new InvalidAppendError({
+      streamId: streamId.length > 200 ? `${streamId.slice(0, 200)}…` : streamId,
+      reason
+    })
+  )
+
 /** Checks a whole append up front and serializes it; fails with `InvalidAppendError` naming the problem. */
 export const prepare = (
   streamId: string,
@@ -82,21 +92,15 @@ export const prepare = (
   options: { readonly expectedVersion?: unknown; readonly metadata?: EventMetadata | undefined } = {}
 ): Effect.Effect<ReadonlyArray<PreparedEvent>, InvalidAppendError> =>
   Effect.suspend(() => {
-    const fail = (reason: string) =>
-      Effect.fail(
-        new InvalidAppendError({
-          streamId: streamId.length > 200 ? `${streamId.slice(0, 200)}…` : streamId,
-          reason
-        })
-      )
     if (typeof streamId !== "string" || streamId.length === 0)
-      return fail("stream id must be a non-empty string")
+      return refuse(streamId, "stream id must be a non-empty string")
     const idProblem = textProblem(streamId)
-    if (idProblem !== undefined) return fail(`stream id ${idProblem}`)
+    if (idProblem !== undefined) return refuse(streamId, `stream id ${idProblem}`)
     if (byteLength(streamId) > maxStreamIdBytes)
-      return fail(`stream id is ${byteLength(streamId)} bytes; the limit is ${maxStreamIdBytes}`)
+      return refuse(streamId, `stream id is ${byteLength(streamId)} bytes; the limit is ${maxStreamIdBytes}`)
     if (options.expectedVersion !== undefined && !ExpectedVersion.isValid(options.expectedVersion))
-      return fail(
+      return refuse(
+        streamId,
         `expected version ${JSON.stringify(options.expectedVersion)} is not "any", "no_stream", "stream_exists" or a non-negative integer`
       )
     const prepared: Array<PreparedEvent> = []
@@ -104,28 +108,29 @@ export const prepare = (
     for (const [i, event] of events.entries()) {
       const at = `event #${i + 1}`
       if (typeof event.type !== "string" || event.type.length === 0)
-        return fail(`${at}: type must be a non-empty string`)
+        return refuse(streamId, `${at}: type must be a non-empty string`)
       const typeProblem = textProblem(event.type)
-      if (typeProblem !== undefined) return fail(`${at}: type ${typeProblem}`)
+      if (typeProblem !== undefined) return refuse(streamId, `${at}: type ${typeProblem}`)
       if (byteLength(event.type) > maxTypeBytes)
-        return fail(`${at}: type is longer than ${maxTypeBytes} bytes`)
+        return refuse(streamId, `${at}: type is longer than ${maxTypeBytes} bytes`)
       const schemaVersion = event.schemaVersion ?? 1
       if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1)
-        return fail(`${at} (${event.type}): schema version must be a positive integer`)
+        return refuse(streamId, `${at} (${event.type}): schema version must be a positive integer`)
       // An id made here is a well-formed, lower-case UUID already: only a caller's is checked.
       const given = event.eventId
       if (given !== undefined && !isUuid(given))
-        return fail(`${at} (${event.type}): event id "${given}" is not a UUID`)
+        return refuse(streamId, `${at} (${event.type}): event id "${given}" is not a UUID`)
       const eventId = given === undefined ? uuidv7() : given.toLowerCase()
-      if (seen.has(eventId)) return fail(`${at} (${event.type}): event id ${eventId} appears twice`)
+      if (seen.has(eventId))
+        return refuse(streamId, `${at} (${event.type}): event id ${eventId} appears twice`)
       seen.add(eventId)
       const dataJson = toJson(event.data, `${at} (${event.type}) data`)
-      if (dataJson instanceof JsonProblem) return fail(dataJson.reason)
+      if (dataJson instanceof JsonProblem) return refuse(streamId, dataJson.reason)
       const metadataJson = toJson(
         { ...options.metadata, ...event.metadata },
         `${at} (${event.type}) metadata`
       )
-      if (metadataJson instanceof JsonProblem) return fail(metadataJson.reason)
+      if (metadataJson instanceof JsonProblem) return refuse(streamId, metadataJson.reason)
       prepared.push({
         eventId,
         type: event.type,

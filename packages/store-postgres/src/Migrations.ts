@@ -15,6 +15,7 @@ import * as AppendFunction from "./migrations/0004_append_function.js"
 import * as AppendOrder from "./migrations/0005_append_order.js"
 import * as SagaCorrelation from "./migrations/0006_saga_correlation.js"
 import * as SagaTraceparent from "./migrations/0007_saga_traceparent.js"
+import * as AppendFastPath from "./migrations/0008_append_fast_path.js"
 import { PgDatabase } from "./PgDatabase.js"
 
 interface Migration {
@@ -34,7 +35,8 @@ export const all: ReadonlyArray<Migration> = [
   { id: 4, name: AppendFunction.name, up: AppendFunction.up },
   { id: 5, name: AppendOrder.name, up: AppendOrder.up },
   { id: 6, name: SagaCorrelation.name, up: SagaCorrelation.up },
-  { id: 7, name: SagaTraceparent.name, up: SagaTraceparent.up }
+  { id: 7, name: SagaTraceparent.name, up: SagaTraceparent.up },
+  { id: 8, name: AppendFastPath.name, up: AppendFastPath.up }
 ]
 
 /**

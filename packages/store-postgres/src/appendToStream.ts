@@ -1,5 +1,5 @@
 /**
- * Append in one round trip: the `append_events` function (migration 0004) queues the stream's
+ * Append in one round trip: the `append_events` function (migrations 0004, 0005, 0008) queues the stream's
  * writers on an advisory lock, reads the stream's last version, checks the expected one and inserts
  * every event in one INSERT; a losing writer inserts nothing and burns no position. Writers of one
  * stream get their transaction ids in the order they got the stream, so readers ordering by

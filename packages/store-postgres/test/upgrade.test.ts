@@ -33,7 +33,8 @@ layer(storeLayer("upgrade", { migrate: false }), { excludeTestServices: true })(
         "0004_append_function",
         "0005_append_order",
         "0006_saga_correlation",
-        "0007_saga_traceparent"
+        "0007_saga_traceparent",
+        "0008_append_fast_path"
       ])
       const gone = yield* sql.unsafe<{ readonly t: string | null }>(`SELECT to_regclass($1)::text AS t`, [
         `${config.schema}.streams`
