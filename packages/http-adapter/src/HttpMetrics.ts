@@ -18,9 +18,9 @@ export const duration = Metric.histogram("http_request_duration_seconds", {
 
 // One metric per series with its attributes built in, made once: making one per request (its key is
 // the serialized attributes) was a measurable part of a trivial request, and `Metric.withAttributes`
-// adds its attributes to the context on every update (a copy of the context's map once it is deep). The series are few: the router routes only
-// standard methods (any other is answered before the adapter sees it), routes are templates,
-// statuses are three digits.
+// adds its attributes to the context on every update (a copy of the context's map once it is deep).
+// The series are few: the router routes only standard methods (any other is answered before the
+// adapter sees it), routes are templates, statuses are three digits.
 const series = new Map<
   string,
   { readonly count: Metric.Counter<number>; readonly time: Metric.Histogram<number> }
