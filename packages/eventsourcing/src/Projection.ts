@@ -8,7 +8,7 @@ import { ProjectionError, StoreUnavailable } from "./Errors.js"
 import * as EventCatalog from "./EventCatalog.js"
 import type { EventEnvelope } from "./EventEnvelope.js"
 import type * as EventType from "./EventType.js"
-import { contextOver } from "./internal/contextOver.js"
+import { lastContextOver } from "./internal/contextOver.js"
 import * as MessageContext from "./MessageContext.js"
 import * as Metrics from "./Metrics.js"
 
@@ -274,16 +274,8 @@ export const layerInline = <R>(projections: ReadonlyArray<Projection<R>>): Layer
     Effect.map(Effect.context<R>(), (context) =>
       projections.map((p): Projection => {
         // The layer's context over the appending fiber's, merged once per fiber context (not once per
-        // event): a command's append runs every projection in the same context.
-        let lastOuter: Context.Context<never> | undefined
-        let lastMerged: Context.Context<R> = context
-        const over = (outer: Context.Context<never>): Context.Context<R> => {
-          if (outer !== lastOuter) {
-            lastMerged = contextOver(outer, context)
-            lastOuter = outer
-          }
-          return lastMerged
-        }
+        // event).
+        const over = lastContextOver(context)
         return {
           ...p,
           apply: (envelope) =>

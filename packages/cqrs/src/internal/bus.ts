@@ -30,7 +30,7 @@ import {
 import { type Definition, decode, type Failure, type Payload, type Success } from "../Message.js"
 import * as MessageContext from "../MessageContext.js"
 import { type DispatchContext, defaults, type Handler, type Middleware } from "../Middleware.js"
-import { contextOver } from "./contextOver.js"
+import { lastContextOver } from "./contextOver.js"
 import {
   awaitFiber,
   expiry,
@@ -514,17 +514,8 @@ export const registrations = <Id>(tag: Context.Key<Id, Registry>) => {
         const registry = yield* tag
         const context = yield* Effect.context<R>()
         const isPayload = Schema.is(definition.payload)
-        // The handler's context over the caller's, kept for the last caller context seen: a fiber
-        // that dispatches in a loop merges once.
-        let lastCaller: Context.Context<never> | undefined
-        let lastMerged: Context.Context<R> = context
-        const over = (caller: Context.Context<never>): Context.Context<R> => {
-          if (caller !== lastCaller) {
-            lastMerged = contextOver(caller, context)
-            lastCaller = caller
-          }
-          return lastMerged
-        }
+        // The handler's context over the caller's.
+        const over = lastContextOver(context)
         const contextOf = (
           base: Context.Context<never>,
           message: MessageContext.MessageContext | undefined

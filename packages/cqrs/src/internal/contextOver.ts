@@ -22,3 +22,19 @@ export const contextOver = <A, R>(
           : Context.addUnsafe<A | R, R, unknown>(merged, key, service)
   return merged ?? Context.merge(outer, services)
 }
+
+/**
+ * `contextOver(outer, services)` kept for the last outer context seen: a fiber that dispatches or
+ * appends in a loop, and every projection of one append, merge once.
+ */
+export const lastContextOver = <R>(services: Context.Context<R>) => {
+  let lastOuter: Context.Context<never> | undefined
+  let lastMerged: Context.Context<R> = services
+  return (outer: Context.Context<never>): Context.Context<R> => {
+    if (outer !== lastOuter) {
+      lastMerged = contextOver(outer, services)
+      lastOuter = outer
+    }
+    return lastMerged
+  }
+}
