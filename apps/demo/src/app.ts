@@ -3,7 +3,7 @@
  * the command and query buses with both examples' handlers, the saga orchestrator, and the routes
  * (every one an adapter route, so `/openapi.json` describes them all) for `HttpRouter`.
  */
-import { CommandBus, QueryBus } from "@cello/cqrs"
+import { CommandBus, CqrsConfig, QueryBus } from "@cello/cqrs"
 import { HttpAdapter } from "@cello/http-adapter"
 import { SagaConfig, SagaOrchestrator, SagaStore } from "@cello/saga"
 import { Config, Duration, Effect, Layer } from "effect"
@@ -21,7 +21,10 @@ import * as ShopQueries from "./shop/queries.js"
 import * as ShopRoutes from "./shop/routes.js"
 import * as Store from "./store.js"
 
-const Buses = Layer.mergeAll(CommandBus.layer(), QueryBus.layer())
+// The buses' settings from the environment: CELLO_COMMAND_TIMEOUT, CELLO_QUERY_TIMEOUT, CELLO_MAX_RETRIES.
+const Buses = Layer.mergeAll(CommandBus.layer(), QueryBus.layer()).pipe(
+  Layer.provide(CqrsConfig.layerConfig())
+)
 
 // A compensation that fails for a passing reason is retried soon: requests wait for the saga.
 const SagaSettings = SagaConfig.layerConfig(

@@ -23,7 +23,10 @@ const schema = `cello_demo_contention_${Date.now().toString(36)}_${Math.floor(Ma
 const dataDir = pgMode === "pglite" ? mkdtempSync(join(tmpdir(), "cello-contention-")) : ""
 
 // Recovery (which also takes compensation_failed sagas up again) runs often, so a test never waits long.
-const fast = { CELLO_SAGA_RECOVER_EVERY: "200 millis" }
+// The command timeout is far above any round's length: 110 writers on one account serialise, and on a
+// loaded CI machine (every package's tests at once on 2 cores) a round took over 30 s, the default,
+// so a slow machine answered 504 where the test asks what contention does to money and answers.
+const fast = { CELLO_SAGA_RECOVER_EVERY: "200 millis", CELLO_COMMAND_TIMEOUT: "4 minutes" }
 
 const stores: ReadonlyArray<{ readonly name: string; readonly env: Readonly<Record<string, string>> }> = [
   { name: "memory", env: fast },
@@ -189,6 +192,6 @@ describe.each(stores)("transfers into a closed account under contention, on $nam
         return [s, c, d].every((f, i) => models[i]?.balance === f.balance && models[i]?.status === f.status)
       }, "the read models to equal the fold of the event log")
     },
-    60_000
+    300_000
   )
 })
