@@ -15,7 +15,9 @@ export const packageTest = (options = {}) =>
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       // `*.types.test.ts` files are type-checked by tsc (an unmet @ts-expect-error fails the test).
       typecheck: { enabled: true, include: ["**/*.types.test.ts"], tsconfig: "./tsconfig.json" },
-      testTimeout: options.testTimeout ?? 30_000,
-      hookTimeout: 60_000
+      // Only there to end a hung test: CI runs every package's tests at once on 2 cores, where a test
+      // that takes 5 s alone (a command line spawned four times) has taken over a minute.
+      testTimeout: options.testTimeout ?? 120_000,
+      hookTimeout: 120_000
     }
   })

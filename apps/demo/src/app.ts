@@ -5,6 +5,7 @@
  */
 import { CommandBus, CqrsConfig, QueryBus } from "@cello/cqrs"
 import { HttpAdapter } from "@cello/http-adapter"
+import { EventSourcingConfig } from "@cello/eventsourcing"
 import { SagaConfig, SagaOrchestrator, SagaStore } from "@cello/saga"
 import { Config, Duration, Effect, Layer } from "effect"
 import * as BankCommands from "./bank/commands.js"
@@ -82,6 +83,9 @@ const Domain = Startup.pipe(
   Layer.provideMerge(Orchestrator),
   Layer.provideMerge(Buses),
   Layer.provide(SagaSettings),
+  // CELLO_MAX_CONCURRENCY_RETRIES, CELLO_RETRY_TIMEOUT, CELLO_SNAPSHOT_INTERVAL, ...: how long a command
+  // retries a write conflict on one aggregate, and when snapshots are taken.
+  Layer.provide(EventSourcingConfig.layerConfig()),
   Layer.provideMerge(ReadSide.projectionsLayer)
 )
 

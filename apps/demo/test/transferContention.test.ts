@@ -23,10 +23,16 @@ const schema = `cello_demo_contention_${Date.now().toString(36)}_${Math.floor(Ma
 const dataDir = pgMode === "pglite" ? mkdtempSync(join(tmpdir(), "cello-contention-")) : ""
 
 // Recovery (which also takes compensation_failed sagas up again) runs often, so a test never waits long.
-// The command timeout is far above any round's length: 110 writers on one account serialise, and on a
-// loaded CI machine (every package's tests at once on 2 cores) a round took over 30 s, the default,
-// so a slow machine answered 504 where the test asks what contention does to money and answers.
-const fast = { CELLO_SAGA_RECOVER_EVERY: "200 millis", CELLO_COMMAND_TIMEOUT: "4 minutes" }
+// The command timeout and the retries of write conflicts last far longer than any round: 110 writers
+// on one account serialise, and on a loaded CI machine (every package's tests at once on 2 cores) a
+// round took 30 to 40 s, past the 30 s command timeout and the 5 s of retries by default, so a slow
+// machine answered 504 or 409 where the test asks what contention does to money and answers.
+const fast = {
+  CELLO_SAGA_RECOVER_EVERY: "200 millis",
+  CELLO_COMMAND_TIMEOUT: "4 minutes",
+  CELLO_RETRY_TIMEOUT: "3 minutes",
+  CELLO_MAX_CONCURRENCY_RETRIES: "1000000"
+}
 
 const stores: ReadonlyArray<{ readonly name: string; readonly env: Readonly<Record<string, string>> }> = [
   { name: "memory", env: fast },

@@ -44,6 +44,6 @@ describe("cello-mysql", () => {
         const db = yield* MysqlDatabase.MysqlDatabase
         yield* db.execute(CompiledQuery.raw(`DROP DATABASE IF EXISTS \`${fresh}\``))
       }).pipe(Effect.provide(storeLayer("cli_migrate"))),
-    60_000
+    180_000
   )
 })
