@@ -12,7 +12,7 @@ import type { CommandBus, QueryBus } from "@cello/cqrs"
 import { EventStore } from "@cello/eventsourcing"
 import { SagaOrchestrator, SagaStore } from "@cello/saga"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { type Config, Context, Deferred, Effect, Layer, Option, type Scope } from "effect"
+import { type Config, type Context, Deferred, Effect, Layer, Option, type Scope } from "effect"
 import {
   HttpRouter,
   HttpServer,
@@ -37,6 +37,7 @@ import { observe } from "./Observe.js"
 import * as OpenApi from "./OpenApi.js"
 import * as Problem from "./Problem.js"
 import type { RequestServices, Route } from "./Route.js"
+import { servicesUnder } from "./servicesUnder.js"
 
 export type { FailureAnswer } from "./ErrorMapping.js"
 export type { HealthCheck } from "./Health.js"
@@ -96,8 +97,9 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
       // The services the routes need, taken once. The request's own services are merged last, so
       // the layer's Scope never stands in for a request's.
       const services = yield* Effect.context<R>()
+      const under = servicesUnder(services)
       const withServices = <A, E, Own>(effect: Effect.Effect<A, E, R | Own>): Effect.Effect<A, E, Own> =>
-        Effect.updateContext(effect, (own: Context.Context<Own>) => Context.merge(services, own))
+        Effect.updateContext(effect, (own: Context.Context<Own>) => under(own))
       const store = yield* Effect.serviceOption(EventStore.EventStore)
       const checks: ReadonlyArray<Health.HealthCheck> = [
         ...(Option.isSome(store)
