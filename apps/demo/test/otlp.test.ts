@@ -49,7 +49,10 @@ describe.each([
     demo = await startDemo({
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-      OTEL_SERVICE_NAME: "demo-under-test"
+      OTEL_SERVICE_NAME: "demo-under-test",
+      // The flush at the graceful stop may take up to a minute (the default is 3 s): on a CI machine
+      // running every package's tests at once, the export had not gone out when the 3 s were over.
+      OTEL_EXPORTER_OTLP_TIMEOUT: "60000"
     })
     const api = client(demo.url)
     await createAndShip(api)
@@ -62,7 +65,7 @@ describe.each([
     expect(placed.status).toBe(201)
     // A graceful stop flushes what the exporter still holds.
     await demo.stop()
-  }, 60_000)
+  }, 180_000)
 
   afterAll(async () => {
     await demo?.stop()
@@ -228,7 +231,7 @@ describe("OpenTelemetry export with async projections: each page links to the re
     expect(created.status).toBe(201)
     expect(created.headers.get("x-cello-read-models")).toBeNull()
     await demo.stop()
-  }, 60_000)
+  }, 180_000)
 
   afterAll(async () => {
     await demo?.stop()
