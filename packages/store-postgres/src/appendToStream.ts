@@ -11,6 +11,7 @@
 import {
   Append,
   type AppendResult,
+  Checkpoint,
   ConcurrencyError,
   type ExpectedVersion as EV,
   type EventEnvelope,
@@ -19,10 +20,9 @@ import {
   InvalidAppendError,
   type StoreUnavailable
 } from "@cello/eventsourcing"
-import { Effect, Predicate } from "effect"
+import { DateTime, Effect, Predicate } from "effect"
 import type { SqlError } from "effect/sql"
 import { sql } from "kysely"
-import { envelopeIn } from "./internal/envelope.js"
 import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import { transaction } from "./internal/transaction.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
@@ -153,11 +153,11 @@ export const appendToStream = (
 
 /** The events as one JSON array: their payloads are JSON text already, parsed once by the server. */
 const batchOf = (prepared: ReadonlyArray<Append.PreparedEvent>): string => {
-  let batch = ""
+  let batch = "["
   // An event id is a lower-case UUID (`Append.prepare` checked it): JSON as it is, in quotes.
   for (const e of prepared)
-    batch += `,{"event_id":"${e.eventId}","type":${JSON.stringify(e.type)},"schema_version":${e.schemaVersion},"data":${e.dataJson},"metadata":${e.metadataJson}}`
-  return `[${batch.slice(1)}]`
+    batch += `${batch.length === 1 ? "" : ","}{"event_id":"${e.eventId}","type":${JSON.stringify(e.type)},"schema_version":${e.schemaVersion},"data":${e.dataJson},"metadata":${e.metadataJson}}`
+  return `${batch}]`
 }
 
 const resultOf = (streamId: string, envelopes: ReadonlyArray<EventEnvelope>): AppendResult => {
@@ -189,19 +189,19 @@ const envelopesOf = (
   for (const event of prepared) {
     const row = rows[i++]
     if (row === undefined || !isInserted(row)) return conflictOf(streamId, expected, rows)
-    envelopes.push(
-      envelopeIn(streamId, {
-        position: row.pos,
-        transaction_id: row.xid,
-        event_id: event.eventId,
-        stream_version: row.version,
-        type: event.type,
-        schema_version: event.schemaVersion,
-        data: JSON.parse(event.dataJson),
-        metadata: parseMetadata(event.metadataJson),
-        created_at: row.at
-      })
-    )
+    // The same envelope `envelopeIn` makes of a read row, without a row object in between.
+    envelopes.push({
+      eventId: event.eventId,
+      streamId,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      streamVersion: Number(row.version),
+      position: Number(row.pos),
+      checkpoint: Checkpoint.make(BigInt(row.xid), row.pos),
+      timestamp: DateTime.fromDateUnsafe(row.at),
+      data: JSON.parse(event.dataJson),
+      metadata: parseMetadata(event.metadataJson)
+    })
   }
   return rows.length === prepared.length ? envelopes : conflictOf(streamId, expected, rows)
 }
