@@ -104,9 +104,11 @@ export const prepare = (
         `expected version ${JSON.stringify(options.expectedVersion)} is not "any", "no_stream", "stream_exists" or a non-negative integer`
       )
     const prepared: Array<PreparedEvent> = []
-    const seen = new Set<string>()
-    for (const [i, event] of events.entries()) {
-      const at = `event #${i + 1}`
+    // One event cannot repeat an id: the set is for batches only.
+    const seen = events.length > 1 ? new Set<string>() : undefined
+    let i = 0
+    for (const event of events) {
+      const at = `event #${++i}`
       if (typeof event.type !== "string" || event.type.length === 0)
         return refuse(streamId, `${at}: type must be a non-empty string`)
       const typeProblem = textProblem(event.type)
@@ -121,15 +123,18 @@ export const prepare = (
       if (given !== undefined && !isUuid(given))
         return refuse(streamId, `${at} (${event.type}): event id "${given}" is not a UUID`)
       const eventId = given === undefined ? uuidv7() : given.toLowerCase()
-      if (seen.has(eventId))
-        return refuse(streamId, `${at} (${event.type}): event id ${eventId} appears twice`)
-      seen.add(eventId)
+      if (seen !== undefined) {
+        if (seen.has(eventId))
+          return refuse(streamId, `${at} (${event.type}): event id ${eventId} appears twice`)
+        seen.add(eventId)
+      }
       const dataJson = toJson(event.data, `${at} (${event.type}) data`)
       if (dataJson instanceof JsonProblem) return refuse(streamId, dataJson.reason)
-      const metadataJson = toJson(
-        { ...options.metadata, ...event.metadata },
-        `${at} (${event.type}) metadata`
-      )
+      // No metadata at all (an append outside any message context) is the empty object.
+      const metadataJson =
+        options.metadata === undefined && event.metadata === undefined
+          ? "{}"
+          : toJson({ ...options.metadata, ...event.metadata }, `${at} (${event.type}) metadata`)
       if (metadataJson instanceof JsonProblem) return refuse(streamId, metadataJson.reason)
       prepared.push({
         eventId,

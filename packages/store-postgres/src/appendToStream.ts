@@ -10,6 +10,8 @@
  */
 import {
   Append,
+  type AppendResult,
+  Checkpoint,
   ConcurrencyError,
   type ExpectedVersion as EV,
   type EventEnvelope,
@@ -18,10 +20,9 @@ import {
   InvalidAppendError,
   type StoreUnavailable
 } from "@cello/eventsourcing"
-import { Effect, Predicate } from "effect"
+import { DateTime, Effect, Predicate } from "effect"
 import type { SqlError } from "effect/sql"
 import { sql } from "kysely"
-import { toEnvelope } from "./internal/envelope.js"
 import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import { transaction } from "./internal/transaction.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
@@ -99,12 +100,11 @@ export const appendToStream = (
   database: PgDatabaseShape,
   onCommit: Effect.Effect<void>
 ): EventStore.EventStoreShape["append"] => {
-  // The statement's text is the same for every append of this store: built once, not per append.
+  // Built once, and short: the driver looks its prepared statement up by this text on every append.
   const statement =
-    sql`SELECT pos AS position, xid AS transaction_id, version AS stream_version, at AS created_at,
-      current_version::text AS current_version, outcome
-    FROM ${sql.id(database.config.schema, "append_events")}($1, $2, $3::jsonb)
-    ORDER BY version`.compile(database.db).sql
+    sql`SELECT * FROM ${sql.id(database.config.schema, "append_events")}($1, $2, $3::jsonb) ORDER BY version`.compile(
+      database.db
+    ).sql
   // A chain of steps, not a generator: a generator's fiber steps cost µs on every append.
   return (streamId, events, options = {}) =>
     Effect.flatMap(Append.prepare(streamId, events, options), (prepared) => {
@@ -118,34 +118,56 @@ export const appendToStream = (
               : Effect.succeed({ streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined })
           )
         )
-      // The payloads are JSON text already: spliced into one JSON array, parsed once by the server.
-      let batch = "["
-      for (const [i, e] of prepared.entries())
-        batch += `${i === 0 ? "" : ","}{"event_id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"schema_version":${e.schemaVersion},"data":${e.dataJson},"metadata":${e.metadataJson}}`
-      batch += "]"
-      const insert = database.sql
-        .unsafe<AppendRow>(statement, [streamId, expectedCode(expected), batch])
-        .pipe(
-          Effect.catchTag("SqlError", mapAppendError(database, streamId, expected)),
-          Effect.flatMap((inserted) => envelopesOf(streamId, expected, prepared, inserted))
-        )
+      const run = database.sql.unsafe<AppendRow>(statement, [
+        streamId,
+        expectedCode(expected),
+        batchOf(prepared)
+      ])
       const inline = options.inline
-      const stored =
-        inline === undefined
-          ? insert
-          : // BEGIN/COMMIT failures and a lost connection are the store's; the inline step's own
-            // errors pass through as they are.
-            transaction(database, Effect.tap(insert, inline), eventsourcingUnavailable(database, "append"))
-      return Effect.flatMap(stored, (envelopes) => {
-        const last = envelopes.at(-1)
-        return Effect.as(onCommit, {
-          streamId,
-          nextExpectedVersion: last?.streamVersion ?? 0,
-          events: envelopes,
-          checkpoint: last?.checkpoint
+      // On its own, one step answers the rows (or the error) and wakes subscribers.
+      if (inline === undefined)
+        return Effect.matchEffect(run, {
+          onFailure: (error) => mapAppendError(database, streamId, expected)(error),
+          onSuccess: (rows) => {
+            const envelopes = envelopesOf(streamId, expected, prepared, rows)
+            return envelopes instanceof ConcurrencyError
+              ? Effect.fail(envelopes)
+              : Effect.as(onCommit, resultOf(streamId, envelopes))
+          }
         })
+      const insert = Effect.matchEffect(run, {
+        onFailure: (error) => mapAppendError(database, streamId, expected)(error),
+        onSuccess: (rows) => {
+          const envelopes = envelopesOf(streamId, expected, prepared, rows)
+          return envelopes instanceof ConcurrencyError ? Effect.fail(envelopes) : Effect.succeed(envelopes)
+        }
       })
+      // BEGIN/COMMIT failures and a lost connection are the store's; the inline step's own errors
+      // pass through as they are.
+      return Effect.flatMap(
+        transaction(database, Effect.tap(insert, inline), eventsourcingUnavailable(database, "append")),
+        (envelopes) => Effect.as(onCommit, resultOf(streamId, envelopes))
+      )
     })
+}
+
+/** The events as one JSON array: their payloads are JSON text already, parsed once by the server. */
+const batchOf = (prepared: ReadonlyArray<Append.PreparedEvent>): string => {
+  let batch = "["
+  // An event id is a lower-case UUID (`Append.prepare` checked it): JSON as it is, in quotes.
+  for (const e of prepared)
+    batch += `${batch.length === 1 ? "" : ","}{"event_id":"${e.eventId}","type":${JSON.stringify(e.type)},"schema_version":${e.schemaVersion},"data":${e.dataJson},"metadata":${e.metadataJson}}`
+  return `${batch}]`
+}
+
+const resultOf = (streamId: string, envelopes: ReadonlyArray<EventEnvelope>): AppendResult => {
+  const last = envelopes.at(-1)
+  return {
+    streamId,
+    nextExpectedVersion: last?.streamVersion ?? 0,
+    events: envelopes,
+    checkpoint: last?.checkpoint
+  }
 }
 
 /**
@@ -158,44 +180,50 @@ const envelopesOf = (
   streamId: string,
   expected: EV.ExpectedVersion,
   prepared: ReadonlyArray<Append.PreparedEvent>,
-  inserted: ReadonlyArray<AppendRow>
-): Effect.Effect<ReadonlyArray<EventEnvelope>, ConcurrencyError> => {
-  const rows = inserted.filter(isInserted)
-  if (rows.length !== prepared.length) {
-    const actual = Number(inserted[0]?.current_version ?? 0)
-    return Effect.fail(
-      inserted[0]?.outcome === "order"
-        ? new ConcurrencyError({ streamId, expected, actual, reason: orderConflict })
-        : new ConcurrencyError({ streamId, expected, actual })
-    )
-  }
+  rows: ReadonlyArray<AppendRow>
+): ReadonlyArray<EventEnvelope> | ConcurrencyError => {
   // The payloads are the ones just sent: build the envelopes from them, not from a second copy.
-  // The function returns one row per prepared event, in order.
+  // The function returns one row per prepared event, in order, or one row without a position.
   const envelopes: Array<EventEnvelope> = []
-  for (const [i, event] of prepared.entries()) {
-    const row = rows[i]
-    if (row === undefined) break
-    envelopes.push(
-      toEnvelope({
-        ...row,
-        event_id: event.eventId,
-        stream_id: streamId,
-        type: event.type,
-        schema_version: event.schemaVersion,
-        data: JSON.parse(event.dataJson),
-        metadata: parseMetadata(event.metadataJson)
-      })
-    )
+  let i = 0
+  for (const event of prepared) {
+    const row = rows[i++]
+    if (row === undefined || !isInserted(row)) return conflictOf(streamId, expected, rows)
+    // The same envelope `envelopeIn` makes of a read row, without a row object in between.
+    envelopes.push({
+      eventId: event.eventId,
+      streamId,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      streamVersion: Number(row.version),
+      position: Number(row.pos),
+      checkpoint: Checkpoint.make(BigInt(row.xid), row.pos),
+      timestamp: DateTime.fromDateUnsafe(row.at),
+      data: JSON.parse(event.dataJson),
+      metadata: parseMetadata(event.metadataJson)
+    })
   }
-  return Effect.succeed(envelopes)
+  return rows.length === prepared.length ? envelopes : conflictOf(streamId, expected, rows)
 }
 
+const conflictOf = (
+  streamId: string,
+  expected: EV.ExpectedVersion,
+  rows: ReadonlyArray<AppendRow>
+): ConcurrencyError => {
+  const actual = Number(rows[0]?.current_version ?? 0)
+  return rows[0]?.outcome === "order"
+    ? new ConcurrencyError({ streamId, expected, actual, reason: orderConflict })
+    : new ConcurrencyError({ streamId, expected, actual })
+}
+
+/** A row of `append_events` (migration 0004's columns). */
 interface AppendRow {
-  readonly position: bigint | null
-  readonly transaction_id: string | null
-  readonly stream_version: bigint | null
-  readonly created_at: Date | null
-  readonly current_version: string
+  readonly pos: bigint | null
+  readonly xid: string | null
+  readonly version: bigint | null
+  readonly at: Date | null
+  readonly current_version: bigint
   readonly outcome: "appended" | "duplicate" | "conflict" | "order"
 }
 
@@ -203,15 +231,11 @@ interface AppendRow {
 const isInserted = (
   row: AppendRow
 ): row is AppendRow & {
-  readonly position: bigint
-  readonly transaction_id: string
-  readonly stream_version: bigint
-  readonly created_at: Date
-} =>
-  row.position !== null &&
-  row.transaction_id !== null &&
-  row.stream_version !== null &&
-  row.created_at !== null
+  readonly pos: bigint
+  readonly xid: string
+  readonly version: bigint
+  readonly at: Date
+} => row.pos !== null && row.xid !== null && row.version !== null && row.at !== null
 
 const matchesEmpty = (expected: EV.ExpectedVersion, actual: number): boolean =>
   expected === "no_stream" ? actual === 0 : expected === "stream_exists" ? actual > 0 : expected === actual
