@@ -4,8 +4,8 @@
  * (every one an adapter route, so `/openapi.json` describes them all) for `HttpRouter`.
  */
 import { CommandBus, CqrsConfig, QueryBus } from "@cello/cqrs"
-import { HttpAdapter } from "@cello/http-adapter"
 import { EventSourcingConfig } from "@cello/eventsourcing"
+import { HttpAdapter } from "@cello/http-adapter"
 import { SagaConfig, SagaOrchestrator, SagaStore } from "@cello/saga"
 import { Config, Duration, Effect, Layer } from "effect"
 import * as BankCommands from "./bank/commands.js"
