@@ -39,6 +39,9 @@ export const make = <const Defs extends ReadonlyArray<EventType.Definition>>(
   }
   // A decoded value whose tag is in this catalog was produced by that tag's schema.
   const isKnown = (u: { readonly _tag: string }): u is Ev => types.has(u._tag)
+  const isKnownResult = <E>(
+    result: Result.Result<{ readonly _tag: string }, E>
+  ): result is Result.Success<Ev, never> => Result.isSuccess(result) && isKnown(result.success)
 
   const failure = (streamId: string, payload: EventPayload, cause: string) =>
     new EventDecodeError({
@@ -56,11 +59,11 @@ export const make = <const Defs extends ReadonlyArray<EventType.Definition>>(
     const type = types.get(payload.type)
     if (type === undefined || payload.schemaVersion !== type.version) return undefined
     const decoded = type.decodeResult(payload.data)
-    if (Result.isFailure(decoded)) return Result.fail(failure(streamId, payload, decoded.failure.message))
-    const event = decoded.success
-    return isKnown(event)
-      ? Result.succeed(event)
-      : Result.fail(failure(streamId, payload, `decoded tag "${event._tag}" is not in the catalog`))
+    // Handed on as it is (no second `Result` an event) when the decoded tag is in this catalog.
+    if (isKnownResult(decoded)) return decoded
+    return Result.isFailure(decoded)
+      ? Result.fail(failure(streamId, payload, decoded.failure.message))
+      : Result.fail(failure(streamId, payload, `decoded tag "${decoded.success._tag}" is not in the catalog`))
   }
 
   const decodePayload = Effect.fnUntraced(function* (streamId: string, payload: EventPayload) {

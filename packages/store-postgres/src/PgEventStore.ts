@@ -6,7 +6,7 @@
 import { Append, EventStore, Subscription, Wakeup } from "@cello/eventsourcing"
 import { Duration, Effect, Latch, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
 import { appendToStream } from "./appendToStream.js"
-import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import { envelopeColumns, toEnvelopes } from "./internal/envelope.js"
 import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import { sampleHeldBack } from "./internal/heldBack.js"
 import { PgDatabase, type PgDatabaseShape } from "./PgDatabase.js"
@@ -70,6 +70,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
       Option.isSome(wakeup) ? wakeup.value.notify : Effect.asVoid(pending.open)
     )
 
+    const readPage = readAllAfter(database)
     return EventStore.make({
       append: appendToStream(database, onCommit),
       readStream: readStream(database),
@@ -77,7 +78,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
       readAll: readAll(database),
       ...Subscription.follow({
         readAll: (after) =>
-          Effect.tap(readAllAfter(database, after, pageSize), (page) =>
+          Effect.tap(readPage(after, pageSize), (page) =>
             page.length === 0 ? sampleHeldBack(database) : Effect.void
           ),
         readStream: (streamId, after) =>
@@ -94,7 +95,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape, never, PgDatabase |
                     .limit(pageSize)
                 )
                 .pipe(
-                  Effect.map((rows) => rows.map(toEnvelope)),
+                  Effect.map(toEnvelopes),
                   Effect.mapError(eventsourcingUnavailable(database, "subscribeStream"))
                 ),
         signal,

@@ -12,7 +12,7 @@ import {
 } from "@cello/eventsourcing"
 import { Effect } from "effect"
 import { sql } from "kysely"
-import { envelopeColumns, toEnvelope } from "./internal/envelope.js"
+import { envelopeColumns, toEnvelopes } from "./internal/envelope.js"
 import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
 
@@ -27,33 +27,40 @@ import type { PgDatabaseShape } from "./PgDatabase.js"
 export const visibleIn = (database: PgDatabaseShape) =>
   sql<boolean>`(transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())) OR transaction_id < (SELECT ${sql.id(database.config.schema, "read_horizon")}()))`
 
+/**
+ * Reads pages of the log after a checkpoint. The query is built and compiled once: a catch-up reads
+ * a page after page, and building it with kysely took about 5% of a page's Node time. Its parameters: the
+ * checkpoint's transaction (xid8) and position, then the limit.
+ */
 export const readAllAfter = (
-  database: PgDatabaseShape,
+  database: PgDatabaseShape
+): ((
   from: Checkpoint.Checkpoint,
   limit: number
-): Effect.Effect<ReadonlyArray<EventEnvelope>, StoreUnavailable> =>
-  database
-    .run(
-      database.db
-        .selectFrom("events")
-        .select(envelopeColumns)
-        .where(
-          sql<boolean>`(transaction_id, position) > (${String(from.transaction)}::xid8, ${String(from.position)}::bigint)`
-        )
-        .where(visibleIn(database))
-        .orderBy("events.transaction_id")
-        .orderBy("events.position")
-        .limit(Math.max(0, limit))
-    )
-    .pipe(
-      Effect.map((rows) => rows.map(toEnvelope)),
-      Effect.mapError(eventsourcingUnavailable(database, "readAll"))
-    )
+) => Effect.Effect<ReadonlyArray<EventEnvelope>, StoreUnavailable>) => {
+  const query = database.db
+    .selectFrom("events")
+    .select(envelopeColumns)
+    .where(sql<boolean>`(transaction_id, position) > (${"0"}::xid8, ${"0"}::bigint)`)
+    .where(visibleIn(database))
+    .orderBy("events.transaction_id")
+    .orderBy("events.position")
+    .limit(0)
+    .compile()
+  const page = (from: Checkpoint.Checkpoint, limit: number): typeof query => ({
+    ...query,
+    parameters: [String(from.transaction), String(from.position), Math.max(0, limit)]
+  })
+  return (from, limit) =>
+    database
+      .run(page(from, limit))
+      .pipe(Effect.map(toEnvelopes), Effect.mapError(eventsourcingUnavailable(database, "readAll")))
+}
 
-export const readAll =
-  (database: PgDatabaseShape): EventStore.EventStoreShape["readAll"] =>
-  (options = {}) =>
-    readAllAfter(database, options.from ?? Checkpoint.start, options.limit ?? 10_000)
+export const readAll = (database: PgDatabaseShape): EventStore.EventStoreShape["readAll"] => {
+  const after = readAllAfter(database)
+  return (options = {}) => after(options.from ?? Checkpoint.start, options.limit ?? 10_000)
+}
 
 /** The newest visible event's checkpoint. */
 export const head = (database: PgDatabaseShape): Effect.Effect<Checkpoint.Checkpoint, StoreUnavailable> =>

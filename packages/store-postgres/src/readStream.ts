@@ -7,7 +7,7 @@
 import { Append, type EventEnvelope, type EventStore, StreamNotFound } from "@cello/eventsourcing"
 import { Effect } from "effect"
 import { sql } from "kysely"
-import { type EnvelopeRow, envelopeIn } from "./internal/envelope.js"
+import { type EnvelopeRow, pageReader } from "./internal/envelope.js"
 import { eventsourcingUnavailable } from "./internal/eventsourcingUnavailable.js"
 import type { PgDatabaseShape } from "./PgDatabase.js"
 
@@ -47,7 +47,8 @@ export const readStream =
       const rows = yield* database.run(query.compile(database.db))
       if (rows.length === 0) return yield* new StreamNotFound({ streamId })
       const envelopes: Array<EventEnvelope> = []
-      for (const row of rows) if (isEvent(row)) envelopes.push(envelopeIn(streamId, row))
+      const read = pageReader()
+      for (const row of rows) if (isEvent(row)) envelopes.push(read(streamId, row))
       return envelopes
     }).pipe(
       Effect.catchTag("SqlError", (e) => Effect.fail(eventsourcingUnavailable(database, "readStream")(e)))

@@ -172,11 +172,18 @@ export const compile = (ast: SchemaAST.AST): Step => {
 }
 
 /**
- * The step for a stored event payload of a tagged struct or class, which is stored without its
- * `_tag`: it answers the struct's fields, `_tag` first, or a sentinel; `undefined` when the schema
- * is neither.
+ * Reads a stored event payload into `into` (the event under construction) and answers it, or a
+ * sentinel. `into` may come back partly filled when the answer is a sentinel.
  */
-export const compileEvent = (schema: Schema.Top, tag: string): Step | undefined => {
+export type EventStep = (input: unknown, into: Record<string, unknown>) => unknown
+
+/**
+ * The step for a stored event payload of a tagged struct or class, which is stored without its
+ * `_tag`: it writes the struct's fields into `into`, `_tag` first; `undefined` when the schema is
+ * neither. A struct with checks of its own is read into a plain object first, which the checks see
+ * as Schema shows it to them, and copied into `into` after.
+ */
+export const compileEvent = (schema: Schema.Top, tag: string): EventStep | undefined => {
   const ast = schema.ast
   const struct = SchemaAST.isDeclaration(ast)
     ? // A Schema class: its one type parameter is the struct of its fields.
@@ -189,7 +196,19 @@ export const compileEvent = (schema: Schema.Top, tag: string): Step | undefined 
   if (struct === undefined || !SchemaAST.isObjects(struct)) return undefined
   const props = properties(struct, "_tag")
   if (props === undefined) return undefined
-  return withChecks(struct, (input) => (isRecord(input) ? readInto(props, input, { _tag: tag }) : no))
+  if (struct.checks === undefined)
+    return (input, into) => {
+      if (!isRecord(input)) return no
+      into._tag = tag
+      return readInto(props, input, into)
+    }
+  const checked = withChecks(struct, (input) =>
+    isRecord(input) ? readInto(props, input, { _tag: tag }) : no
+  )
+  return (input, into) => {
+    const value = checked(input)
+    return value === no || value === unsure ? value : Object.assign(into, value)
+  }
 }
 
 /** Deep equality of two decoded values: prototypes, own keys in order, extensibility, values. */
@@ -215,10 +234,13 @@ export const sameValue = (a: unknown, b: unknown): boolean => {
 const instantiate = <A>(prototype: object | null, fields: unknown): A =>
   Object.assign(Object.create(prototype), fields)
 
+/** An empty object on `prototype` for a step to fill: an `A` once the step answers it (see above). */
+const blank = <A>(prototype: object | null): A & Record<string, unknown> => Object.create(prototype)
+
 /** The step's answer, `unsure` when it threw (a check can): Schema then decodes and reports it. */
-const attempt = (step: Step, data: unknown): unknown => {
+const attempt = (step: EventStep, data: unknown, into: Record<string, unknown>): unknown => {
   try {
-    return step(data)
+    return step(data, into)
   } catch {
     return unsure
   }
@@ -226,32 +248,36 @@ const attempt = (step: Step, data: unknown): unknown => {
 
 /**
  * `full` (Schema's decoder), with the step in front once it has proved itself: the first payload
- * the step reads is also decoded by Schema, and the step's fields are built on the decoded value's
+ * the step reads is also decoded by Schema, and the step fills an object on the decoded value's
  * prototype; if both are the same (same own keys, values, prototype — a class whose constructor
  * adds or changes fields fails this), later payloads the step reads take the shortcut, the rest
  * still go to Schema. A step that reads a payload Schema refuses is never used.
  */
 export const shortcut = <A, E>(
-  step: Step,
+  step: EventStep,
   full: (data: unknown) => Result.Result<A, E>
 ): ((data: unknown) => Result.Result<A, E>) => {
   let state: "pending" | "on" | "off" = "pending"
   let prototype: object | null = null
   return (data) => {
     if (state === "on") {
-      const fields = attempt(step, data)
+      const into = blank<A>(prototype)
+      const fields = attempt(step, data, into)
+      if (fields === into) return Result.succeed(into)
       if (fields !== no && fields !== unsure) return Result.succeed(instantiate<A>(prototype, fields))
       return full(data)
     }
     const result = full(data)
     if (state === "pending") {
-      const fields = attempt(step, data)
+      const decoded: unknown = Result.isSuccess(result) ? result.success : undefined
+      const proto: object | null =
+        typeof decoded === "object" && decoded !== null ? Object.getPrototypeOf(decoded) : null
+      const into = blank<unknown>(proto)
+      const fields = attempt(step, data, into)
       if (fields !== no && fields !== unsure) {
         state = "off"
         if (Result.isSuccess(result)) {
-          const decoded: unknown = result.success
-          const proto: object | null = Object.getPrototypeOf(decoded)
-          if (sameValue(instantiate<unknown>(proto, fields), decoded)) {
+          if (sameValue(fields === into ? into : instantiate<unknown>(proto, fields), decoded)) {
             prototype = proto
             state = "on"
           }

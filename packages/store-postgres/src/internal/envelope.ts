@@ -32,18 +32,54 @@ export interface EnvelopeRow {
   readonly created_at: Date
 }
 
-export const toEnvelope = (row: EnvelopeRow): EventEnvelope => envelopeIn(row.stream_id, row)
+export const toEnvelope = (row: EnvelopeRow): EventEnvelope =>
+  envelopeWith(row.stream_id, row, BigInt(row.transaction_id), DateTime.makeUnsafe(row.created_at))
 
-/** An envelope of a stream whose id the reader knows, so its rows need not carry it. */
-export const envelopeIn = (streamId: string, row: Omit<EnvelopeRow, "stream_id">): EventEnvelope => ({
+const envelopeWith = (
+  streamId: string,
+  row: Omit<EnvelopeRow, "stream_id">,
+  transaction: bigint,
+  timestamp: DateTime.Utc
+): EventEnvelope => ({
   eventId: row.event_id,
   streamId,
   type: row.type,
   schemaVersion: row.schema_version,
   streamVersion: Number(row.stream_version),
   position: Number(row.position),
-  checkpoint: Checkpoint.make(BigInt(row.transaction_id), row.position),
-  timestamp: DateTime.makeUnsafe(row.created_at),
+  checkpoint: Checkpoint.make(transaction, row.position),
+  timestamp,
   data: row.data,
   metadata: row.metadata
 })
+
+/**
+ * `toEnvelope` for the rows of one read, in order, of a stream the reader may know (so its rows need
+ * not carry its id). The events of one transaction share its id and
+ * its `created_at` (the transaction's start), so consecutive rows of one transaction share one
+ * parsed id and one `DateTime` (both immutable) instead of parsing and allocating them per event.
+ */
+export const pageReader = (): ((streamId: string, row: Omit<EnvelopeRow, "stream_id">) => EventEnvelope) => {
+  let transactionText: string | undefined
+  let transaction = 0n
+  let millis = Number.NaN
+  let timestamp: DateTime.Utc | undefined
+  return (streamId, row) => {
+    if (row.transaction_id !== transactionText) {
+      transaction = BigInt(row.transaction_id)
+      transactionText = row.transaction_id
+    }
+    const at = row.created_at.getTime()
+    if (timestamp === undefined || at !== millis) {
+      timestamp = DateTime.makeUnsafe(row.created_at)
+      millis = at
+    }
+    return envelopeWith(streamId, row, transaction, timestamp)
+  }
+}
+
+/** `toEnvelope` for the rows of one read (see `pageReader`). */
+export const toEnvelopes = (rows: ReadonlyArray<EnvelopeRow>): Array<EventEnvelope> => {
+  const read = pageReader()
+  return rows.map((row) => read(row.stream_id, row))
+}
