@@ -15,7 +15,6 @@ describe("the demo's command timeout", () => {
   afterAll(() => demo.stop())
 
   it("answers 504 once CELLO_COMMAND_TIMEOUT has passed", async () => {
-    const started = Date.now()
     const answer = await client(demo.url).post("/saga/place-order", {
       user_id: "timeout",
       product: "Widget",
@@ -23,8 +22,7 @@ describe("the demo's command timeout", () => {
       price: 5
     })
     expect(answer.status, JSON.stringify(answer.body)).toBe(504)
+    // Without the setting the default 30 s would have let the 20 s gateway answer: a 201.
     expect(at(answer.body, "detail")).toBe("The command did not finish in time.")
-    // Well before the gateway's 20 seconds: the setting, not the gateway, ended it.
-    expect(Date.now() - started).toBeLessThan(20_000)
   }, 60_000)
 })
