@@ -4,6 +4,8 @@
  * the same keys, most with the same services (only the request, its route and its state differ), so
  * just the entries that differ are laid over the kept merge instead of copying every service again
  * (two copies of every service per request before). Every lookup answers what `Context.merge` would.
+ * The kept merge holds the first request's own entries (its request object among them), shadowed
+ * for every later request: one request stays reachable for the router's life, no more.
  */
 import { Context } from "effect"
 
