@@ -4,7 +4,7 @@
  */
 import { Effect } from "effect"
 import { InvalidAppendError } from "./Errors.js"
-import type { EventMetadata, NewEvent } from "./EventEnvelope.js"
+import type { AppendResult, EventEnvelope, EventMetadata, NewEvent } from "./EventEnvelope.js"
 import * as ExpectedVersion from "./ExpectedVersion.js"
 import { isUuid, uuidv7 } from "./internal/uuid.js"
 
@@ -146,3 +146,14 @@ export const prepare = (
     }
     return Effect.succeed(prepared)
   })
+
+/** The answer of a non-empty append, from the envelopes it wrote (or stored before, when re-sent). */
+export const resultOf = (streamId: string, envelopes: ReadonlyArray<EventEnvelope>): AppendResult => {
+  const last = envelopes.at(-1)
+  return {
+    streamId,
+    nextExpectedVersion: last?.streamVersion ?? 0,
+    events: envelopes,
+    checkpoint: last?.checkpoint
+  }
+}

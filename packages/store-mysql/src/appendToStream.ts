@@ -211,11 +211,5 @@ export const appendToStream =
       // Without inline steps, the envelopes are built after COMMIT, outside the lock.
       const envelopes = "outcome" in written ? envelopesAt(written) : written
       yield* onCommit
-      const last = envelopes.at(-1)
-      return {
-        streamId,
-        nextExpectedVersion: last?.streamVersion ?? 0,
-        events: envelopes,
-        checkpoint: last?.checkpoint
-      }
+      return Append.resultOf(streamId, envelopes)
     })

@@ -10,7 +10,6 @@
  */
 import {
   Append,
-  type AppendResult,
   Checkpoint,
   ConcurrencyError,
   type ExpectedVersion as EV,
@@ -123,30 +122,29 @@ export const appendToStream = (
         expectedCode(expected),
         batchOf(prepared)
       ])
-      const inline = options.inline
-      // On its own, one step answers the rows (or the error) and wakes subscribers.
-      if (inline === undefined)
-        return Effect.matchEffect(run, {
-          onFailure: (error) => mapAppendError(database, streamId, expected)(error),
+      // One step answers the rows (or the error): alone, it also wakes subscribers; with inline
+      // steps, it runs in their transaction.
+      const written = <B>(then: (envelopes: ReadonlyArray<EventEnvelope>) => Effect.Effect<B>) =>
+        Effect.matchEffect(run, {
+          onFailure: mapAppendError(database, streamId, expected),
           onSuccess: (rows) => {
             const envelopes = envelopesOf(streamId, expected, prepared, rows)
-            return envelopes instanceof ConcurrencyError
-              ? Effect.fail(envelopes)
-              : Effect.as(onCommit, resultOf(streamId, envelopes))
+            return envelopes instanceof ConcurrencyError ? Effect.fail(envelopes) : then(envelopes)
           }
         })
-      const insert = Effect.matchEffect(run, {
-        onFailure: (error) => mapAppendError(database, streamId, expected)(error),
-        onSuccess: (rows) => {
-          const envelopes = envelopesOf(streamId, expected, prepared, rows)
-          return envelopes instanceof ConcurrencyError ? Effect.fail(envelopes) : Effect.succeed(envelopes)
-        }
-      })
+      const committed = (envelopes: ReadonlyArray<EventEnvelope>) =>
+        Effect.as(onCommit, Append.resultOf(streamId, envelopes))
+      const inline = options.inline
+      if (inline === undefined) return written(committed)
       // BEGIN/COMMIT failures and a lost connection are the store's; the inline step's own errors
       // pass through as they are.
       return Effect.flatMap(
-        transaction(database, Effect.tap(insert, inline), eventsourcingUnavailable(database, "append")),
-        (envelopes) => Effect.as(onCommit, resultOf(streamId, envelopes))
+        transaction(
+          database,
+          Effect.tap(written(Effect.succeed), inline),
+          eventsourcingUnavailable(database, "append")
+        ),
+        committed
       )
     })
 }
@@ -158,16 +156,6 @@ const batchOf = (prepared: ReadonlyArray<Append.PreparedEvent>): string => {
   for (const e of prepared)
     batch += `${batch.length === 1 ? "" : ","}{"event_id":"${e.eventId}","type":${JSON.stringify(e.type)},"schema_version":${e.schemaVersion},"data":${e.dataJson},"metadata":${e.metadataJson}}`
   return `${batch}]`
-}
-
-const resultOf = (streamId: string, envelopes: ReadonlyArray<EventEnvelope>): AppendResult => {
-  const last = envelopes.at(-1)
-  return {
-    streamId,
-    nextExpectedVersion: last?.streamVersion ?? 0,
-    events: envelopes,
-    checkpoint: last?.checkpoint
-  }
 }
 
 /**
@@ -189,7 +177,7 @@ const envelopesOf = (
   for (const event of prepared) {
     const row = rows[i++]
     if (row === undefined || !isInserted(row)) return conflictOf(streamId, expected, rows)
-    // The same envelope `envelopeIn` makes of a read row, without a row object in between.
+    // The same envelope `pageReader` makes of a read row, without a row object in between.
     envelopes.push({
       eventId: event.eventId,
       streamId,

@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { DateTime } from "effect"
-import { type EnvelopeRow, pageReader, toEnvelope, toEnvelopes } from "../src/internal/envelope.js"
+import { type EnvelopeRow, pageReader, toEnvelopes } from "../src/internal/envelope.js"
 
 const row = (position: number, transaction: string, at: number): EnvelopeRow => ({
   position: BigInt(position),
@@ -32,7 +32,11 @@ const rows = [
 
 describe("envelopes of a page", () => {
   it("are the envelopes of each row on its own", () => {
-    assert.deepStrictEqual(toEnvelopes(rows), rows.map(toEnvelope))
+    // Each row on its own: a reader of its own, which shares nothing with another row.
+    assert.deepStrictEqual(
+      toEnvelopes(rows),
+      rows.map((r) => pageReader()(r.stream_id, r))
+    )
     const read = pageReader()
     const [first, , third, fourth, fifth, sixth, last] = rows.map((r) => read(r.stream_id, r))
     assert.strictEqual(third?.checkpoint.transaction, 701n)

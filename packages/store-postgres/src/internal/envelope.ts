@@ -32,9 +32,6 @@ export interface EnvelopeRow {
   readonly created_at: Date
 }
 
-export const toEnvelope = (row: EnvelopeRow): EventEnvelope =>
-  envelopeWith(row.stream_id, row, BigInt(row.transaction_id), DateTime.makeUnsafe(row.created_at))
-
 const envelopeWith = (
   streamId: string,
   row: Omit<EnvelopeRow, "stream_id">,
@@ -54,7 +51,7 @@ const envelopeWith = (
 })
 
 /**
- * `toEnvelope` for the rows of one read, in order, of a stream the reader may know (so its rows need
+ * The envelopes of the rows of one read, in order, of a stream the reader may know (so its rows need
  * not carry its id). The events of one transaction share its id and
  * its `created_at` (the transaction's start), so consecutive rows of one transaction share one
  * parsed id and one `DateTime` (both immutable) instead of parsing and allocating them per event.
@@ -78,7 +75,7 @@ export const pageReader = (): ((streamId: string, row: Omit<EnvelopeRow, "stream
   }
 }
 
-/** `toEnvelope` for the rows of one read (see `pageReader`). */
+/** The envelopes of the rows of one read (see `pageReader`). */
 export const toEnvelopes = (rows: ReadonlyArray<EnvelopeRow>): Array<EventEnvelope> => {
   const read = pageReader()
   return rows.map((row) => read(row.stream_id, row))
