@@ -1,0 +1,129 @@
+/**
+ * The store's own transactions (an append with inline steps here) keep every promise of
+ * `sql.withTransaction` whichever way they run: the caller's services and settings inside, callbacks
+ * after commit, a caller's own transaction joined, and the `sql.transaction` span under the caller's
+ * when a tracer records. With Effect's native tracer the store runs the transaction's own work under
+ * a small context (see `internal/transaction.ts`); these hold on both paths.
+ */
+import { EventStore } from "@cello/eventsourcing"
+import { assert, layer } from "@effect/vitest"
+import { Context, Effect, Ref, Tracer } from "effect"
+import { SqlClient } from "effect/sql"
+import { PgDatabase } from "../src/PgDatabase.js"
+import { storeLayer } from "./testDatabase.js"
+
+class Caller extends Context.Service<Caller, { readonly name: string }>()("test/Caller") {}
+
+// Effect's native tracer behind another identity: it records like any tracer an exporter installs.
+const recording = Tracer.make({ span: (options) => Tracer.nativeTracer.span(options) })
+const tracers = [
+  ["Effect's native tracer", Tracer.nativeTracer],
+  ["a recording tracer", recording]
+] as const
+
+/** Events of a stream, counted by whichever transaction (or none) the caller is in. */
+const count = (streamId: string) =>
+  Effect.gen(function* () {
+    const database = yield* PgDatabase
+    const rows = yield* database.sql.unsafe<{ readonly n: number }>(
+      `SELECT count(*)::int AS n FROM "${database.config.schema}".events WHERE stream_id = $1`,
+      [streamId]
+    )
+    return rows[0]?.n ?? -1
+  })
+
+let streams = 0
+const fresh = (label: string) => `${label}-${streams++}`
+
+layer(storeLayer("transaction"), { excludeTestServices: true })("the store's transactions", (it) => {
+  it.effect.each(tracers)(
+    "with %s: inline steps see the caller's services and their own writes",
+    ([, tracer]) =>
+      Effect.gen(function* () {
+        const store = yield* EventStore.EventStore
+        const sql = yield* SqlClient.SqlClient
+        const seen = yield* Ref.make<ReadonlyArray<string>>([])
+        const streamId = fresh("inside")
+        yield* store
+          .append(streamId, [{ type: "Opened", data: {} }], {
+            inline: () =>
+              Effect.gen(function* () {
+                const caller = yield* Caller
+                // The event just written, visible only inside its transaction.
+                const written = yield* count(streamId)
+                const level = yield* sql.unsafe<{ readonly level: string }>(
+                  "SELECT current_setting('transaction_isolation') AS level"
+                )
+                yield* Ref.set(seen, [caller.name, String(written), level[0]?.level ?? ""])
+              }).pipe(Effect.orDie)
+          })
+          .pipe(
+            Effect.provideService(Caller, { name: "the caller" }),
+            Effect.provideService(SqlClient.BeginTransaction, "BEGIN ISOLATION LEVEL SERIALIZABLE"),
+            Effect.provideService(Tracer.Tracer, tracer)
+          )
+        assert.deepStrictEqual(yield* Ref.get(seen), ["the caller", "1", "serializable"])
+      })
+  )
+
+  it.effect.each(tracers)("with %s: `sql.afterCommit` inside runs after the commit", ([, tracer]) =>
+    Effect.gen(function* () {
+      const store = yield* EventStore.EventStore
+      const sql = yield* SqlClient.SqlClient
+      const ran = yield* Ref.make<ReadonlyArray<string>>([])
+      yield* store
+        .append(fresh("after"), [{ type: "Opened", data: {} }], {
+          inline: () =>
+            Effect.andThen(
+              sql.afterCommit(Ref.update(ran, (r) => [...r, "after commit"])),
+              Ref.update(ran, (r) => [...r, "inline"])
+            )
+        })
+        .pipe(Effect.provideService(Tracer.Tracer, tracer))
+      assert.deepStrictEqual(yield* Ref.get(ran), ["inline", "after commit"])
+    })
+  )
+
+  it.effect.each(tracers)(
+    "with %s: an append joins the caller's transaction and rolls back with it",
+    ([, tracer]) =>
+      Effect.gen(function* () {
+        const store = yield* EventStore.EventStore
+        const sql = yield* SqlClient.SqlClient
+        const streamId = fresh("joined")
+        const outcome = yield* sql
+          .withTransaction(
+            Effect.andThen(
+              store.append(streamId, [{ type: "Opened", data: {} }], { inline: () => Effect.void }),
+              Effect.fail("the caller gives up" as const)
+            )
+          )
+          .pipe(Effect.flip, Effect.provideService(Tracer.Tracer, tracer))
+        assert.strictEqual(outcome, "the caller gives up")
+        assert.strictEqual(yield* count(streamId), 0)
+      })
+  )
+
+  it.effect("with a recording tracer, `sql.transaction` is under the caller's span", () =>
+    Effect.gen(function* () {
+      const store = yield* EventStore.EventStore
+      const spans: Array<readonly [name: string, parent: string]> = []
+      const tracer = Tracer.make({
+        span: (options) => {
+          const parent =
+            options.parent._tag === "Some" && options.parent.value._tag === "Span"
+              ? options.parent.value.name
+              : ""
+          spans.push([options.name, parent])
+          return Tracer.nativeTracer.span(options)
+        }
+      })
+      yield* store
+        .append(fresh("span"), [{ type: "Opened", data: {} }], { inline: () => Effect.void })
+        .pipe(Effect.withSpan("caller"), Effect.provideService(Tracer.Tracer, tracer))
+      const parentOf = (name: string) => spans.find(([span]) => span === name)?.[1]
+      assert.strictEqual(parentOf("sql.transaction"), "EventStore.append")
+      assert.strictEqual(parentOf("EventStore.append"), "caller")
+    })
+  )
+})
