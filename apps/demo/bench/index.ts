@@ -5,7 +5,8 @@
  * doing the same writes in one transaction (`fastifyPg.ts`); and the demo's resident memory after
  * 20,000 mixed requests. Every server is its own process, the load comes from `wrk` (or autocannon,
  * `load.ts`), rounds interleaved so every server sees the same machine. Writes RESULTS.md and the
- * table in the README. `BENCH_ONLY=in-process` or `BENCH_ONLY=memory` runs a part and only prints it.
+ * table in the README. `BENCH_ONLY=in-process`, `BENCH_ONLY=memory` or `BENCH_ONLY=postgres` runs a part
+ * and only prints it.
  */
 import { randomUUID } from "node:crypto"
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
@@ -283,6 +284,11 @@ const main = async () => {
     const rows = await inMemoryRows()
     console.log([...header, ...rows.map(rowLine)].join("\n"))
     console.log(`\n${await inProcessTable(inProcessRounds, inProcessScale)}`)
+    return
+  }
+  if (only === "postgres") {
+    const row = await postgresRow()
+    console.log(typeof row === "string" ? row : [...header, rowLine(row)].join("\n"))
     return
   }
   const rows = [...(await inMemoryRows())]
