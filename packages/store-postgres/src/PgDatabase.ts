@@ -4,7 +4,7 @@
  * one pool, one transaction (`sql.withTransaction`) and Effect's spans.
  */
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Tracer } from "effect"
 import type { SqlClient, SqlError } from "effect/sql"
 import {
   type Compilable,
@@ -31,6 +31,11 @@ export interface PgDatabaseShape {
   readonly channel: string
   readonly run: <O>(
     query: Compilable<O> | CompiledQuery<O>
+  ) => Effect.Effect<ReadonlyArray<O>, SqlError.SqlError>
+  /** `sql.unsafe(text, params)`, run directly on the transaction's connection where it can (see `make`). */
+  readonly unsafe: <O extends object>(
+    text: string,
+    params: ReadonlyArray<unknown>
   ) => Effect.Effect<ReadonlyArray<O>, SqlError.SqlError>
   /** Turns a driver error into the store's `PgUnavailable` naming the operation and the server. */
   readonly unavailable: (operation: string) => (error: SqlError.SqlError) => PgUnavailable
@@ -75,6 +80,19 @@ export const make = (
     const pg = yield* PgClient.PgClient
     // kysely's row types use raw column names: no name transforms.
     const sql = pg.withoutTransforms()
+    // Inside a transaction of this client, with no tracer recording, a statement runs on the
+    // transaction's connection as Effect's statement would, without the span no one collects and the
+    // text compiled again each time (about 3 KB and a few µs a statement).
+    const unsafe = <O extends object>(
+      text: string,
+      params: ReadonlyArray<unknown>
+    ): Effect.Effect<ReadonlyArray<O>, SqlError.SqlError> =>
+      Effect.withFiber((fiber) => {
+        const held = Context.getOrUndefined(fiber.context, sql.transactionService)
+        return held !== undefined && fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer
+          ? held[0].execute(text, params, undefined)
+          : sql.unsafe<O>(text, params)
+      })
     const unavailable = (operation: string) => (error: SqlError.SqlError) =>
       new PgUnavailable({ store: "postgres", operation, detail: `${target}: ${describeSqlError(error)}` })
     return {
@@ -85,9 +103,10 @@ export const make = (
       target,
       channel: `cello_events_${config.schema}`,
       unavailable,
+      unsafe,
       run: <O>(query: Compilable<O> | CompiledQuery<O>) => {
         const compiled = "compile" in query ? query.compile() : query
-        return sql.unsafe<O & object>(compiled.sql, compiled.parameters)
+        return unsafe<O & object>(compiled.sql, compiled.parameters)
       }
     }
   })

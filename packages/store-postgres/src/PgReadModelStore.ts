@@ -33,18 +33,18 @@ export const make: Effect.Effect<ReadModelStore.ReadModelStoreShape, never, PgDa
     const indexed = new Set<string>()
     return {
       get: (collection, id) =>
-        database.sql.unsafe<{ readonly json: string }>(getText, [collection, id]).pipe(
+        database.unsafe<{ readonly json: string }>(getText, [collection, id]).pipe(
           Effect.map((rows) => Option.map(Option.fromUndefinedOr(rows[0]), (row) => parse(row.json))),
           Effect.mapError(cqrsUnavailable(database, "getReadModel"))
         ),
       put: (collection, id, document) =>
         Effect.flatMap(ReadModelStore.encodeDocument(collection, id, document), (json) =>
-          database.sql
+          database
             .unsafe(putText, [collection, id, json])
             .pipe(Effect.asVoid, Effect.mapError(cqrsUnavailable(database, "putReadModel")))
         ),
       delete: (collection, id) =>
-        database.sql
+        database
           .unsafe(deleteText, [collection, id])
           .pipe(Effect.asVoid, Effect.mapError(cqrsUnavailable(database, "deleteReadModel"))),
       list: (collection, options = {}) =>

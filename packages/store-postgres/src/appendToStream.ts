@@ -117,11 +117,7 @@ export const appendToStream = (
               : Effect.succeed({ streamId, nextExpectedVersion: actual, events: [], checkpoint: undefined })
           )
         )
-      const run = database.sql.unsafe<AppendRow>(statement, [
-        streamId,
-        expectedCode(expected),
-        batchOf(prepared)
-      ])
+      const run = database.unsafe<AppendRow>(statement, [streamId, expectedCode(expected), batchOf(prepared)])
       // One step answers the rows (or the error): alone, it also wakes subscribers; with inline
       // steps, it runs in their transaction.
       const written = <B>(then: (envelopes: ReadonlyArray<EventEnvelope>) => Effect.Effect<B>) =>

@@ -21,14 +21,18 @@ const tracers = [
   ["a recording tracer", recording]
 ] as const
 
-/** Events of a stream, counted by whichever transaction (or none) the caller is in. */
-const count = (streamId: string) =>
+/**
+ * Events of a stream, counted in whichever transaction (or none) the caller is in: through the
+ * store's own statement path, or through the `SqlClient` an app's code uses.
+ */
+const count = (streamId: string, through: "store" | "app" = "store") =>
   Effect.gen(function* () {
     const database = yield* PgDatabase
-    const rows = yield* database.sql.unsafe<{ readonly n: number }>(
-      `SELECT count(*)::int AS n FROM "${database.config.schema}".events WHERE stream_id = $1`,
-      [streamId]
-    )
+    const text = `SELECT count(*)::int AS n FROM "${database.config.schema}".events WHERE stream_id = $1`
+    const rows =
+      through === "store"
+        ? yield* database.unsafe<{ readonly n: number }>(text, [streamId])
+        : yield* database.sql.unsafe<{ readonly n: number }>(text, [streamId])
     return rows[0]?.n ?? -1
   })
 
@@ -50,11 +54,11 @@ layer(storeLayer("transaction"), { excludeTestServices: true })("the store's tra
               Effect.gen(function* () {
                 const caller = yield* Caller
                 // The event just written, visible only inside its transaction.
-                const written = yield* count(streamId)
+                const written = [yield* count(streamId, "store"), yield* count(streamId, "app")]
                 const level = yield* sql.unsafe<{ readonly level: string }>(
                   "SELECT current_setting('transaction_isolation') AS level"
                 )
-                yield* Ref.set(seen, [caller.name, String(written), level[0]?.level ?? ""])
+                yield* Ref.set(seen, [caller.name, ...written.map(String), level[0]?.level ?? ""])
               }).pipe(Effect.orDie)
           })
           .pipe(
@@ -62,7 +66,7 @@ layer(storeLayer("transaction"), { excludeTestServices: true })("the store's tra
             Effect.provideService(SqlClient.BeginTransaction, "BEGIN ISOLATION LEVEL SERIALIZABLE"),
             Effect.provideService(Tracer.Tracer, tracer)
           )
-        assert.deepStrictEqual(yield* Ref.get(seen), ["the caller", "1", "serializable"])
+        assert.deepStrictEqual(yield* Ref.get(seen), ["the caller", "1", "1", "serializable"])
       })
   )
 
