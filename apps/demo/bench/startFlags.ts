@@ -9,5 +9,5 @@ const scripts =
   typeof manifest === "object" && manifest !== null ? Reflect.get(manifest, "scripts") : undefined
 const start = typeof scripts === "object" && scripts !== null ? String(Reflect.get(scripts, "start")) : ""
 
-/** e.g. `["--max-semi-space-size=4"]`: the V8 heap flags before the entry point. */
+/** e.g. `["--max-semi-space-size=16"]`: the V8 heap flags before the entry point. */
 export const startFlags: ReadonlyArray<string> = start.match(/--max-[a-z-]+=\d+/g) ?? []
