@@ -36,6 +36,8 @@ const count = (streamId: string, through: "store" | "app" = "store") =>
     return rows[0]?.n ?? -1
   })
 
+/** What every test appends: one event, to a stream of its own. */
+const opened = [{ type: "Opened", data: {} }]
 let streams = 0
 const fresh = (label: string) => `${label}-${streams++}`
 
@@ -49,7 +51,7 @@ layer(storeLayer("transaction"), { excludeTestServices: true })("the store's tra
         const seen = yield* Ref.make<ReadonlyArray<string>>([])
         const streamId = fresh("inside")
         yield* store
-          .append(streamId, [{ type: "Opened", data: {} }], {
+          .append(streamId, opened, {
             inline: () =>
               Effect.gen(function* () {
                 const caller = yield* Caller
@@ -76,7 +78,7 @@ layer(storeLayer("transaction"), { excludeTestServices: true })("the store's tra
       const sql = yield* SqlClient.SqlClient
       const ran = yield* Ref.make<ReadonlyArray<string>>([])
       yield* store
-        .append(fresh("after"), [{ type: "Opened", data: {} }], {
+        .append(fresh("after"), opened, {
           inline: () =>
             Effect.andThen(
               sql.afterCommit(Ref.update(ran, (r) => [...r, "after commit"])),
@@ -98,7 +100,7 @@ layer(storeLayer("transaction"), { excludeTestServices: true })("the store's tra
         const outcome = yield* sql
           .withTransaction(
             Effect.andThen(
-              store.append(streamId, [{ type: "Opened", data: {} }], { inline: () => Effect.void }),
+              store.append(streamId, opened, { inline: () => Effect.void }),
               Effect.fail("the caller gives up" as const)
             )
           )
@@ -123,7 +125,7 @@ layer(storeLayer("transaction"), { excludeTestServices: true })("the store's tra
         }
       })
       yield* store
-        .append(fresh("span"), [{ type: "Opened", data: {} }], { inline: () => Effect.void })
+        .append(fresh("span"), opened, { inline: () => Effect.void })
         .pipe(Effect.withSpan("caller"), Effect.provideService(Tracer.Tracer, tracer))
       const parentOf = (name: string) => spans.find(([span]) => span === name)?.[1]
       assert.strictEqual(parentOf("sql.transaction"), "EventStore.append")
