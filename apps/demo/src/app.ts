@@ -78,7 +78,11 @@ const Startup = Layer.effectDiscard(
   })
 )
 
-const Domain = Startup.pipe(
+/**
+ * The domain without its routes: buses, handlers, sagas and read side over a store (the bench calls
+ * its buses from a bare `node:http` handler, `bench/domainDirect.ts`).
+ */
+export const Domain = Startup.pipe(
   Layer.provideMerge(Handlers),
   Layer.provideMerge(Orchestrator),
   Layer.provideMerge(Buses),
