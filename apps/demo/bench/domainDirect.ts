@@ -12,6 +12,7 @@ import { Domain } from "../src/app.js"
 import { CreateOrder } from "../src/shop/commands.js"
 import { GetOrder } from "../src/shop/queries.js"
 import * as Store from "../src/store.js"
+import { onJsonBody } from "./jsonBody.js"
 
 const runtime = ManagedRuntime.make(
   Domain.pipe(
@@ -55,26 +56,24 @@ const server = createServer((req, res) => {
     )
     run(res, answer, ({ body, etag }) => send(res, 200, body, { etag }))
   } else if (req.method === "POST" && url === "/orders") {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => {
-      let body: unknown
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8"))
-      } catch {
-        return send(res, 400, { error: "malformed JSON" })
-      }
-      run(
-        res,
-        decodeOrder(body).pipe(
-          Effect.flatMap((order) => CommandBus.dispatch(CreateOrder, order)),
-          Effect.flatMap((created) =>
-            Effect.map(encodeCreated(created), (data) => ({ data, location: `/orders/${created.order_id}` }))
-          )
+    onJsonBody(
+      req,
+      (body) =>
+        run(
+          res,
+          decodeOrder(body).pipe(
+            Effect.flatMap((order) => CommandBus.dispatch(CreateOrder, order)),
+            Effect.flatMap((created) =>
+              Effect.map(encodeCreated(created), (data) => ({
+                data,
+                location: `/orders/${created.order_id}`
+              }))
+            )
+          ),
+          ({ data, location }) => send(res, 201, { message: "Order created", data }, { location })
         ),
-        ({ data, location }) => send(res, 201, { message: "Order created", data }, { location })
-      )
-    })
+      () => send(res, 400, { error: "malformed JSON" })
+    )
   } else send(res, 404, { error: "not found" })
 })
 

@@ -4,6 +4,7 @@
  * read a view by id; and `GET /`, a constant answer (the floor under every route).
  */
 import { createServer, type ServerResponse } from "node:http"
+import { onJsonBody } from "./jsonBody.js"
 import { type Answer, checkOrder, createOrder, getOrder } from "./orderWork.js"
 
 const send = (res: ServerResponse, answer: Answer) => {
@@ -24,21 +25,19 @@ const server = createServer((req, res) => {
   } else if (req.method === "GET" && url.startsWith("/orders/")) {
     send(res, getOrder(decodeURIComponent(url.slice("/orders/".length))))
   } else if (req.method === "POST" && url === "/orders") {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => {
-      let body: unknown
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8"))
-      } catch {
-        return send(res, { status: 400, headers: {}, body: { error: "malformed JSON" } })
-      }
-      const order = checkOrder(body)
-      send(
-        res,
-        typeof order === "string" ? { status: 422, headers: {}, body: { error: order } } : createOrder(order)
-      )
-    })
+    onJsonBody(
+      req,
+      (body) => {
+        const order = checkOrder(body)
+        send(
+          res,
+          typeof order === "string"
+            ? { status: 422, headers: {}, body: { error: order } }
+            : createOrder(order)
+        )
+      },
+      () => send(res, { status: 400, headers: {}, body: { error: "malformed JSON" } })
+    )
   } else send(res, { status: 404, headers: {}, body: { error: "not found" } })
 })
 
