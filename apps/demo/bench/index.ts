@@ -76,6 +76,15 @@ const compare = async (contenders: ReadonlyArray<Contender>): Promise<ReadonlyAr
   }))
 }
 
+/** `POST /orders` with the benchmark's order, at `s`. */
+const post = (s: ServerProcess): Contender => ({
+  server: s,
+  request: { url: `${s.url}/orders`, method: "POST", body: orderBody }
+})
+
+/** The environment that puts a demo process in memory, whatever this shell exports. */
+const inMemory = { CELLO_DATABASE_URL: "", CELLO_DEMO_EMBEDDED: "", CELLO_REDIS_URL: "" }
+
 const rate = (r: Result | undefined) =>
   r === undefined ? "—" : `${Math.round(r.rps).toLocaleString("en")} (${r.p99.toFixed(1)} ms)`
 
@@ -113,33 +122,19 @@ const inMemoryRows = async (): Promise<ReadonlyArray<Row>> => {
   const demo = await startServer(
     "src/main.ts",
     "Cello demo on",
-    { CELLO_LOG_LEVEL: "Warn", CELLO_DATABASE_URL: "", CELLO_DEMO_EMBEDDED: "", CELLO_REDIS_URL: "" },
+    { CELLO_LOG_LEVEL: "Warn", ...inMemory },
     startFlags
   )
   const node = await startServer("bench/nodeHttp.ts", "node:http on")
   const fastify = await startServer("bench/fastify.ts", "fastify on")
   const floor = await startServer("bench/effectFloor.ts", "effect floor on")
-  const mounted = await startServer(
-    "bench/demoInFastify.ts",
-    "demo in fastify on",
-    { CELLO_DATABASE_URL: "", CELLO_DEMO_EMBEDDED: "", CELLO_REDIS_URL: "" },
-    startFlags
-  )
-  const direct = await startServer(
-    "bench/domainDirect.ts",
-    "domain direct on",
-    { CELLO_DATABASE_URL: "", CELLO_DEMO_EMBEDDED: "", CELLO_REDIS_URL: "" },
-    startFlags
-  )
+  const mounted = await startServer("bench/demoInFastify.ts", "demo in fastify on", inMemory, startFlags)
+  const direct = await startServer("bench/domainDirect.ts", "domain direct on", inMemory, startFlags)
   try {
     const [effectConst, nodeConst] = await compare([
       { server: floor, request: { url: `${floor.url}/` } },
       { server: node, request: { url: `${node.url}/` } }
     ])
-    const post = (s: ServerProcess): Contender => ({
-      server: s,
-      request: { url: `${s.url}/orders`, method: "POST", body: orderBody }
-    })
     const [demoPost, nodePost, fastifyPost, mountedPost, directPost] = await compare([
       post(demo),
       post(node),
@@ -242,10 +237,6 @@ const postgresRows = async (): Promise<ReadonlyArray<Row> | string> => {
     startFlags
   )
   try {
-    const post = (s: ServerProcess): Contender => ({
-      server: s,
-      request: { url: `${s.url}/orders`, method: "POST", body: orderBody }
-    })
     const [demoPost, fastifyPost, directPost] = await compare([post(demo), post(fastify), post(direct)])
     if (!demoPost || !fastifyPost || !directPost) throw new Error("a result is missing")
     return [
@@ -282,9 +273,7 @@ const memoryLine = async (): Promise<string> => {
     "Cello demo on",
     {
       CELLO_LOG_LEVEL: "Warn",
-      CELLO_DATABASE_URL: "",
-      CELLO_DEMO_EMBEDDED: "",
-      CELLO_REDIS_URL: "",
+      ...inMemory,
       BENCH_HEAP_FILE: heapFile
     },
     [...startFlags, "--expose-gc", "--import", "./bench/heapProbe.ts"]
