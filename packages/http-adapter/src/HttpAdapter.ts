@@ -12,7 +12,7 @@ import type { CommandBus, QueryBus } from "@cello/cqrs"
 import { EventStore } from "@cello/eventsourcing"
 import { SagaOrchestrator, SagaStore } from "@cello/saga"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { type Config, type Context, Deferred, Effect, Layer, Option, type Scope } from "effect"
+import { type Config, type Context, Deferred, Effect, Layer, Option, Scope } from "effect"
 import {
   HttpRouter,
   HttpServer,
@@ -22,6 +22,7 @@ import {
 } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 import * as Cors from "./Cors.js"
+import * as Direct from "./Direct.js"
 import * as Docs from "./Docs.js"
 import * as DevPages from "./devpages/DevPages.js"
 import { ShuttingDown } from "./devpages/tail.js"
@@ -32,8 +33,9 @@ import * as Home from "./Home.js"
 import * as HttpAdapterConfig from "./HttpAdapterConfig.js"
 import { RouteNotFound } from "./HttpErrors.js"
 import * as IfMatch from "./IfMatch.js"
+import { type Incoming, toHandler } from "./Incoming.js"
 import * as NodeHandler from "./NodeHandler.js"
-import { observe } from "./Observe.js"
+import { observed } from "./Observe.js"
 import * as OpenApi from "./OpenApi.js"
 import * as Problem from "./Problem.js"
 import type { RequestServices, Route } from "./Route.js"
@@ -120,24 +122,37 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
       )
       const docs = Docs.page(options.routes, info, "/openapi.json")
 
+      // Routes are answered through `observe` and the If-Match guard, by effect's router and, for the
+      // app's routes when `serve` or `nodeListener` runs them, by the direct Node path too.
+      const direct = yield* Effect.serviceOption(Direct.DirectRoutes)
+      const addRoute = (route: Route<R>) => {
+        const { served, run } = observed(route.path, IfMatch.guard(route.serve))
+        if (Option.isSome(direct)) direct.value.offer(route.method, route.path, Direct.prepare(services, run))
+        return router.add(route.method, route.path, withServices(toHandler(served, settings.bodyLimit)))
+      }
       const add = (
         method: Route<R>["method"] | "*",
         path: `/${string}` | "*",
         handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | RequestServices>
-      ) =>
-        router.add(
-          method,
+      ) => {
+        const { served } = observed(
           path,
-          withServices<HttpServerResponse.HttpServerResponse, never, RequestServices>(
-            observe(path)(IfMatch.guard(handler))
-          ).pipe(Effect.provideService(HttpAdapterConfig.HttpAdapterConfig, settings))
+          IfMatch.guard((_: Incoming) => handler)
         )
+        return router.add(method, path, withServices(toHandler(served, settings.bodyLimit)))
+      }
 
       // Global: they guard every route on this router, an app's own included. The envelope first, so
-      // it is the outermost: the CORS refusal gets a request id too.
+      // it is the outermost: the CORS refusal gets a request id too. The direct path does their work
+      // for the requests it answers.
+      const cors = Cors.middleware(settings.corsOrigins)
+      if (Option.isSome(direct)) {
+        direct.value.ownMiddleware(Envelope.middleware)
+        direct.value.ownMiddleware(cors)
+      }
       yield* router.addGlobalMiddleware(Envelope.middleware)
-      yield* router.addGlobalMiddleware(Cors.middleware(settings.corsOrigins))
-      for (const route of options.routes) yield* add(route.method, route.path, route.handler)
+      yield* router.addGlobalMiddleware(cors)
+      for (const route of options.routes) yield* addRoute(route)
       yield* add("GET", "/openapi.json", jsonResponse(openApi))
       const swaggerUi = yield* Docs.loadAssets
       yield* add(
@@ -233,31 +248,36 @@ export const serve = <A, E>(
     /** The "Listening on …" log line at start-up (default true): off for an app that prints its own. */
     readonly listenLog?: boolean
   } = {}
-): Layer.Layer<A | HttpServer.HttpServer, E | HttpServerError.ServeError | Config.ConfigError> => {
-  const config = HttpAdapterConfig.layerConfig(options)
-  const server = Layer.unwrap(
+): Layer.Layer<A | HttpServer.HttpServer, E | HttpServerError.ServeError | Config.ConfigError> =>
+  Layer.effectContext(
     Effect.gen(function* () {
-      const settings = yield* HttpAdapterConfig.HttpAdapterConfig
-      return NodeHttpServer.layer(createServer, { host: settings.host, port: settings.port })
-    })
-  )
-  return Layer.effectContext(
-    Effect.gen(function* () {
+      const settings = yield* HttpAdapterConfig.fromConfig(options)
       const closing = yield* Deferred.make<void>()
+      const outer = yield* Effect.context<never>()
+      const registry = new Direct.Registry(yield* Direct.routerConfig)
+      const requests = Scope.makeUnsafe("parallel")
+      const server = createServer()
+      const routed = Direct.interruptOnClose(requests).pipe(
+        Layer.provideMerge(app.pipe(Layer.provide(Direct.layer(registry))))
+      )
       // The HttpServer stays visible so callers can read the bound address (e.g. with port 0).
       const context = yield* Layer.build(
-        HttpRouter.serve(app, { disableLogger: true, disableListenLog: options.listenLog === false }).pipe(
-          Layer.provideMerge(server),
-          Layer.provide(config),
+        HttpRouter.serve(routed, { disableLogger: true, disableListenLog: options.listenLog === false }).pipe(
+          Layer.provideMerge(
+            NodeHttpServer.layer(() => server, { host: settings.host, port: settings.port })
+          ),
+          Layer.provide(Layer.succeed(HttpAdapterConfig.HttpAdapterConfig, settings)),
           Layer.provide(Layer.succeed(ShuttingDown, Deferred.await(closing)))
         )
+      )
+      Direct.takeOver(server, (fallback) =>
+        Direct.listener(registry, outer, settings.bodyLimit, requests, fallback)
       )
       // Added last, so it runs first on close: live tails end before the server waits for open responses.
       yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
       return context
     })
   )
-}
 
 /**
  * The app as a Node request listener for a server the app already has (`node:http`, Express,

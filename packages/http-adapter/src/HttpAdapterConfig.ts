@@ -65,13 +65,14 @@ export const fromEnv: Config.Config<Input> = Config.all({
 })
 
 /** Settings from the environment; `overrides` (from code) win over it. */
+export const fromConfig = (
+  overrides: Input = {},
+  config: Config.Config<Input> = fromEnv
+): Effect.Effect<Settings, Config.ConfigError> =>
+  Effect.map(config, (input) => make({ ...input, ...overrides }))
+
+/** `fromConfig` as a layer. */
 export const layerConfig = (
   overrides: Input = {},
   config: Config.Config<Input> = fromEnv
-): Layer.Layer<never, Config.ConfigError> =>
-  Layer.effect(
-    HttpAdapterConfig,
-    Effect.gen(function* () {
-      return make({ ...(yield* config), ...overrides })
-    })
-  )
+): Layer.Layer<never, Config.ConfigError> => Layer.effect(HttpAdapterConfig, fromConfig(overrides, config))

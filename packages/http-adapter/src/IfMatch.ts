@@ -5,7 +5,7 @@
  * other routes have no versions to compare it with and ignore it.
  */
 import { Effect } from "effect"
-import { HttpServerRequest, type HttpServerResponse } from "effect/http"
+import type { HttpServerResponse } from "effect/http"
 import { toProblem } from "./ErrorMapping.js"
 import { MalformedIfMatch } from "./HttpErrors.js"
 import * as Problem from "./Problem.js"
@@ -16,19 +16,20 @@ const wellFormed = new RegExp(String.raw`^(?:\*|${entityTag}(?:[ \t]*,[ \t]*${en
 
 export const isWellFormed = (header: string): boolean => wellFormed.test(header.trim())
 
-export const guard = <E, R>(
-  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
-): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const header = request.headers["if-match"]
-    return header === undefined || isWellFormed(header)
-      ? app
-      : Effect.succeed(
-          Problem.toResponse(
-            toProblem(new MalformedIfMatch({ ifMatch: header.slice(0, 200) }), {
-              isDeclaredFailure: () => false,
-              conditional: false
-            })
-          )
-        )
-  })
+const malformed = (header: string) =>
+  Problem.toResponse(
+    toProblem(new MalformedIfMatch({ ifMatch: header.slice(0, 200) }), {
+      isDeclaredFailure: () => false,
+      conditional: false
+    })
+  )
+
+/** A route that answers a malformed `If-Match` with 400 before it runs. */
+export const guard =
+  <I extends { readonly header: (name: string) => string | undefined }, R>(
+    served: (incoming: I) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>
+  ) =>
+  (incoming: I): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> => {
+    const header = incoming.header("if-match")
+    return header === undefined || isWellFormed(header) ? served(incoming) : Effect.succeed(malformed(header))
+  }

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Config, Context, Deferred, Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
+import * as Direct from "./Direct.js"
 import { ShuttingDown } from "./devpages/tail.js"
 import * as HttpAdapterConfig from "./HttpAdapterConfig.js"
 
@@ -33,18 +34,24 @@ export const layer = <A, E>(
   Layer.effectContext(
     Effect.gen(function* () {
       const scope = yield* Effect.scope
+      const settings = yield* HttpAdapterConfig.fromConfig(options)
+      const outer = yield* Effect.context<never>()
+      const registry = new Direct.Registry(yield* Direct.routerConfig)
       const closing = yield* Deferred.make<void>()
       const context = yield* Layer.build(
         app.pipe(
+          Layer.provide(Direct.layer(registry)),
           Layer.provideMerge(HttpRouter.layer),
-          Layer.provide(HttpAdapterConfig.layerConfig(options)),
+          Layer.provide(Layer.succeed(HttpAdapterConfig.HttpAdapterConfig, settings)),
           Layer.provide(Layer.succeed(ShuttingDown, Deferred.await(closing)))
         )
       )
       const router = Context.get(context, HttpRouter.HttpRouter)
-      const listener = yield* NodeHttpServer.makeHandler(router.asHttpEffect(), { scope }).pipe(
+      const fallback = yield* NodeHttpServer.makeHandler(router.asHttpEffect(), { scope }).pipe(
         Effect.provide(NodeHttpServer.layerHttpServices)
       )
+      // Requests run in the layer's scope, as effect's listener runs its own.
+      const listener = Direct.listener(registry, outer, settings.bodyLimit, scope, fallback)
       // Added last, so it runs first on close: live tails end before the requests are interrupted.
       yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
       return Context.add(context, NodeListener, listener)

@@ -27,16 +27,23 @@ const traceparent = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/
 const saneRequestId = /^[\x21-\x7e]{1,128}$/
 const allZero = /^0+$/
 
+/** What `observe` reads from a request. */
+export interface RequestLine {
+  readonly method: string
+  readonly url: string
+  readonly header: (name: string) => string | undefined
+}
+
 /** The ids, given the span open around the request (only with a tracer installed is there one). */
-const idsOf = (
-  headers: Readonly<Record<string, string | undefined>>,
+export const idsOf = (
+  header: (name: string) => string | undefined,
   span: Tracer.AnySpan | undefined
 ): RequestIds => {
-  const parent = headers.traceparent
+  const parent = header("traceparent")
   const fromParent = parent === undefined ? undefined : traceparent.exec(parent.trim().toLowerCase())?.[1]
   const traceId =
     fromParent !== undefined && !allZero.test(fromParent) ? fromParent : (span?.traceId ?? randomId())
-  const given = headers["x-request-id"]?.trim()
+  const given = header("x-request-id")?.trim()
   const sane = given !== undefined && saneRequestId.test(given) ? given : undefined
   const requestId = sane ?? randomId()
   const correlationId = traceId === fromParent ? traceId : (sane ?? traceId)
@@ -46,13 +53,13 @@ const idsOf = (
 // Read from the context: `Effect.currentSpan` fails (an error built per request) when none is open.
 const idsIn = (
   context: Context.Context<never>,
-  headers: Readonly<Record<string, string | undefined>>,
+  header: (name: string) => string | undefined,
   route: string | undefined
 ): RequestIds => {
   const span = Context.getOrUndefined(context, Tracer.ParentSpan)
   if (route !== undefined && span !== undefined && span._tag === "Span" && span.sampled)
     span.attribute("http.route", route)
-  return idsOf(headers, span)
+  return idsOf(header, span)
 }
 
 /**
@@ -63,7 +70,7 @@ export const requestIds = (
   headers: Readonly<Record<string, string | undefined>>,
   route?: string
 ): Effect.Effect<RequestIds> =>
-  Effect.withFiber((fiber) => Effect.succeed(idsIn(fiber.context, headers, route)))
+  Effect.withFiber((fiber) => Effect.succeed(idsIn(fiber.context, (name) => headers[name], route)))
 
 const answerDefect = (cause: Cause.Cause<never>) =>
   Cause.hasInterruptsOnly(cause)
@@ -74,31 +81,47 @@ const answerDefect = (cause: Cause.Cause<never>) =>
       )
 
 /**
- * Written without `Effect.gen` and with one context update: it runs on every request, and a
- * generator function made per request cost about a microsecond each (V8 makes a map for every new
- * generator closure).
+ * A request's context: its ids in the log annotations, and its correlation id as the message context
+ * (commands, sagas and the event store read it: the events the request causes carry it).
  */
-export const observe =
-  (routeTemplate: string) =>
-  <R>(
-    handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>
-  ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> => {
-    const guarded = Effect.catchCause(handler, answerDefect)
-    return Effect.withFiber((fiber) => {
-      const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
-      const ids = idsIn(fiber.context, request.headers, routeTemplate)
+export const withIds = <R>(context: Context.Context<R>, ids: RequestIds): Context.Context<R> =>
+  Context.add(
+    Context.add(context, References.CurrentLogAnnotations, {
+      ...Context.get(context, References.CurrentLogAnnotations),
+      requestId: ids.requestId,
+      traceId: ids.traceId
+    }),
+    MessageContext.Current,
+    { correlationId: ids.correlationId }
+  )
+
+/**
+ * A route observed: `run` answers a request in a fiber whose context already holds its ids
+ * (`withIds`), as the direct Node path starts it; `served` lays them over the fiber's context first,
+ * as under effect's server. Written without `Effect.gen` (a generator function made per request cost
+ * about a microsecond: V8 makes a map for every new generator closure).
+ */
+export const observed = <I extends RequestLine, R>(
+  routeTemplate: string,
+  served: (incoming: I) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>
+) => {
+  const run = (
+    incoming: I,
+    ids: RequestIds
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
+    Effect.withFiber((fiber) => {
       const clock = fiber.getRef(Clock.Clock)
       const started = clock.currentTimeNanosUnsafe()
-      const answered = Effect.flatMap(guarded, (response) => {
+      return Effect.flatMap(Effect.catchCause(served(incoming), answerDefect), (response) => {
         const seconds = Number(clock.currentTimeNanosUnsafe() - started) / 1e9
-        HttpMetrics.recordUnsafe(fiber.context, request.method, routeTemplate, response.status, seconds)
+        HttpMetrics.recordUnsafe(fiber.context, incoming.method, routeTemplate, response.status, seconds)
         const withId = HttpServerResponse.setHeader(response, "x-request-id", ids.requestId)
         // At Debug: quiet by default (Effect's minimum level is Info), so apps and their tests do not
         // print a line per request. Built only when it will be written.
         return LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), "Debug")
           ? Effect.succeed(withId)
           : Effect.as(
-              Effect.logDebug(`${request.method} ${request.url.slice(0, 300)} ${response.status}`).pipe(
+              Effect.logDebug(`${incoming.method} ${incoming.url.slice(0, 300)} ${response.status}`).pipe(
                 Effect.annotateLogs({
                   route: routeTemplate,
                   status: response.status,
@@ -108,20 +131,32 @@ export const observe =
               withId
             )
       })
-      return Effect.updateContext(answered, (context: Context.Context<R>) =>
-        // The log annotations and the message context (commands, sagas and the event store read it:
-        // the events the request causes carry its correlation id), in one step.
-        Context.add(
-          Context.add(context, References.CurrentLogAnnotations, {
-            ...Context.get(context, References.CurrentLogAnnotations),
-            requestId: ids.requestId,
-            traceId: ids.traceId
-          }),
-          MessageContext.Current,
-          { correlationId: ids.correlationId }
-        )
-      )
     })
+  const inContext = (incoming: I): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
+    Effect.withFiber((fiber) => {
+      const ids = idsIn(fiber.context, incoming.header, routeTemplate)
+      return Effect.updateContext(run(incoming, ids), (context: Context.Context<R>) => withIds(context, ids))
+    })
+  return { run, served: inContext }
+}
+
+const lineOf = (request: HttpServerRequest.HttpServerRequest): RequestLine => ({
+  method: request.method,
+  url: request.url,
+  header: (name) => request.headers[name]
+})
+
+/**
+ * Around a handler of effect's router: the ids, the log line, the metrics and the defect answer
+ * described above, for the request in context.
+ */
+export const observe =
+  (routeTemplate: string) =>
+  <R>(
+    handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> => {
+    const { served } = observed(routeTemplate, () => handler)
+    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => served(lineOf(request)))
   }
 
 /**
@@ -133,6 +168,6 @@ export const correlated = <A, E, R>(
 ): Effect.Effect<A, E, R | HttpServerRequest.HttpServerRequest> =>
   Effect.withFiber((fiber) => {
     const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
-    const ids = idsIn(fiber.context, request.headers, undefined)
+    const ids = idsIn(fiber.context, (name) => request.headers[name], undefined)
     return MessageContext.provide(handler, { correlationId: ids.correlationId })
   })

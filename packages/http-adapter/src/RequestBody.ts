@@ -6,9 +6,10 @@
  * answers 422 naming the field instead of failing later as a 5xx.
  */
 import { ValidationError } from "@cello/cqrs"
-import { ByteSize, Effect, Schema, SchemaIssue } from "effect"
-import { HttpIncomingMessage, type HttpServerError, HttpServerRequest } from "effect/http"
+import { Effect, Schema, SchemaIssue } from "effect"
+import { HttpServerRequest } from "effect/http"
 import { BodyTooLarge, MalformedJson, UnsupportedMediaType } from "./HttpErrors.js"
+import { fromRequest, type Incoming } from "./Incoming.js"
 
 /** `application/json`, or any `application/…+json` (`problem+json`, `merge-patch+json`), with any parameters. */
 export const isJsonMediaType = (contentType: string): boolean => {
@@ -18,77 +19,54 @@ export const isJsonMediaType = (contentType: string): boolean => {
 
 const decoder = new TextDecoder("utf-8", { fatal: true })
 
+/** The bytes as JSON; no bytes, or only white space, is `undefined`. */
+const parse = (
+  bytes: Uint8Array,
+  contentType: string | undefined
+): Effect.Effect<unknown, MalformedJson | UnsupportedMediaType> => {
+  if (bytes.byteLength === 0) return Effect.succeed(undefined)
+  if (contentType === undefined) return Effect.fail(new UnsupportedMediaType({ contentType: "" }))
+  let text: string
+  try {
+    text = decoder.decode(bytes)
+  } catch {
+    return Effect.fail(new MalformedJson({ detail: "the body is not UTF-8" }))
+  }
+  if (text.trim().length === 0) return Effect.succeed(undefined)
+  try {
+    return Effect.succeed(JSON.parse(text))
+  } catch (error) {
+    return Effect.fail(new MalformedJson({ detail: error instanceof Error ? error.message : "parse error" }))
+  }
+}
+
 /**
- * Reads the body as JSON, refusing more than `limit` bytes: a `Content-Length` above it is refused
- * before reading, and a chunked body as soon as it passes it, so a huge body is never buffered.
- * A `Content-Type` other than JSON, or a body without one, is refused with 415: a browser sends
- * such requests cross-site without asking (no CORS preflight). An empty body without a
- * `Content-Type` reads as `undefined`.
+ * The body of a request as JSON, refusing more than its `bodyLimit` bytes: a `Content-Length` above
+ * it is refused before reading, and a chunked body as soon as it passes it, so a huge body is never
+ * buffered. A `Content-Type` other than JSON, or a body without one, is refused with 415: a browser
+ * sends such requests cross-site without asking (no CORS preflight). An empty body without a
+ * `Content-Type` reads as `undefined`. Without `Effect.gen`: it runs on every request that has a body.
  */
+export const jsonOf = (
+  incoming: Incoming
+): Effect.Effect<unknown, MalformedJson | BodyTooLarge | UnsupportedMediaType> => {
+  const contentType = incoming.header("content-type")
+  if (contentType !== undefined && !isJsonMediaType(contentType))
+    return Effect.fail(new UnsupportedMediaType({ contentType: contentType.slice(0, 100) }))
+  const declared = Number(incoming.header("content-length") ?? "0")
+  if (Number.isFinite(declared) && declared > incoming.bodyLimit)
+    return Effect.fail(new BodyTooLarge({ limit: incoming.bodyLimit }))
+  return Effect.flatMap(incoming.bytes, (bytes) => parse(bytes, contentType))
+}
+
+/** `jsonOf` for the request in context (an app's own route), at most `limit` bytes. */
 export const readJson = (
   limit: number
 ): Effect.Effect<
   unknown,
   MalformedJson | BodyTooLarge | UnsupportedMediaType,
   HttpServerRequest.HttpServerRequest
-> => {
-  // One effect per limit, made once: a generator function made per request cost about a microsecond.
-  let read = readers.get(limit)
-  if (read === undefined) {
-    read = makeReader(limit)
-    readers.set(limit, read)
-  }
-  return read
-}
-
-const readers = new Map<
-  number,
-  Effect.Effect<
-    unknown,
-    MalformedJson | BodyTooLarge | UnsupportedMediaType,
-    HttpServerRequest.HttpServerRequest
-  >
->()
-
-/** The request's `HttpServerError` when reading its body failed because it passed the limit. */
-const passedLimit = (error: HttpServerError.HttpServerError): boolean =>
-  error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
-
-/**
- * Reads with the server's own body reader (one callback on Node's `data` events, or the Fetch
- * request's), which stops buffering at the limit: an Effect `Stream` per request cost more than the
- * rest of a small command's route.
- */
-const makeReader = (limit: number) => {
-  const bytes = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => request.arrayBuffer).pipe(
-    Effect.mapError((error) =>
-      passedLimit(error)
-        ? new BodyTooLarge({ limit })
-        : new MalformedJson({ detail: "the body could not be read" })
-    ),
-    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limit))
-  )
-  return Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const contentType = request.headers["content-type"]
-    if (contentType !== undefined && !isJsonMediaType(contentType))
-      return yield* new UnsupportedMediaType({ contentType: contentType.slice(0, 100) })
-    const declared = Number(request.headers["content-length"] ?? "0")
-    if (Number.isFinite(declared) && declared > limit) return yield* new BodyTooLarge({ limit })
-    const read = yield* bytes
-    if (read.byteLength === 0) return undefined
-    if (contentType === undefined) return yield* new UnsupportedMediaType({ contentType: "" })
-    const text = yield* Effect.try({
-      try: () => decoder.decode(read),
-      catch: () => new MalformedJson({ detail: "the body is not UTF-8" })
-    })
-    if (text.trim().length === 0) return undefined
-    return yield* Effect.try({
-      try: (): unknown => JSON.parse(text),
-      catch: (error) => new MalformedJson({ detail: error instanceof Error ? error.message : "parse error" })
-    })
-  })
-}
+> => Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => jsonOf(fromRequest(request, limit)))
 
 export interface Issue {
   readonly path: string

@@ -4,9 +4,7 @@
  */
 import { Effect } from "effect"
 import { PreconditionFailed } from "./HttpErrors.js"
-import { decode, readJson } from "./RequestBody.js"
-
-export { readJson }
+import { decode } from "./RequestBody.js"
 
 /** The parts of a request a payload mapper builds a command's or query's payload from. */
 export interface RequestParts<Params> {

@@ -5,20 +5,14 @@
  * bus, encodes the result with the success schema, and answers every failure as a problem.
  */
 import { CommandBus, type Message, QueryBus } from "@cello/cqrs"
-import { Context, Effect, Option, Schema } from "effect"
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Effect, Option, Schema } from "effect"
+import { type HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { type FailureAnswer, toProblem } from "./ErrorMapping.js"
-import { HttpAdapterConfig } from "./HttpAdapterConfig.js"
 import type { BodyTooLarge, MalformedJson, PreconditionFailed, UnsupportedMediaType } from "./HttpErrors.js"
+import { type Incoming, type Served, toHandler } from "./Incoming.js"
 import * as Problem from "./Problem.js"
-import {
-  decodePayload,
-  definedParams,
-  etagOf,
-  expectedVersion,
-  type RequestParts,
-  readJson
-} from "./RequestParts.js"
+import { jsonOf } from "./RequestBody.js"
+import { decodePayload, definedParams, etagOf, expectedVersion, type RequestParts } from "./RequestParts.js"
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
 
@@ -84,6 +78,9 @@ export interface Route<R> {
   readonly responseSchema: Schema.Top | undefined
   /** Headers a success carries besides `x-request-id`. */
   readonly successHeaders: ReadonlyArray<"location" | "etag">
+  /** The route over a request read by either server (effect's, or the adapter's direct Node path). */
+  readonly serve: Served<R>
+  /** The route for effect's router (the request and its parameters from the context). */
   readonly handler: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | RequestServices>
 }
 
@@ -255,47 +252,38 @@ const hasParams = <P extends string>(
 ): params is Readonly<Record<string, string>> & PathParams<P> => names.every((name) => name in params)
 
 /**
- * The effect that reads a route's request parts. Make it once per route and run it per request.
- * Written without `Effect.gen` (a generator per request costs about a microsecond and a new V8
- * map): the request's services are read from the fiber in one step, and only the If-Match check and
- * the body read are Effects of their own.
+ * Reads a route's request parts. Make it once per route and call it per request. Written without
+ * `Effect.gen` (a generator per request costs about a microsecond and a new V8 map): only the
+ * If-Match check and the body read are Effects of their own.
  */
 export const readParts = <P extends string>(path: P, readsBody: boolean, takesIfMatch = false) => {
   const names = paramNames(path)
-  return Effect.withFiber(
-    (
-      fiber
-    ): Effect.Effect<
-      Read<P>,
-      PreconditionFailed | MalformedJson | BodyTooLarge | UnsupportedMediaType,
-      HttpServerRequest.HttpServerRequest
-    > => {
-      const context = fiber.context
-      const request = Context.getUnsafe(context, HttpServerRequest.HttpServerRequest)
-      const raw = definedParams(Context.getUnsafe(context, HttpRouter.RouteContext).params)
-      // The router matched this route's template, so every name is there; a miss is a router bug.
-      if (!hasParams<P>(raw, names))
-        return Effect.die(new Error(`route ${path} matched without its path parameters`))
-      const query = Context.getUnsafe(context, HttpServerRequest.ParsedSearchParams)
-      // Only a command that takes an expected version evaluates If-Match; the others ignore it.
-      const ifMatch = takesIfMatch ? request.headers["if-match"] : undefined
-      const conditional = ifMatch !== undefined
-      const withBody = (version: number | undefined) =>
-        readsBody
-          ? Effect.map(
-              readJson(Context.getUnsafe(context, HttpAdapterConfig).bodyLimit),
-              (body): Read<P> => ({
-                parts: { params: raw, query, body, expectedVersion: version },
-                conditional
-              })
-            )
-          : Effect.succeed<Read<P>>({
-              parts: { params: raw, query, body: undefined, expectedVersion: version },
+  return (
+    incoming: Incoming
+  ): Effect.Effect<Read<P>, PreconditionFailed | MalformedJson | BodyTooLarge | UnsupportedMediaType> => {
+    const raw = definedParams(incoming.params)
+    // The router matched this route's template, so every name is there; a miss is a router bug.
+    if (!hasParams<P>(raw, names))
+      return Effect.die(new Error(`route ${path} matched without its path parameters`))
+    const query = incoming.query
+    // Only a command that takes an expected version evaluates If-Match; the others ignore it.
+    const ifMatch = takesIfMatch ? incoming.header("if-match") : undefined
+    const conditional = ifMatch !== undefined
+    const withBody = (version: number | undefined) =>
+      readsBody
+        ? Effect.map(
+            jsonOf(incoming),
+            (body): Read<P> => ({
+              parts: { params: raw, query, body, expectedVersion: version },
               conditional
             })
-      return ifMatch === undefined ? withBody(undefined) : Effect.flatMap(expectedVersion(ifMatch), withBody)
-    }
-  )
+          )
+        : Effect.succeed<Read<P>>({
+            parts: { params: raw, query, body: undefined, expectedVersion: version },
+            conditional
+          })
+    return ifMatch === undefined ? withBody(undefined) : Effect.flatMap(expectedVersion(ifMatch), withBody)
+  }
 }
 
 /** True when the payload schema is a struct with an `expectedVersion` member. */
@@ -321,33 +309,40 @@ export const command = <D extends Message.Definition, const P extends `/${string
   const plainError = answerError(definition, false, failures)
   const conditionalError = answerError(definition, true, failures)
   // Only a failure reads whether the request was conditional (If-Match on a versioned command).
-  const answer = (error: unknown) =>
-    takesIfMatch
-      ? Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-          request.headers["if-match"] === undefined ? plainError(error) : conditionalError(error)
+  const answer = (incoming: Incoming, error: unknown) =>
+    takesIfMatch && incoming.header("if-match") !== undefined ? conditionalError(error) : plainError(error)
+  const succeeded = (result: Message.Success<D>) =>
+    Effect.flatMap(
+      Effect.orDie(encode(result)),
+      (encoded: D["success"]["Encoded"]): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+        const chosen = options.results?.find((answer) => answer.when(result))
+        if (chosen?.problem !== undefined)
+          return Effect.succeed(Problem.toResponse(chosen.problem(result, encoded)))
+        const body = options.response === undefined ? encoded : options.response(result, encoded)
+        return respond(
+          chosen?.status ?? status,
+          body,
+          headersOf({
+            ...(options.location === undefined ? {} : { location: options.location(result) }),
+            ...(options.etag === undefined ? {} : { etag: etagOf(options.etag(result)) })
+          })
         )
-      : plainError(error)
-  const handler = Effect.gen(function* () {
-    const { parts } = yield* read
-    const input =
-      options.payload === undefined
-        ? mergeInput(parts.body, renameParams(parts.params, options.params))
-        : options.payload(parts)
-    const payload = yield* decodeInput(input)
-    const result = yield* CommandBus.dispatch(definition, payload)
-    const encoded: D["success"]["Encoded"] = yield* Effect.orDie(encode(result))
-    const chosen = options.results?.find((answer) => answer.when(result))
-    if (chosen?.problem !== undefined) return Problem.toResponse(chosen.problem(result, encoded))
-    const body = options.response === undefined ? encoded : options.response(result, encoded)
-    return yield* respond(
-      chosen?.status ?? status,
-      body,
-      headersOf({
-        ...(options.location === undefined ? {} : { location: options.location(result) }),
-        ...(options.etag === undefined ? {} : { etag: etagOf(options.etag(result)) })
-      })
+      }
     )
-  }).pipe(Effect.catch(answer))
+  // Without `Effect.gen`: a generator made per request costs about a microsecond and a V8 map.
+  const serve: Served<CommandBus.CommandBus> = (incoming) =>
+    read(incoming).pipe(
+      Effect.flatMap(({ parts }) =>
+        decodeInput(
+          options.payload === undefined
+            ? mergeInput(parts.body, renameParams(parts.params, options.params))
+            : options.payload(parts)
+        )
+      ),
+      Effect.flatMap((payload) => CommandBus.dispatch(definition, payload)),
+      Effect.flatMap(succeeded),
+      Effect.catch((error) => answer(incoming, error))
+    )
   const answers: Record<string, FailureAnswer> = {}
   for (const [tag, answer] of Object.entries(failures)) if (answer !== undefined) answers[tag] = answer
   return {
@@ -372,7 +367,8 @@ export const command = <D extends Message.Definition, const P extends `/${string
       ...(options.location === undefined ? [] : ["location" as const]),
       ...(options.etag === undefined ? [] : ["etag" as const])
     ],
-    handler
+    serve,
+    handler: toHandler(serve)
   }
 }
 
@@ -409,26 +405,36 @@ export function query(
   const read = readParts(options.path, false)
   const decodeInput = decodePayload(definition)
   const encode = Schema.encodeUnknownEffect(Schema.toCodecJson(definition.success))
-  const handler = Effect.gen(function* () {
-    const { parts } = yield* read
-    const input =
-      options.payload === undefined
-        ? mergeInput(parts.query, renameParams(parts.params, options.params))
-        : options.payload(parts)
-    const payload = yield* decodeInput(input)
-    const result = yield* QueryBus.dispatch(definition, payload)
-    const encoded = yield* Effect.orDie(encode(result))
-    const found = foundOf(result, encoded)
-    if (Option.isNone(found)) return Problem.toResponse(notFound)
-    const value = found.value.value
-    const body =
-      options.response === undefined ? found.value.encoded : options.response(value, found.value.encoded)
-    return yield* respond(
-      200,
-      body,
-      headersOf(options.etag === undefined ? {} : { etag: etagOf(options.etag(value)) })
+  const failed = answerError(definition, false)
+  const found = (result: unknown) =>
+    Effect.flatMap(
+      Effect.orDie(encode(result)),
+      (encoded): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+        const found = foundOf(result, encoded)
+        if (Option.isNone(found)) return Effect.succeed(Problem.toResponse(notFound))
+        const value = found.value.value
+        const body =
+          options.response === undefined ? found.value.encoded : options.response(value, found.value.encoded)
+        return respond(
+          200,
+          body,
+          headersOf(options.etag === undefined ? {} : { etag: etagOf(options.etag(value)) })
+        )
+      }
     )
-  }).pipe(Effect.catch(answerError(definition, false)))
+  const serve: Served<QueryBus.QueryBus> = (incoming) =>
+    read(incoming).pipe(
+      Effect.flatMap(({ parts }) =>
+        decodeInput(
+          options.payload === undefined
+            ? mergeInput(parts.query, renameParams(parts.params, options.params))
+            : options.payload(parts)
+        )
+      ),
+      Effect.flatMap((payload) => QueryBus.dispatch(definition, payload)),
+      Effect.flatMap(found),
+      Effect.catch(failed)
+    )
   return {
     kind: "query",
     method: "GET",
@@ -444,6 +450,7 @@ export function query(
     results: [],
     responseSchema: options.response === undefined ? undefined : (options.responseSchema ?? Schema.Unknown),
     successHeaders: options.etag === undefined ? [] : ["etag"],
-    handler
+    serve,
+    handler: toHandler(serve)
   }
 }

@@ -5,7 +5,7 @@
  */
 import { type Saga, SagaOrchestrator, type SagaRecord } from "@cello/saga"
 import { Effect, Schema } from "effect"
-import { HttpRouter } from "effect/http"
+import { type Served, toHandler } from "./Incoming.js"
 import * as Problem from "./Problem.js"
 import { decodePayload, type RequestParts } from "./RequestParts.js"
 import {
@@ -112,17 +112,23 @@ export const saga = <C, R, const P extends `/${string}`>(
   // Built once per route, run per request.
   const read = readParts(options.path, true)
   const decodeContext = decodePayload({ name: definition.name, payload: definition.context })
-  const handler = Effect.gen(function* () {
-    const { parts } = yield* read
-    const input =
-      options.context === undefined ? mergeInput(parts.body, parts.params) : options.context(parts)
-    const context = yield* decodeContext(input)
-    const result = yield* SagaOrchestrator.execute(definition, context)
-    const body = bodyOf(result.sagaId, result)
-    return result.status === "completed"
-      ? yield* respond(201, body, {})
-      : Problem.toResponse(notCompleted(body))
-  }).pipe(Effect.catch(answerError(operation, false)))
+  const failed = answerError(operation, false)
+  const serve: Served<SagaOrchestrator.SagaOrchestrator | R> = (incoming) =>
+    read(incoming).pipe(
+      Effect.flatMap(({ parts }) =>
+        decodeContext(
+          options.context === undefined ? mergeInput(parts.body, parts.params) : options.context(parts)
+        )
+      ),
+      Effect.flatMap((context) => SagaOrchestrator.execute(definition, context)),
+      Effect.flatMap((result) => {
+        const body = bodyOf(result.sagaId, result)
+        return result.status === "completed"
+          ? respond(201, body, {})
+          : Effect.succeed(Problem.toResponse(notCompleted(body)))
+      }),
+      Effect.catch(failed)
+    )
   return {
     kind: "saga",
     method: options.method ?? "POST",
@@ -145,7 +151,8 @@ export const saga = <C, R, const P extends `/${string}`>(
     ],
     responseSchema: undefined,
     successHeaders: [],
-    handler
+    serve,
+    handler: toHandler(serve)
   }
 }
 
@@ -166,13 +173,16 @@ const statusOperation: Operation = {
 export const sagaStatus = <const P extends `/${string}:id` | `/${string}:id/${string}`>(
   options: SagaStatusOptions<P>
 ): Route<SagaOrchestrator.SagaOrchestrator> => {
-  const handler = Effect.gen(function* () {
-    const id = (yield* HttpRouter.params).id
+  const failed = answerError(statusOperation, false)
+  const serve: Served<SagaOrchestrator.SagaOrchestrator> = (incoming) => {
+    const id = incoming.params.id
     // The path names `:id` (its type says so), so a match always has it; a miss is a router bug.
-    if (id === undefined) return yield* Effect.die(new Error(`route ${options.path} matched without :id`))
-    const execution = yield* SagaOrchestrator.status(id)
-    return yield* respond(200, bodyOf(execution.id, execution), {})
-  }).pipe(Effect.catch(answerError(statusOperation, false)))
+    if (id === undefined) return Effect.die(new Error(`route ${options.path} matched without :id`))
+    return SagaOrchestrator.status(id).pipe(
+      Effect.flatMap((execution) => respond(200, bodyOf(execution.id, execution), {})),
+      Effect.catch(failed)
+    )
+  }
   return {
     kind: "saga-status",
     method: "GET",
@@ -188,6 +198,7 @@ export const sagaStatus = <const P extends `/${string}:id` | `/${string}:id/${st
     results: [],
     responseSchema: undefined,
     successHeaders: [],
-    handler
+    serve,
+    handler: toHandler(serve)
   }
 }
