@@ -14,20 +14,24 @@
  * whose services hold a tracer that records spans (effect's server opens the request's span).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
-import { Context, Effect, Fiber, Layer, Scope, Tracer } from "effect"
+import { MessageContext } from "@cello/eventsourcing"
+import { Context, Effect, type Exit, Fiber, Layer, References, Scope, Tracer } from "effect"
 import { Cookies, FindMyWay, HttpRouter, type HttpServerResponse } from "effect/http"
 import { MalformedJson } from "./HttpErrors.js"
 import type { Incoming } from "./Incoming.js"
-import { idsOf, type RequestIds, withIds } from "./Observe.js"
+import { idsOf, type RequestIds } from "./Observe.js"
 import * as Problem from "./Problem.js"
 
 type Response = HttpServerResponse.HttpServerResponse
 
-/** Starts a request's fiber. */
-type Start = (incoming: Incoming) => Fiber.Fiber<Response>
+/** Starts a request's fiber; `done` sees its exit and the request's id (for `x-request-id`). */
+type Start = (
+  incoming: Incoming,
+  done: (exit: Exit.Exit<Response>, requestId: string) => void
+) => Fiber.Fiber<Response>
 
 /** Made once the server's own context is known; `undefined` when the route must not go direct. */
-type Prepare = (outer: Context.Context<never>) => Start | undefined
+export type Prepare = (outer: Context.Context<never>) => Start | undefined
 
 interface Slot {
   readonly prepare: Prepare | undefined
@@ -39,31 +43,86 @@ interface Slot {
 const maxDepth = 32
 
 /**
- * How a route of `make` goes direct: its services (the routes' layer) under the server's context, as
- * effect's path merges them, made flat once; per request only the ids are added.
+ * How the routes of one `make` go direct: their services under the server's context, as effect's
+ * path merges them, made flat once for them all; per request only the ids are added. `run` answers
+ * a request in a fiber whose context holds its ids (`Observe.observed`).
  */
-export const prepare =
-  <R>(
-    services: Context.Context<R>,
-    run: (incoming: Incoming, ids: RequestIds) => Effect.Effect<Response, never, R>
-  ): Prepare =>
-  (outer) => {
-    const base = Context.makeUnsafe<R>(Context.merge(services, outer).mapUnsafe, { maxDepth })
-    if (Context.get(base, Tracer.Tracer) !== Tracer.nativeTracer) return undefined
-    return (incoming) => {
-      const ids = idsOf(incoming.header, undefined)
-      // Each request has its own Scope, as under effect's server: the layer's must not stand in for it.
-      const scope = Scope.makeUnsafe()
-      const fiber = Effect.runForkWith(Context.add(withIds(base, ids), Scope.Scope, scope))(
-        run(incoming, ids)
-      )
-      fiber.addObserver((exit) => {
-        const closing = Scope.closeUnsafe(scope, exit)
-        if (closing !== undefined) Effect.runFork(closing)
-      })
-      return fiber
+export const routesOver = <R>(services: Context.Context<R>) => {
+  let made: { readonly outer: Context.Context<never>; readonly base: Base | undefined } | undefined
+  const baseUnder = (outer: Context.Context<never>) => {
+    if (made?.outer !== outer) {
+      const base = Context.makeUnsafe<R>(Context.merge(services, outer).mapUnsafe, { maxDepth })
+      // Effect's server opens each request's span when a tracer records them; this path does not.
+      made = {
+        outer,
+        base:
+          Context.get(base, Tracer.Tracer) === Tracer.nativeTracer
+            ? {
+                entries: Array.from(base.mapUnsafe),
+                annotations: Context.get(base, References.CurrentLogAnnotations)
+              }
+            : undefined
+      }
     }
+    return made.base
   }
+  return (
+    run: (incoming: Incoming) => Effect.Effect<Response, never, R>,
+    options: {
+      /** Its own Scope per request, as under effect's server: a saga's steps may need one. */
+      readonly scoped: boolean
+    }
+  ): Prepare =>
+    (outer) => {
+      const base = baseUnder(outer)
+      if (base === undefined) return undefined
+      return (incoming, done) => {
+        const ids = idsOf(incoming, undefined)
+        if (!options.scoped) {
+          const fiber = Effect.runForkWith(requestContext<R>(base, ids, undefined))(run(incoming))
+          fiber.addObserver((exit) => done(exit, ids.requestId))
+          return fiber
+        }
+        const scope = Scope.makeUnsafe()
+        const fiber = Effect.runForkWith(requestContext<R>(base, ids, scope))(run(incoming))
+        fiber.addObserver((exit) => {
+          done(exit, ids.requestId)
+          const closing = Scope.closeUnsafe(scope, exit)
+          if (closing !== undefined) Effect.runFork(closing)
+        })
+        return fiber
+      }
+    }
+}
+
+/** The routes' services under the server's context, as entries, and the log annotations there. */
+interface Base {
+  readonly entries: ReadonlyArray<readonly [string, unknown]>
+  readonly annotations: Readonly<Record<string, unknown>>
+}
+
+/**
+ * A request's context: the base's entries, its ids (as `Observe.withIds` adds them) and its Scope,
+ * in one flat map. Not entries laid over the shared base: a request looks services up more often
+ * than the base has entries (a handler's services are compared with the caller's one by one), and
+ * past that Effect copies the base into a new map anyway, through an iterator (twice the garbage).
+ */
+const requestContext = <R>(
+  base: Base,
+  ids: RequestIds,
+  scope: Scope.Scope | undefined
+): Context.Context<R> => {
+  const map = new Map<string, unknown>()
+  for (const [key, service] of base.entries) map.set(key, service)
+  map.set(References.CurrentLogAnnotations.key, {
+    ...base.annotations,
+    requestId: ids.requestId,
+    traceId: ids.traceId
+  })
+  map.set(MessageContext.Current.key, { correlationId: ids.correlationId })
+  if (scope !== undefined) map.set(Scope.Scope.key, scope)
+  return Context.makeUnsafe<R>(map, { maxDepth })
+}
 
 /** Keys under which effect's router keeps a route middleware (`HttpRouter.middleware` without `global`). */
 const routeMiddlewarePrefix = "effect/http/HttpRouter/Middleware-"
@@ -201,7 +260,7 @@ class NodeIncoming implements Incoming {
     this.url = request.url ?? "/"
   }
 
-  readonly header = (name: string): string | undefined => {
+  header(name: string): string | undefined {
     const value = this.request.headers[name]
     return typeof value === "string" ? value : undefined
   }
@@ -253,13 +312,13 @@ const directBody = (request: IncomingMessage, limit: number): boolean => {
 }
 
 /**
- * The answer, as effect's server writes an adapter route's: its headers, cookies (none of the
- * adapter's routes set any), `nosniff` (the envelope's) and its JSON or empty body.
+ * The answer, as effect's server writes an adapter route's: its headers, the request id (`observe`'s),
+ * cookies (none of the adapter's routes set any), `nosniff` (the envelope's) and its JSON or empty body.
  */
-const write = (nodeResponse: ServerResponse, response: Response): void => {
-  if (nodeResponse.writableEnded || nodeResponse.destroyed) return
+const writeResponse = (nodeResponse: ServerResponse, response: Response, requestId: string): void => {
   const headers: Record<string, string | Array<string>> = {
     ...response.headers,
+    "x-request-id": requestId,
     "x-content-type-options": "nosniff"
   }
   if (!Cookies.isEmpty(response.cookies)) headers["set-cookie"] = Cookies.toSetCookieHeaders(response.cookies)
@@ -272,8 +331,22 @@ const write = (nodeResponse: ServerResponse, response: Response): void => {
     nodeResponse.writeHead(response.status, headers)
     nodeResponse.end(body.text ?? body.body)
   } else {
-    // The adapter's routes answer JSON or nothing; anything else is a bug, answered as effect's would be.
-    write(nodeResponse, Problem.toResponse(Problem.internal))
+    // The adapter's routes answer JSON or nothing; anything else is a bug, answered as one.
+    writeResponse(nodeResponse, Problem.toResponse(Problem.internal), requestId)
+  }
+}
+
+/**
+ * Writes the answer unless the client is gone. It runs where the request's fiber ends, outside any
+ * Effect: Node refuses some writes by throwing (headers it rejects), and then the connection is
+ * closed instead, as effect's server does, never letting the exception reach the process.
+ */
+const write = (nodeResponse: ServerResponse, response: Response, requestId: string): void => {
+  if (nodeResponse.writableEnded || nodeResponse.destroyed) return
+  try {
+    writeResponse(nodeResponse, response, requestId)
+  } catch {
+    nodeResponse.destroy()
   }
 }
 
@@ -286,6 +359,15 @@ const unavailable = Problem.toResponse({
 })
 
 export type Listener = (request: IncomingMessage, response: ServerResponse) => void
+
+/** The route of a request; a URL the matcher chokes on is left to effect's server, which answers it. */
+const find = (registry: Registry, method: string, url: string) => {
+  try {
+    return registry.finder.find(method, url)
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * A layer closing `requests` (interrupting the direct path's requests still running) when it is
@@ -334,17 +416,15 @@ export const listener = (
       !directBody(request, bodyLimit)
     )
       return fallback(request, response)
-    const found = registry.finder.find(method, url)
+    const found = find(registry, method, url)
     const start = found?.handler.start
     if (found === undefined || start === undefined) return fallback(request, response)
     const fiber = Fiber.runIn(
-      start(new NodeIncoming(request, found.params, found.searchParams, bodyLimit)),
+      start(new NodeIncoming(request, found.params, found.searchParams, bodyLimit), (exit, requestId) =>
+        write(response, exit._tag === "Success" ? exit.value : unavailable, requestId)
+      ),
       scope
     )
-    fiber.addObserver((exit) => {
-      if (exit._tag === "Success") write(response, exit.value)
-      else write(response, unavailable)
-    })
     if (fiber.pollUnsafe() === undefined)
       response.on("close", () => {
         if (!response.writableEnded) fiber.interruptUnsafe()

@@ -125,9 +125,11 @@ export const make = <R = CommandBus.CommandBus | QueryBus.QueryBus>(
       // Routes are answered through `observe` and the If-Match guard, by effect's router and, for the
       // app's routes when `serve` or `nodeListener` runs them, by the direct Node path too.
       const direct = yield* Effect.serviceOption(Direct.DirectRoutes)
+      const directly = Direct.routesOver(services)
       const addRoute = (route: Route<R>) => {
         const { served, run } = observed(route.path, IfMatch.guard(route.serve))
-        if (Option.isSome(direct)) direct.value.offer(route.method, route.path, Direct.prepare(services, run))
+        if (Option.isSome(direct))
+          direct.value.offer(route.method, route.path, directly(run, { scoped: route.kind === "saga" }))
         return router.add(route.method, route.path, withServices(toHandler(served, settings.bodyLimit)))
       }
       const add = (

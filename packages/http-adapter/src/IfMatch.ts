@@ -26,7 +26,7 @@ const malformed = (header: string) =>
 
 /** A route that answers a malformed `If-Match` with 400 before it runs. */
 export const guard =
-  <I extends { readonly header: (name: string) => string | undefined }, R>(
+  <I extends { header(name: string): string | undefined }, R>(
     served: (incoming: I) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>
   ) =>
   (incoming: I): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> => {

@@ -20,7 +20,7 @@ export interface Incoming {
   /** The path and query string, as sent. */
   readonly url: string
   /** A header's value (names are lower case). */
-  readonly header: (name: string) => string | undefined
+  header(name: string): string | undefined
   /** Path parameters of the matched template. */
   readonly params: Readonly<Record<string, string | undefined>>
   readonly query: Readonly<Record<string, string | ReadonlyArray<string>>>

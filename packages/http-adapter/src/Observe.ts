@@ -27,23 +27,28 @@ const traceparent = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/
 const saneRequestId = /^[\x21-\x7e]{1,128}$/
 const allZero = /^0+$/
 
-/** What `observe` reads from a request. */
-export interface RequestLine {
-  readonly method: string
-  readonly url: string
-  readonly header: (name: string) => string | undefined
+/** Where a request's headers are read (names are lower case). */
+export interface HeaderSource {
+  header(name: string): string | undefined
 }
 
+/** What `observe` reads from a request. */
+export interface RequestLine extends HeaderSource {
+  readonly method: string
+  readonly url: string
+}
+
+const headersOf = (headers: Readonly<Record<string, string | undefined>>): HeaderSource => ({
+  header: (name) => headers[name]
+})
+
 /** The ids, given the span open around the request (only with a tracer installed is there one). */
-export const idsOf = (
-  header: (name: string) => string | undefined,
-  span: Tracer.AnySpan | undefined
-): RequestIds => {
-  const parent = header("traceparent")
+export const idsOf = (source: HeaderSource, span: Tracer.AnySpan | undefined): RequestIds => {
+  const parent = source.header("traceparent")
   const fromParent = parent === undefined ? undefined : traceparent.exec(parent.trim().toLowerCase())?.[1]
   const traceId =
     fromParent !== undefined && !allZero.test(fromParent) ? fromParent : (span?.traceId ?? randomId())
-  const given = header("x-request-id")?.trim()
+  const given = source.header("x-request-id")?.trim()
   const sane = given !== undefined && saneRequestId.test(given) ? given : undefined
   const requestId = sane ?? randomId()
   const correlationId = traceId === fromParent ? traceId : (sane ?? traceId)
@@ -53,13 +58,13 @@ export const idsOf = (
 // Read from the context: `Effect.currentSpan` fails (an error built per request) when none is open.
 const idsIn = (
   context: Context.Context<never>,
-  header: (name: string) => string | undefined,
+  source: HeaderSource,
   route: string | undefined
 ): RequestIds => {
   const span = Context.getOrUndefined(context, Tracer.ParentSpan)
   if (route !== undefined && span !== undefined && span._tag === "Span" && span.sampled)
     span.attribute("http.route", route)
-  return idsOf(header, span)
+  return idsOf(source, span)
 }
 
 /**
@@ -70,7 +75,7 @@ export const requestIds = (
   headers: Readonly<Record<string, string | undefined>>,
   route?: string
 ): Effect.Effect<RequestIds> =>
-  Effect.withFiber((fiber) => Effect.succeed(idsIn(fiber.context, (name) => headers[name], route)))
+  Effect.withFiber((fiber) => Effect.succeed(idsIn(fiber.context, headersOf(headers), route)))
 
 const answerDefect = (cause: Cause.Cause<never>) =>
   Cause.hasInterruptsOnly(cause)
@@ -97,29 +102,26 @@ export const withIds = <R>(context: Context.Context<R>, ids: RequestIds): Contex
 
 /**
  * A route observed: `run` answers a request in a fiber whose context already holds its ids
- * (`withIds`), as the direct Node path starts it; `served` lays them over the fiber's context first,
- * as under effect's server. Written without `Effect.gen` (a generator function made per request cost
+ * (`withIds`), as the direct Node path starts it (which writes `x-request-id` with the answer);
+ * `served` lays them over the fiber's context first and sets `x-request-id`, as under effect's
+ * server. Written without `Effect.gen` (a generator function made per request cost
  * about a microsecond: V8 makes a map for every new generator closure).
  */
 export const observed = <I extends RequestLine, R>(
   routeTemplate: string,
   served: (incoming: I) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>
 ) => {
-  const run = (
-    incoming: I,
-    ids: RequestIds
-  ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
+  const run = (incoming: I): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
     Effect.withFiber((fiber) => {
       const clock = fiber.getRef(Clock.Clock)
       const started = clock.currentTimeNanosUnsafe()
       return Effect.flatMap(Effect.catchCause(served(incoming), answerDefect), (response) => {
         const seconds = Number(clock.currentTimeNanosUnsafe() - started) / 1e9
         HttpMetrics.recordUnsafe(fiber.context, incoming.method, routeTemplate, response.status, seconds)
-        const withId = HttpServerResponse.setHeader(response, "x-request-id", ids.requestId)
         // At Debug: quiet by default (Effect's minimum level is Info), so apps and their tests do not
         // print a line per request. Built only when it will be written.
         return LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), "Debug")
-          ? Effect.succeed(withId)
+          ? Effect.succeed(response)
           : Effect.as(
               Effect.logDebug(`${incoming.method} ${incoming.url.slice(0, 300)} ${response.status}`).pipe(
                 Effect.annotateLogs({
@@ -128,14 +130,17 @@ export const observed = <I extends RequestLine, R>(
                   durationMs: seconds * 1000
                 })
               ),
-              withId
+              response
             )
       })
     })
   const inContext = (incoming: I): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
     Effect.withFiber((fiber) => {
-      const ids = idsIn(fiber.context, incoming.header, routeTemplate)
-      return Effect.updateContext(run(incoming, ids), (context: Context.Context<R>) => withIds(context, ids))
+      const ids = idsIn(fiber.context, incoming, routeTemplate)
+      return Effect.map(
+        Effect.updateContext(run(incoming), (context: Context.Context<R>) => withIds(context, ids)),
+        (response) => HttpServerResponse.setHeader(response, "x-request-id", ids.requestId)
+      )
     })
   return { run, served: inContext }
 }
@@ -168,6 +173,6 @@ export const correlated = <A, E, R>(
 ): Effect.Effect<A, E, R | HttpServerRequest.HttpServerRequest> =>
   Effect.withFiber((fiber) => {
     const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
-    const ids = idsIn(fiber.context, (name) => request.headers[name], undefined)
+    const ids = idsIn(fiber.context, headersOf(request.headers), undefined)
     return MessageContext.provide(handler, { correlationId: ids.correlationId })
   })

@@ -103,7 +103,10 @@ export const inputIssues = (input: unknown): ReadonlyArray<Issue> => {
         stack.push([path === "" ? String(index) : `${path}.${index}`, item])
       })
     } else if (typeof value === "object" && value !== null) {
-      for (const [key, item] of Object.entries(value)) {
+      // `for…in`, not `Object.entries`: every request's payload is walked, and entries builds a pair per key.
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue
+        const item: unknown = Reflect.get(value, key)
         const keyIssue = textIssue(key)
         const named = keyIssue === undefined ? key : "(key)"
         const at = path === "" ? named : `${path}.${named}`

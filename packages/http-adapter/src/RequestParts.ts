@@ -44,8 +44,12 @@ export const etagOf = (version: number | string): string => `"${String(version).
 export const definedParams = (
   params: Readonly<Record<string, string | undefined>>
 ): Readonly<Record<string, string>> => {
+  // `for…in`, not `Object.entries`: it runs on every request, and entries builds a pair per key.
   const out: Record<string, string> = {}
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) out[key] = value
+  for (const key in params) {
+    const value = params[key]
+    if (Object.hasOwn(params, key) && value !== undefined) out[key] = value
+  }
   return out
 }
 

@@ -3,7 +3,7 @@
  * with its Schema and runs it to the end with `SagaOrchestrator.execute`; `sagaStatus({ path })`
  * answers a stored saga's status. Both answer the same JSON shape, `SagaResultBody`.
  */
-import { type Saga, SagaOrchestrator, type SagaRecord } from "@cello/saga"
+import { type Saga, SagaOrchestrator, type SagaRecord, type SagaResult } from "@cello/saga"
 import { Effect, Schema } from "effect"
 import { type Served, toHandler } from "./Incoming.js"
 import * as Problem from "./Problem.js"
@@ -113,21 +113,22 @@ export const saga = <C, R, const P extends `/${string}`>(
   const read = readParts(options.path, true)
   const decodeContext = decodePayload({ name: definition.name, payload: definition.context })
   const failed = answerError(operation, false)
+  // Made once per route: per request only the effects themselves are built.
+  const decodeParts = ({ parts }: { readonly parts: RequestParts<PathParams<P>> }) =>
+    decodeContext(
+      options.context === undefined ? mergeInput(parts.body, parts.params) : options.context(parts)
+    )
+  const run = (context: C) => SagaOrchestrator.execute(definition, context)
+  const answer = (result: SagaResult.SagaResult<C>) => {
+    const body = bodyOf(result.sagaId, result)
+    return result.status === "completed"
+      ? respond(201, body, {})
+      : Effect.succeed(Problem.toResponse(notCompleted(body)))
+  }
   const serve: Served<SagaOrchestrator.SagaOrchestrator | R> = (incoming) =>
-    read(incoming).pipe(
-      Effect.flatMap(({ parts }) =>
-        decodeContext(
-          options.context === undefined ? mergeInput(parts.body, parts.params) : options.context(parts)
-        )
-      ),
-      Effect.flatMap((context) => SagaOrchestrator.execute(definition, context)),
-      Effect.flatMap((result) => {
-        const body = bodyOf(result.sagaId, result)
-        return result.status === "completed"
-          ? respond(201, body, {})
-          : Effect.succeed(Problem.toResponse(notCompleted(body)))
-      }),
-      Effect.catch(failed)
+    Effect.catch(
+      Effect.flatMap(Effect.flatMap(Effect.flatMap(read(incoming), decodeParts), run), answer),
+      failed
     )
   return {
     kind: "saga",

@@ -41,7 +41,17 @@ export const startDemo = async (env: Readonly<Record<string, string>> = {}): Pro
   child.stderr?.on("data", (chunk) => {
     output += String(chunk)
   })
+  // A demo that ends without being told to is a crash a test would only see as refused
+  // connections: its last output says why.
+  let stopping = false
+  child.once("exit", (code, signal) => {
+    if (!stopping)
+      console.error(
+        `the demo exited by itself (${signal ?? `code ${code}`}); its last output:\n${output.slice(-4000)}`
+      )
+  })
   const signal = (name: NodeJS.Signals, group: boolean) => async () => {
+    stopping = true
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
     const exited = once(child, "exit")
     // SIGTERM to tsx, which passes it on (a graceful stop); SIGKILL to the group (a crash of both).
