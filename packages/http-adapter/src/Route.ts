@@ -232,10 +232,17 @@ const headersOf = (options: { readonly location?: string; readonly etag?: string
   ...(options.etag === undefined ? {} : { etag: options.etag })
 })
 
+/**
+ * The success answer. Call it inside an effect's callback: a body JSON cannot carry (a BigInt, a
+ * cycle) throws there, and Effect makes that a defect (a 500), as `HttpServerResponse.json` would
+ * fail, without an effect of its own per request.
+ */
 export const respond = (status: number, body: unknown, headers: Readonly<Record<string, string>>) =>
-  body === undefined
-    ? Effect.succeed(HttpServerResponse.empty({ status: status === 200 ? 204 : status, headers }))
-    : Effect.orDie(HttpServerResponse.json(body, { status, headers }))
+  Effect.succeed(
+    body === undefined
+      ? HttpServerResponse.empty({ status: status === 200 ? 204 : status, headers })
+      : HttpServerResponse.jsonUnsafe(body, { status, headers })
+  )
 
 interface Read<P extends string> {
   readonly parts: RequestParts<PathParams<P>>
