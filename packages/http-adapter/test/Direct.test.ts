@@ -3,12 +3,13 @@
  * skip (app middleware, CORS, tracing, effect's body reading) still sees the requests it hands over.
  * The routes tell which server ran them: under effect's server the request is in their context.
  */
-import { createServer, type IncomingHttpHeaders, request } from "node:http"
+import { type IncomingHttpHeaders, request } from "node:http"
 import { Command, CommandBus, Query, QueryBus } from "@cello/cqrs"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Option, Schema, Tracer } from "effect"
-import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Effect, Layer, Option, Schema, Tracer } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpAdapter } from "../src/index.js"
+import { mountedOn, servedOn } from "./support.js"
 
 const Which = Schema.Struct({ server: Schema.Literals(["direct", "effect"]), id: Schema.String })
 const Post = Command.make("WhichPost", { payload: { id: Schema.String }, success: Which })
@@ -109,42 +110,9 @@ const post = (extra: Partial<Send> = {}): Send => ({
   ...(extra.chunked === undefined ? {} : { chunked: extra.chunked })
 })
 
-const served =
-  <A, E>(app: Layer.Layer<A, E, HttpRouter.HttpRouter>) =>
-  <B, E2, R>(f: (base: string) => Effect.Effect<B, E2, R>) =>
-    Effect.gen(function* () {
-      const server = yield* HttpServer.HttpServer
-      return yield* f(HttpServer.formatAddress(server.address))
-    }).pipe(
-      Effect.provide(Layer.fresh(HttpAdapter.serve(app, { host: "127.0.0.1", port: 0, listenLog: false })))
-    )
-
-const mounted =
-  <A, E>(app: Layer.Layer<A, E, HttpRouter.HttpRouter>) =>
-  <B, E2, R>(f: (base: string) => Effect.Effect<B, E2, R>) =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const context = yield* Layer.build(Layer.fresh(HttpAdapter.nodeListener(app)))
-        const server = createServer(Context.get(context, HttpAdapter.NodeListener))
-        yield* Effect.acquireRelease(
-          Effect.callback<void>((resume) => {
-            server.listen(0, "127.0.0.1", () => resume(Effect.void))
-          }),
-          () =>
-            Effect.callback<void>((resume) => {
-              server.close(() => resume(Effect.void))
-              server.closeIdleConnections()
-            })
-        )
-        const address = server.address()
-        const port = typeof address === "object" && address !== null ? address.port : 0
-        return yield* f(`http://127.0.0.1:${port}`)
-      })
-    )
-
 const ways = [
-  ["serve", served],
-  ["nodeListener", mounted]
+  ["serve", servedOn],
+  ["nodeListener", mountedOn]
 ] as const
 
 /** Requests to the adapter's routes, and which server must answer them. */

@@ -1,7 +1,7 @@
 import { createServer } from "node:http"
 import { EventStore } from "@cello/eventsourcing"
 import { Context, Effect, Layer } from "effect"
-import { HttpServer } from "effect/http"
+import { type HttpRouter, HttpServer } from "effect/http"
 import { App } from "../examples/orders.js"
 import { HttpAdapter } from "../src/index.js"
 
@@ -30,36 +30,52 @@ export const json = (body: unknown, headers: Record<string, string> = {}): Reque
   body: JSON.stringify(body)
 })
 
+/** `f` with the base URL of `app` served by `HttpAdapter.serve` on a random port of 127.0.0.1. */
+export const servedOn =
+  <A, E>(app: Layer.Layer<A, E, HttpRouter.HttpRouter>) =>
+  <B, E2, R>(f: (base: string) => Effect.Effect<B, E2, R>) =>
+    Effect.gen(function* () {
+      const base = yield* baseUrl
+      return yield* f(base)
+    }).pipe(
+      Effect.provide(Layer.fresh(HttpAdapter.serve(app, { host: "127.0.0.1", port: 0, listenLog: false })))
+    )
+
+/**
+ * `f` with the base URL of `app` as a Node listener (`HttpAdapter.nodeListener`) mounted in a plain
+ * `node:http` server on a random port: what an app that has its own server gets.
+ */
+export const mountedOn =
+  <A, E>(app: Layer.Layer<A, E, HttpRouter.HttpRouter>) =>
+  <B, E2, R>(f: (base: string) => Effect.Effect<B, E2, R>) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const context = yield* Layer.build(Layer.fresh(HttpAdapter.nodeListener(app)))
+        const server = createServer(Context.get(context, HttpAdapter.NodeListener))
+        yield* Effect.acquireRelease(
+          Effect.callback<void>((resume) => {
+            server.listen(0, "127.0.0.1", () => resume(Effect.void))
+          }),
+          () =>
+            Effect.callback<void>((resume) => {
+              server.close(() => resume(Effect.void))
+              server.closeIdleConnections()
+            })
+        )
+        const address = server.address()
+        const port = typeof address === "object" && address !== null ? address.port : 0
+        return yield* f(`http://127.0.0.1:${port}`).pipe(Effect.provide(context))
+      })
+    )
+
 export const withServer = <A, E, R>(f: (base: string) => Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const base = yield* baseUrl
     return yield* f(base)
   }).pipe(Effect.provide(Layer.fresh(Served)))
 
-/**
- * The example app as a Node listener (`HttpAdapter.nodeListener`) mounted in a plain `node:http`
- * server on a random port: what an app that has its own server gets.
- */
-export const withMounted = <A, E, R>(f: (base: string) => Effect.Effect<A, E, R>) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const context = yield* Layer.build(Layer.fresh(HttpAdapter.nodeListener(App)))
-      const server = createServer(Context.get(context, HttpAdapter.NodeListener))
-      yield* Effect.acquireRelease(
-        Effect.callback<void>((resume) => {
-          server.listen(0, "127.0.0.1", () => resume(Effect.void))
-        }),
-        () =>
-          Effect.callback<void>((resume) => {
-            server.close(() => resume(Effect.void))
-            server.closeIdleConnections()
-          })
-      )
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      return yield* f(`http://127.0.0.1:${port}`).pipe(Effect.provide(context))
-    })
-  )
+/** The example app mounted in a plain `node:http` server (`mountedOn`). */
+export const withMounted = mountedOn(App)
 
 /** Both ways the adapter is served, for the suites that must hold on either. */
 export const servers = [
