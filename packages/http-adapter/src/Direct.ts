@@ -15,7 +15,7 @@
  * whose services hold a tracer that records spans (effect's server opens the request's span).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
-import { type Context, Effect, Fiber, Layer, Scope } from "effect"
+import { type Context, Fiber, type Scope } from "effect"
 import { directBody, NodeIncoming } from "./direct/NodeIncoming.js"
 import type { Registry } from "./direct/Registry.js"
 import { unavailable, write } from "./direct/write.js"
@@ -35,14 +35,6 @@ const find = (registry: Registry, method: string, url: string) => {
     return undefined
   }
 }
-
-/**
- * A layer closing `requests` (interrupting the direct path's requests still running) when it is
- * released: provided over the app, it is released after the server stopped and drained and before
- * the app's own layers, as effect's server interrupts its requests.
- */
-export const interruptOnClose = (requests: Scope.Closeable): Layer.Layer<never> =>
-  Layer.effectDiscard(Effect.addFinalizer((exit) => Scope.close(requests, exit)))
 
 const isListener = (listener: unknown): listener is Listener => typeof listener === "function"
 

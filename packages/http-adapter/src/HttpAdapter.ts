@@ -12,7 +12,7 @@ import type { CommandBus, QueryBus } from "@cello/cqrs"
 import { EventStore } from "@cello/eventsourcing"
 import { SagaOrchestrator, SagaStore } from "@cello/saga"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { type Config, type Context, Deferred, Effect, Layer, Option, Scope } from "effect"
+import { type Config, Context, Deferred, Effect, Layer, Option, Scope } from "effect"
 import {
   HttpRouter,
   HttpServer,
@@ -257,27 +257,34 @@ export const serve = <A, E>(
       const closing = yield* Deferred.make<void>()
       const outer = yield* Effect.context<never>()
       const registry = new Direct.Registry(yield* Direct.routerConfig)
-      const requests = Scope.makeUnsafe("parallel")
-      const server = createServer()
-      const routed = Direct.interruptOnClose(requests).pipe(
-        Layer.provideMerge(app.pipe(Layer.provide(Direct.layer(registry))))
-      )
-      // The HttpServer stays visible so callers can read the bound address (e.g. with port 0).
-      const context = yield* Layer.build(
-        HttpRouter.serve(routed, { disableLogger: true, disableListenLog: options.listenLog === false }).pipe(
-          Layer.provideMerge(
-            NodeHttpServer.layer(() => server, { host: settings.host, port: settings.port })
-          ),
+      // The app first, then the server: a server listening while the app was still being built took
+      // connections that nothing would ever answer (effect's server registers its handler last).
+      const built = yield* Layer.build(
+        app.pipe(
+          Layer.provide(Direct.layer(registry)),
+          Layer.provideMerge(HttpRouter.layer),
           Layer.provide(Layer.succeed(HttpAdapterConfig.HttpAdapterConfig, settings)),
           Layer.provide(Layer.succeed(ShuttingDown, Deferred.await(closing)))
         )
       )
+      // Released after the server below (which stops accepting and lets open requests finish) and
+      // before the app: the direct path's requests still running are interrupted then, as effect's are.
+      const requests = Scope.makeUnsafe("parallel")
+      yield* Effect.addFinalizer((exit) => Scope.close(requests, exit))
+      const server = createServer()
+      const handler = Context.get(built, HttpRouter.HttpRouter).asHttpEffect()
+      const served = HttpServer.serve(handler).pipe(
+        options.listenLog === false ? (layer) => layer : HttpServer.withLogAddress,
+        // The HttpServer stays visible so callers can read the bound address (e.g. with port 0).
+        Layer.provideMerge(NodeHttpServer.layer(() => server, { host: settings.host, port: settings.port }))
+      )
+      const listening = yield* Layer.build(served)
       Direct.takeOver(server, (fallback) =>
         Direct.listener(registry, outer, settings.bodyLimit, requests, fallback)
       )
       // Added last, so it runs first on close: live tails end before the server waits for open responses.
       yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
-      return context
+      return Context.merge(built, listening)
     })
   )
 

@@ -1,6 +1,7 @@
 import { createServer, get as httpGet } from "node:http"
 import { connect } from "node:net"
 import { Query, QueryBus } from "@cello/cqrs"
+import { freePort } from "@cello/tooling/net"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Schema, Scope } from "effect"
 import { HttpServer } from "effect/http"
@@ -37,6 +38,30 @@ const get = (url: string) =>
     })
     request.on("error", (error) => resume(Effect.fail(error)))
   })
+
+describe("start-up", () => {
+  it.live("a connection while the app is still being built is refused, never left unanswered", () =>
+    Effect.gen(function* () {
+      const port = yield* Effect.promise(() => freePort())
+      // The app's build waits for this gate: start-up work (migrations, a seed) in progress.
+      const gate = yield* Deferred.make<void>()
+      const app = HttpAdapter.make<QueryBus.QueryBus>({ routes: [] }).pipe(
+        Layer.provide(QueryBus.layer()),
+        Layer.merge(Layer.effectDiscard(Deferred.await(gate)))
+      )
+      const scope = yield* Scope.make()
+      yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+      const starting = yield* Effect.forkChild(
+        Layer.buildWithScope(HttpAdapter.serve(app, { host, port, listenLog: false }), scope)
+      )
+      yield* Effect.sleep("200 millis")
+      assert.strictEqual(yield* tryConnect(host, port), "ECONNREFUSED")
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(starting)
+      assert.strictEqual((yield* get(`http://${host}:${port}/health/live`)).status, 200)
+    }).pipe(Effect.scoped)
+  )
+})
 
 describe("graceful shutdown", () => {
   it.live("closing the server lets an in-flight request finish, then refuses connections", () =>
