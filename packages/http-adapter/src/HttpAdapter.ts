@@ -44,6 +44,7 @@ import { servicesUnder } from "./servicesUnder.js"
 export type { FailureAnswer } from "./ErrorMapping.js"
 export type { HealthCheck } from "./Health.js"
 export { healthCheck } from "./Health.js"
+export type { Incoming, Served } from "./Incoming.js"
 export type { Listener } from "./NodeHandler.js"
 export { NodeListener } from "./NodeHandler.js"
 export type {
