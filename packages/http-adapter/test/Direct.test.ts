@@ -48,6 +48,13 @@ const aroundRoutes = HttpRouter.middleware<{ provides: never; handles: never }>(
   Effect.map(app, (response) => HttpServerResponse.setHeader(response, "x-app", "route"))
 )
 
+/** An app's own route on a prefixed router (`/v1/ping`). */
+const prefixedRoute = Layer.effectDiscard(
+  Effect.flatMap(HttpRouter.HttpRouter, (router) =>
+    router.prefixed("/v1").add("GET", "/ping", HttpServerResponse.text("pong"))
+  )
+)
+
 const spans: Array<string> = []
 const recording = Tracer.make({
   span: (options) => {
@@ -194,7 +201,8 @@ for (const [way, serving] of ways) {
         "a tracer that records spans",
         App.pipe(Layer.provide(Layer.succeed(Tracer.Tracer, recording))),
         undefined
-      ]
+      ],
+      ["a prefixed router", Layer.merge(App, prefixedRoute), undefined]
     ]
     for (const [name, app, header] of bypassed)
       it.live(`stays off with ${name}`, () =>
@@ -204,7 +212,7 @@ for (const [way, serving] of ways) {
             const answer = yield* send(base, post())
             assert.deepStrictEqual(answer.body, { server: "effect", id: "a" })
             assert.strictEqual(answer.headers["x-app"], header)
-            if (header === undefined) assert.include(spans, "CommandBus.dispatch WhichPost")
+            if (name === "a tracer that records spans") assert.include(spans, "CommandBus.dispatch WhichPost")
           })
         )
       )
