@@ -12,7 +12,7 @@ import type { CommandBus, QueryBus } from "@cello/cqrs"
 import { EventStore } from "@cello/eventsourcing"
 import { SagaOrchestrator, SagaStore } from "@cello/saga"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { type Config, Context, Deferred, Effect, Layer, Option, Scope } from "effect"
+import { type Config, Context, Effect, Layer, Option, Scope } from "effect"
 import {
   HttpRouter,
   HttpServer,
@@ -21,11 +21,11 @@ import {
   HttpServerResponse
 } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
+import * as BuiltApp from "./BuiltApp.js"
 import * as Cors from "./Cors.js"
 import * as Direct from "./Direct.js"
 import * as Docs from "./Docs.js"
 import * as DevPages from "./devpages/DevPages.js"
-import { ShuttingDown } from "./devpages/tail.js"
 import * as Envelope from "./Envelope.js"
 import { toProblem } from "./ErrorMapping.js"
 import * as Health from "./Health.js"
@@ -254,38 +254,24 @@ export const serve = <A, E>(
 ): Layer.Layer<A | HttpServer.HttpServer, E | HttpServerError.ServeError | Config.ConfigError> =>
   Layer.effectContext(
     Effect.gen(function* () {
-      const settings = yield* HttpAdapterConfig.fromConfig(options)
-      const closing = yield* Deferred.make<void>()
-      const outer = yield* Effect.context<never>()
-      const registry = new Direct.Registry(yield* Direct.routerConfig)
       // The app first, then the server: a server listening while the app was still being built took
       // connections that nothing would ever answer (effect's server registers its handler last).
-      const built = yield* Layer.build(
-        app.pipe(
-          Layer.provide(Direct.layer(registry)),
-          Layer.provideMerge(HttpRouter.layer),
-          Layer.provide(Layer.succeed(HttpAdapterConfig.HttpAdapterConfig, settings)),
-          Layer.provide(Layer.succeed(ShuttingDown, Deferred.await(closing)))
-        )
-      )
+      const built = yield* BuiltApp.build(app, options)
+      const settings = built.settings
       // Released after the server below (which stops accepting and lets open requests finish) and
       // before the app: the direct path's requests still running are interrupted then, as effect's are.
       const requests = Scope.makeUnsafe("parallel")
       yield* Effect.addFinalizer((exit) => Scope.close(requests, exit))
       const server = createServer()
-      const handler = Context.get(built, HttpRouter.HttpRouter).asHttpEffect()
-      const served = HttpServer.serve(handler).pipe(
+      const served = HttpServer.serve(built.router.asHttpEffect()).pipe(
         options.listenLog === false ? (layer) => layer : HttpServer.withLogAddress,
         // The HttpServer stays visible so callers can read the bound address (e.g. with port 0).
         Layer.provideMerge(NodeHttpServer.layer(() => server, { host: settings.host, port: settings.port }))
       )
       const listening = yield* Layer.build(served)
-      Direct.takeOver(server, (fallback) =>
-        Direct.listener(registry, outer, settings.bodyLimit, requests, fallback)
-      )
-      // Added last, so it runs first on close: live tails end before the server waits for open responses.
-      yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
-      return Context.merge(built, listening)
+      Direct.takeOver(server, (fallback) => built.listener(requests, fallback))
+      yield* built.endTailsOnClose
+      return Context.merge(built.context, listening)
     })
   )
 

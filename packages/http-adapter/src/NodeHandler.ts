@@ -5,15 +5,14 @@
  * pages as `serve` (the app's routes, whatever it adds), on that server; the server is the app's to
  * start and stop.
  */
-import type { IncomingMessage, ServerResponse } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { type Config, Context, Deferred, Effect, Layer } from "effect"
-import { HttpRouter } from "effect/http"
-import * as Direct from "./Direct.js"
-import { ShuttingDown } from "./devpages/tail.js"
-import * as HttpAdapterConfig from "./HttpAdapterConfig.js"
+import { type Config, Context, Effect, Layer } from "effect"
+import type { HttpRouter } from "effect/http"
+import * as BuiltApp from "./BuiltApp.js"
+import type { Listener } from "./Direct.js"
+import type * as HttpAdapterConfig from "./HttpAdapterConfig.js"
 
-export type Listener = (request: IncomingMessage, response: ServerResponse) => void
+export type { Listener }
 
 /** The listener, once the app is built. */
 export class NodeListener extends Context.Service<NodeListener, Listener>()(
@@ -34,26 +33,13 @@ export const layer = <A, E>(
   Layer.effectContext(
     Effect.gen(function* () {
       const scope = yield* Effect.scope
-      const settings = yield* HttpAdapterConfig.fromConfig(options)
-      const outer = yield* Effect.context<never>()
-      const registry = new Direct.Registry(yield* Direct.routerConfig)
-      const closing = yield* Deferred.make<void>()
-      const context = yield* Layer.build(
-        app.pipe(
-          Layer.provide(Direct.layer(registry)),
-          Layer.provideMerge(HttpRouter.layer),
-          Layer.provide(Layer.succeed(HttpAdapterConfig.HttpAdapterConfig, settings)),
-          Layer.provide(Layer.succeed(ShuttingDown, Deferred.await(closing)))
-        )
-      )
-      const router = Context.get(context, HttpRouter.HttpRouter)
-      const fallback = yield* NodeHttpServer.makeHandler(router.asHttpEffect(), { scope }).pipe(
+      const built = yield* BuiltApp.build(app, options)
+      const fallback = yield* NodeHttpServer.makeHandler(built.router.asHttpEffect(), { scope }).pipe(
         Effect.provide(NodeHttpServer.layerHttpServices)
       )
       // Requests run in the layer's scope, as effect's listener runs its own.
-      const listener = Direct.listener(registry, outer, settings.bodyLimit, scope, fallback)
-      // Added last, so it runs first on close: live tails end before the requests are interrupted.
-      yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
-      return Context.add(context, NodeListener, listener)
+      const listener = built.listener(scope, fallback)
+      yield* built.endTailsOnClose
+      return Context.add(built.context, NodeListener, listener)
     })
   )

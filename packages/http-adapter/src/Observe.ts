@@ -86,19 +86,25 @@ const answerDefect = (cause: Cause.Cause<never>) =>
       )
 
 /**
- * A request's context: its ids in the log annotations, and its correlation id as the message context
- * (commands, sagas and the event store read it: the events the request causes carry it).
+ * What a request's context holds of it: its ids in the log annotations (added to `annotations`, the
+ * context's own), and its correlation id as the message context (commands, sagas and the event store
+ * read it: the events the request causes carry it).
  */
-export const withIds = <R>(context: Context.Context<R>, ids: RequestIds): Context.Context<R> =>
-  Context.add(
-    Context.add(context, References.CurrentLogAnnotations, {
-      ...Context.get(context, References.CurrentLogAnnotations),
-      requestId: ids.requestId,
-      traceId: ids.traceId
-    }),
-    MessageContext.Current,
-    { correlationId: ids.correlationId }
-  )
+export const idEntries = (
+  annotations: Readonly<Record<string, unknown>>,
+  ids: RequestIds
+): ReadonlyArray<readonly [string, unknown]> => [
+  [References.CurrentLogAnnotations.key, { ...annotations, requestId: ids.requestId, traceId: ids.traceId }],
+  [MessageContext.Current.key, { correlationId: ids.correlationId }]
+]
+
+/** `context` with the request's `idEntries`. */
+export const withIds = <R>(context: Context.Context<R>, ids: RequestIds): Context.Context<R> => {
+  let withEntries = context
+  for (const [key, value] of idEntries(Context.get(context, References.CurrentLogAnnotations), ids))
+    withEntries = Context.addUnsafe<R, never, unknown>(withEntries, key, value)
+  return withEntries
+}
 
 /**
  * A route observed: `run` answers a request in a fiber whose context already holds its ids

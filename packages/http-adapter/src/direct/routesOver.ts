@@ -2,11 +2,10 @@
  * How the routes of one `make` run on the direct path: a fiber per request, started in a context
  * made of the routes' services, the server's context and the request's ids.
  */
-import { MessageContext } from "@cello/eventsourcing"
 import { Context, Effect, type Exit, type Fiber, References, Scope, Tracer } from "effect"
 import type { HttpServerResponse } from "effect/http"
 import type { Incoming } from "../Incoming.js"
-import { idsOf, type RequestIds } from "../Observe.js"
+import { idEntries, idsOf, type RequestIds } from "../Observe.js"
 
 export type Response = HttpServerResponse.HttpServerResponse
 
@@ -59,16 +58,12 @@ export const routesOver = <R>(services: Context.Context<R>) => {
       if (base === undefined) return undefined
       return (incoming, done) => {
         const ids = idsOf(incoming, undefined)
-        if (!options.scoped) {
-          const fiber = Effect.runForkWith(requestContext<R>(base, ids, undefined))(run(incoming))
-          fiber.addObserver((exit) => done(exit, ids.requestId))
-          return fiber
-        }
-        const scope = Scope.makeUnsafe()
+        // Each request has its own Scope, as under effect's server, when the route may need one.
+        const scope = options.scoped ? Scope.makeUnsafe() : undefined
         const fiber = Effect.runForkWith(requestContext<R>(base, ids, scope))(run(incoming))
         fiber.addObserver((exit) => {
           done(exit, ids.requestId)
-          const closing = Scope.closeUnsafe(scope, exit)
+          const closing = scope === undefined ? undefined : Scope.closeUnsafe(scope, exit)
           if (closing !== undefined) Effect.runFork(closing)
         })
         return fiber
@@ -83,7 +78,7 @@ interface Base {
 }
 
 /**
- * A request's context: the base's entries, its ids (as `Observe.withIds` adds them) and its Scope,
+ * A request's context: the base's entries, its `idEntries` and its Scope,
  * in one flat map. Not entries laid over the shared base: a request looks services up more often
  * than the base has entries (a handler's services are compared with the caller's one by one), and
  * past that Effect copies the base into a new map anyway, through an iterator (twice the garbage).
@@ -95,12 +90,7 @@ const requestContext = <R>(
 ): Context.Context<R> => {
   const map = new Map<string, unknown>()
   for (const [key, service] of base.entries) map.set(key, service)
-  map.set(References.CurrentLogAnnotations.key, {
-    ...base.annotations,
-    requestId: ids.requestId,
-    traceId: ids.traceId
-  })
-  map.set(MessageContext.Current.key, { correlationId: ids.correlationId })
+  for (const [key, value] of idEntries(base.annotations, ids)) map.set(key, value)
   if (scope !== undefined) map.set(Scope.Scope.key, scope)
   return Context.makeUnsafe<R>(map, { maxDepth })
 }
