@@ -109,7 +109,10 @@ for (const scenario of scenarios.filter((s) => !only || s.name.includes(only))) 
   const dir = join(work, scenario.name.replace(/[^a-z]+/g, "-"))
   mkdirSync(dir)
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "scratch", private: true }))
-  const specs = scenario.install.map((name) => tarball[name] ?? `${name}@${effectVersion}`)
+  // A package of ours from its tarball; a name with its own version as given; else effect's version.
+  const specs = scenario.install.map(
+    (name) => tarball[name] ?? (name.lastIndexOf("@") > 0 ? name : `${name}@${effectVersion}`)
+  )
   const problems = []
   try {
     run("npm", ["install", ...specs], dir, minutes(5))

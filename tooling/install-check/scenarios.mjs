@@ -171,5 +171,49 @@ const main = Effect.gen(function* () {
   return [response.status, body, typeof PgStore.layer, typeof RedisStore.layer]
 }).pipe(Effect.provide(HttpAdapter.serve(app, { port: 0 })))`,
     expect: [200, "pong", "function", "function"]
+  },
+  {
+    name: "http-adapter in fastify",
+    install: [
+      "@cello/eventsourcing",
+      "@cello/cqrs",
+      "@cello/saga",
+      "@cello/store-memory",
+      "@cello/http-adapter",
+      "effect",
+      "fastify@5.12.8"
+    ],
+    imports: {
+      "@cello/cqrs": ["CommandBus", "Query", "QueryBus"],
+      "@cello/http-adapter": ["HttpAdapter"],
+      "@cello/http-adapter/fastify": ["plugin"],
+      "@cello/store-memory": ["MemoryStore"],
+      effect: ["Effect", "Layer", "Schema"],
+      fastify: ["fastify"]
+    },
+    body: `
+const Ping = Query.make("Ping", { payload: {}, success: Schema.String })
+const app = HttpAdapter.make({
+  title: "Ping",
+  routes: [HttpAdapter.query(Ping, { path: "/ping", payload: () => ({}) })]
+}).pipe(
+  Layer.provide(QueryBus.handler(Ping, () => Effect.succeed("pong")).pipe(Layer.provideMerge(QueryBus.layer()))),
+  Layer.provide(CommandBus.layer()),
+  Layer.provideMerge(MemoryStore.layer)
+)
+const main = Effect.gen(function* () {
+  const listener = yield* HttpAdapter.NodeListener.useSync((l) => l)
+  const server = fastify()
+  server.get("/own", async () => "fastify")
+  yield* Effect.promise(async () => {
+    await server.register(plugin(listener))
+  })
+  const url = yield* Effect.promise(() => server.listen({ host: "127.0.0.1", port: 0 }))
+  const ping = yield* Effect.promise(() => fetch(url + "/ping").then((r) => r.json()))
+  const own = yield* Effect.promise(() => fetch(url + "/own").then((r) => r.text()))
+  yield* Effect.promise(() => server.close())
+  return [ping, own]
+}).pipe(Effect.provide(HttpAdapter.nodeListener(app)))`,
+    expect: ["pong", "fastify"]
   }
 ]

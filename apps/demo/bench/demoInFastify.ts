@@ -1,10 +1,11 @@
 /**
- * The demo's app (memory store, log at Warn) mounted in a fastify server through
- * `HttpAdapter.nodeListener`, as `test/mountedInFastify.test.ts` mounts it: which server should serve it.
+ * The demo's app (memory store, log at Warn) mounted in a fastify server through the adapter's
+ * fastify plugin, as `test/mountedInFastify.test.ts` mounts it: which server should serve it.
  */
 import { HttpAdapter } from "@cello/http-adapter"
+import * as CelloFastify from "@cello/http-adapter/fastify"
 import { Layer, ManagedRuntime, References } from "effect"
-import Fastify, { type FastifyReply, type FastifyRequest } from "fastify"
+import Fastify from "fastify"
 import { App } from "../src/app.js"
 
 const runtime = ManagedRuntime.make(
@@ -12,16 +13,7 @@ const runtime = ManagedRuntime.make(
 )
 const listener = await runtime.runPromise(HttpAdapter.NodeListener.useSync((l) => l))
 const server = Fastify({ logger: false })
-await server.register(async (cello) => {
-  cello.removeAllContentTypeParsers()
-  cello.addContentTypeParser("*", (_request, _payload, done) => done(null))
-  const mount = (request: FastifyRequest, reply: FastifyReply) => {
-    reply.hijack()
-    listener(request.raw, reply.raw)
-  }
-  cello.all("/", mount)
-  cello.all("/*", mount)
-})
+await server.register(CelloFastify.plugin(listener))
 const port = Number(process.env.PORT ?? "8004")
 await server.listen({ host: "127.0.0.1", port })
 console.log(`demo in fastify on http://127.0.0.1:${port}`)

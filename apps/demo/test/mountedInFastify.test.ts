@@ -1,11 +1,12 @@
 /**
- * The demo's app mounted in a fastify server an app already has, through `HttpAdapter.nodeListener`:
- * the adapter's answers (statuses, problems, ETags, health, metrics, OpenAPI) hold on that server.
- * fastify's own body parsing is off for the mounted routes, so the adapter reads the body itself.
+ * The demo's app mounted in a fastify server an app already has, through `HttpAdapter.nodeListener`
+ * and the adapter's fastify plugin: the adapter's answers (statuses, problems, ETags, health,
+ * metrics, OpenAPI) hold on that server, beside a route of fastify's own.
  */
 import { HttpAdapter } from "@cello/http-adapter"
+import * as CelloFastify from "@cello/http-adapter/fastify"
 import { ConfigProvider, Layer, ManagedRuntime, References } from "effect"
-import Fastify, { type FastifyReply, type FastifyRequest } from "fastify"
+import Fastify from "fastify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeApp } from "../src/app.js"
 import { memory } from "./support/inProcess.js"
@@ -22,16 +23,7 @@ let base = ""
 beforeAll(async () => {
   const listener = await runtime.runPromise(HttpAdapter.NodeListener.useSync((l) => l))
   server.get("/own", async () => ({ served: "by fastify" }))
-  await server.register(async (cello) => {
-    cello.removeAllContentTypeParsers()
-    cello.addContentTypeParser("*", (_request, _payload, done) => done(null))
-    const mount = (request: FastifyRequest, reply: FastifyReply) => {
-      reply.hijack()
-      listener(request.raw, reply.raw)
-    }
-    cello.all("/", mount)
-    cello.all("/*", mount)
-  })
+  await server.register(CelloFastify.plugin(listener))
   base = await server.listen({ host: "127.0.0.1", port: 0 })
 })
 

@@ -1,9 +1,9 @@
 /**
  * The app as a Node request listener, `(request, response) => void`, for a server an app already
- * has: `node:http`'s `createServer`, Express (`app.use(listener)`), fastify (`reply.hijack()` and the
- * raw request and response). The same routes, problems, health, metrics, OpenAPI document and
- * pages as `serve` (the app's routes, whatever it adds), on that server; the server is the app's to
- * start and stop.
+ * has: `node:http`'s `createServer`, Express (`app.use(listener)`), fastify (the plugin of
+ * `./Fastify.ts`). The same routes, problems, health, metrics, OpenAPI document and pages as
+ * `serve` (the app's routes, whatever it adds), on that server; the server is the app's to start
+ * and stop.
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Config, Context, Effect, Layer } from "effect"

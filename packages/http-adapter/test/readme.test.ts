@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url"
 import { exampleSource, readmeCodeBlocks } from "@cello/tooling/readme"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { start as startInFastify } from "../examples/fastify.js"
 import { App as StatusesApp } from "../examples/statuses.js"
 import { App as TransferApp } from "../examples/transfer.js"
 import { HttpAdapter } from "../src/index.js"
@@ -21,6 +22,27 @@ describe("README", () => {
         assert.strictEqual(created.status, 201)
         assert.match(created.headers.get("location") ?? "", /^\/orders\/.+/)
       })
+    )
+  )
+})
+
+describe("README: mounted in fastify", () => {
+  it("shows examples/fastify.ts verbatim", () => {
+    assert.include(readmeCodeBlocks(dir), exampleSource(`${dir}/examples/fastify.ts`))
+  })
+
+  it.live("the adapter answers POST /orders, fastify its own /ping, on one server", () =>
+    Effect.acquireUseRelease(
+      Effect.promise(() => startInFastify(0)),
+      ({ url }) =>
+        Effect.gen(function* () {
+          const created = yield* call(`${url}/orders`, json({ items: ["Widget"] }))
+          assert.strictEqual(created.status, 201)
+          assert.match(created.headers.get("location") ?? "", /^\/orders\/.+/)
+          const ping = yield* call(`${url}/ping`)
+          assert.deepStrictEqual(ping.body, { pong: true })
+        }),
+      ({ stop }) => Effect.promise(stop)
     )
   )
 })

@@ -2,7 +2,9 @@ import { createServer } from "node:http"
 import { EventStore } from "@cello/eventsourcing"
 import { Context, Effect, Layer } from "effect"
 import { type HttpRouter, HttpServer } from "effect/http"
+import Fastify, { type FastifyInstance } from "fastify"
 import { App } from "../examples/orders.js"
+import * as CelloFastify from "../src/Fastify.js"
 import { HttpAdapter } from "../src/index.js"
 
 /** The example app served on a random port of 127.0.0.1, for real HTTP over a socket. */
@@ -68,6 +70,29 @@ export const mountedOn =
       })
     )
 
+/**
+ * `f` with the base URL of a fastify server on a random port with `app` mounted by the fastify
+ * plugin (`@cello/http-adapter/fastify`); `own` adds fastify's own routes and parsers first.
+ */
+export const fastifyOn =
+  <A, E>(app: Layer.Layer<A, E, HttpRouter.HttpRouter>, own: (server: FastifyInstance) => void = () => {}) =>
+  <B, E2, R>(f: (base: string) => Effect.Effect<B, E2, R>) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const context = yield* Layer.build(Layer.fresh(HttpAdapter.nodeListener(app)))
+        const base = yield* Effect.acquireRelease(
+          Effect.promise(async () => {
+            const server = Fastify({ logger: false })
+            own(server)
+            await server.register(CelloFastify.plugin(Context.get(context, HttpAdapter.NodeListener)))
+            return { server, url: await server.listen({ host: "127.0.0.1", port: 0 }) }
+          }),
+          ({ server }) => Effect.promise(() => server.close())
+        )
+        return yield* f(base.url).pipe(Effect.provide(context))
+      })
+    )
+
 export const withServer = <A, E, R>(f: (base: string) => Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const base = yield* baseUrl
@@ -77,10 +102,14 @@ export const withServer = <A, E, R>(f: (base: string) => Effect.Effect<A, E, R>)
 /** The example app mounted in a plain `node:http` server (`mountedOn`). */
 export const withMounted = mountedOn(App)
 
-/** Both ways the adapter is served, for the suites that must hold on either. */
+/** The example app in fastify through the plugin (`fastifyOn`). */
+export const withFastify = fastifyOn(App)
+
+/** Every way the adapter is served, for the suites that must hold on each. */
 export const servers = [
   ["serve", withServer],
-  ["nodeListener in node:http", withMounted]
+  ["nodeListener in node:http", withMounted],
+  ["nodeListener in fastify (plugin)", withFastify]
 ] as const
 
 /** Reads a member of a parsed JSON body: `at(body, "checks", "event-store", "status")`. */
