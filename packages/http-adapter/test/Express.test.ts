@@ -1,0 +1,54 @@
+/**
+ * The Node listener in an Express 5 app, as its last middleware (`app.use(listener)`): Express's own
+ * routes before it answer first, everything else is the adapter's, with its problems and request ids.
+ */
+import type { Server } from "node:http"
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Effect, Layer } from "effect"
+import express from "express"
+import { App } from "../examples/orders.js"
+import { HttpAdapter } from "../src/index.js"
+import { at, call, json } from "./support.js"
+
+const withExpress = <B, E, R>(f: (base: string) => Effect.Effect<B, E, R>) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const context = yield* Layer.build(Layer.fresh(HttpAdapter.nodeListener(App)))
+      const app = express()
+      app.get("/own", (_request, response) => {
+        response.json({ served: "by express" })
+      })
+      app.use(Context.get(context, HttpAdapter.NodeListener))
+      const server = yield* Effect.acquireRelease(
+        Effect.callback<Server>((resume) => {
+          const listening = app.listen(0, "127.0.0.1", () => resume(Effect.succeed(listening)))
+        }),
+        (server) => Effect.callback<void>((resume) => server.close(() => resume(Effect.void)))
+      )
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      return yield* f(`http://127.0.0.1:${port}`)
+    })
+  )
+
+describe("the Node listener in Express", () => {
+  it.effect("Express's own route first, then the adapter's routes, problems and ids", () =>
+    withExpress((base) =>
+      Effect.gen(function* () {
+        const own = yield* call(`${base}/own`)
+        expect(own.body).toEqual({ served: "by express" })
+        const created = yield* call(`${base}/orders`, json({ items: ["Widget"] }))
+        expect(created.status).toBe(201)
+        expect(created.headers.get("x-request-id")).toMatch(/^[0-9a-f]{32}$/)
+        const read = yield* call(`${base}${created.headers.get("location") ?? ""}`)
+        expect(at(read.body, "status")).toBe("placed")
+        const invalid = yield* call(`${base}/orders`, json({ items: [] }))
+        expect(invalid.status).toBe(422)
+        expect(invalid.headers.get("content-type")).toBe("application/problem+json")
+        const missing = yield* call(`${base}/no/such/route`)
+        expect(missing.status).toBe(404)
+        expect(missing.headers.get("content-type")).toBe("application/problem+json")
+      })
+    )
+  )
+})
