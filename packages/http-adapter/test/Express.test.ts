@@ -23,7 +23,10 @@ const withExpress = <B, E, R>(f: (base: string) => Effect.Effect<B, E, R>) =>
         Effect.callback<Server>((resume) => {
           const listening = app.listen(0, "127.0.0.1", () => resume(Effect.succeed(listening)))
         }),
-        (server) => Effect.callback<void>((resume) => server.close(() => resume(Effect.void)))
+        (server) =>
+          Effect.callback<void>((resume) => {
+            server.close(() => resume(Effect.void))
+          })
       )
       const address = server.address()
       const port = typeof address === "object" && address !== null ? address.port : 0
