@@ -5,6 +5,18 @@
 const pg = "process.env.CELLO_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'"
 const mysql = "process.env.CELLO_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'"
 
+/** An app of one query, `GET /ping` → "pong", on the memory store (the http-adapter scenarios). */
+const pingApp = `const Ping = Query.make("Ping", { payload: {}, success: Schema.String })
+const app = HttpAdapter.make({
+  title: "Ping",
+  routes: [HttpAdapter.query(Ping, { path: "/ping", payload: () => ({}) })]
+}).pipe(
+  Layer.provide(QueryBus.handler(Ping, () => Effect.succeed("pong")).pipe(Layer.provideMerge(QueryBus.layer()))),
+  Layer.provide(CommandBus.layer()),
+  Layer.provideMerge(MemoryStore.layer)
+)
+`
+
 export const scenarios = [
   {
     name: "saga + store-memory",
@@ -153,16 +165,7 @@ const main = Effect.gen(function* () {
       "effect/http": ["HttpServer"]
     },
     body: `
-const Ping = Query.make("Ping", { payload: {}, success: Schema.String })
-const app = HttpAdapter.make({
-  title: "Ping",
-  routes: [HttpAdapter.query(Ping, { path: "/ping", payload: () => ({}) })]
-}).pipe(
-  Layer.provide(QueryBus.handler(Ping, () => Effect.succeed("pong")).pipe(Layer.provideMerge(QueryBus.layer()))),
-  Layer.provide(CommandBus.layer()),
-  Layer.provideMerge(MemoryStore.layer)
-)
-const main = Effect.gen(function* () {
+${pingApp}const main = Effect.gen(function* () {
   const server = yield* HttpServer.HttpServer
   const port = "port" in server.address ? server.address.port : 0
   const response = yield* Effect.promise(() => fetch("http://127.0.0.1:" + port + "/ping"))
@@ -192,16 +195,7 @@ const main = Effect.gen(function* () {
       fastify: ["fastify"]
     },
     body: `
-const Ping = Query.make("Ping", { payload: {}, success: Schema.String })
-const app = HttpAdapter.make({
-  title: "Ping",
-  routes: [HttpAdapter.query(Ping, { path: "/ping", payload: () => ({}) })]
-}).pipe(
-  Layer.provide(QueryBus.handler(Ping, () => Effect.succeed("pong")).pipe(Layer.provideMerge(QueryBus.layer()))),
-  Layer.provide(CommandBus.layer()),
-  Layer.provideMerge(MemoryStore.layer)
-)
-const main = Effect.gen(function* () {
+${pingApp}const main = Effect.gen(function* () {
   const listener = yield* HttpAdapter.NodeListener.useSync((l) => l)
   const server = fastify()
   server.get("/own", async () => "fastify")
