@@ -2,37 +2,20 @@
  * The Node listener in an Express 5 app, as its last middleware (`app.use(listener)`): Express's own
  * routes before it answer first, everything else is the adapter's, with its problems and request ids.
  */
-import type { Server } from "node:http"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
+import { Effect } from "effect"
 import express from "express"
 import { App } from "../examples/orders.js"
-import { HttpAdapter } from "../src/index.js"
-import { at, call, json } from "./support.js"
+import { at, call, json, mountedOn } from "./support.js"
 
-const withExpress = <B, E, R>(f: (base: string) => Effect.Effect<B, E, R>) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const context = yield* Layer.build(Layer.fresh(HttpAdapter.nodeListener(App)))
-      const app = express()
-      app.get("/own", (_request, response) => {
-        response.json({ served: "by express" })
-      })
-      app.use(Context.get(context, HttpAdapter.NodeListener))
-      const server = yield* Effect.acquireRelease(
-        Effect.callback<Server>((resume) => {
-          const listening = app.listen(0, "127.0.0.1", () => resume(Effect.succeed(listening)))
-        }),
-        (server) =>
-          Effect.callback<void>((resume) => {
-            server.close(() => resume(Effect.void))
-          })
-      )
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      return yield* f(`http://127.0.0.1:${port}`)
-    })
-  )
+const withExpress = mountedOn(App, (listener) => {
+  const app = express()
+  app.get("/own", (_request, response) => {
+    response.json({ served: "by express" })
+  })
+  app.use(listener)
+  return app
+})
 
 describe("the Node listener in Express", () => {
   it.effect("Express's own route first, then the adapter's routes, problems and ids", () =>

@@ -1,4 +1,4 @@
-import { createServer } from "node:http"
+import { createServer, type RequestListener } from "node:http"
 import { EventStore } from "@cello/eventsourcing"
 import { Context, Effect, Layer } from "effect"
 import { type HttpRouter, HttpServer } from "effect/http"
@@ -45,15 +45,19 @@ export const servedOn =
 
 /**
  * `f` with the base URL of `app` as a Node listener (`HttpAdapter.nodeListener`) mounted in a plain
- * `node:http` server on a random port: what an app that has its own server gets.
+ * `node:http` server on a random port: what an app that has its own server gets. `mount` puts the
+ * listener in that app's own request listener (an Express app, say).
  */
 export const mountedOn =
-  <A, E>(app: Layer.Layer<A, E, HttpRouter.HttpRouter>) =>
+  <A, E>(
+    app: Layer.Layer<A, E, HttpRouter.HttpRouter>,
+    mount: (listener: HttpAdapter.Listener) => RequestListener = (listener) => listener
+  ) =>
   <B, E2, R>(f: (base: string) => Effect.Effect<B, E2, R>) =>
     Effect.scoped(
       Effect.gen(function* () {
         const context = yield* Layer.build(Layer.fresh(HttpAdapter.nodeListener(app)))
-        const server = createServer(Context.get(context, HttpAdapter.NodeListener))
+        const server = createServer(mount(Context.get(context, HttpAdapter.NodeListener)))
         yield* Effect.acquireRelease(
           Effect.callback<void>((resume) => {
             server.listen(0, "127.0.0.1", () => resume(Effect.void))
