@@ -350,7 +350,7 @@ const main = async () => {
   const machine = `Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"})`
   const method =
     `${client} with ${connections} connections, ${seconds} s per round, ${rounds} interleaved rounds (median), ` +
-    `each server in its own process (the demo from source through tsx with \`pnpm demo\`'s ${startFlags.join(" ")}, request log off)`
+    `each server in its own process (the demo's own code through tsx on the Cello packages' built \`dist\`, as an app installs them, with \`pnpm demo\`'s ${startFlags.join(" ")}, request log off)`
   const readmeTable = `Run of ${date}, ${machine}, ${method}:\n\n${table}\n\n${memoryTable}${typeof pgRows === "string" ? `\n\n${pgRows}` : ""}`
   writeFileSync(
     new URL("RESULTS.md", import.meta.url),

@@ -1,6 +1,8 @@
 /**
  * A server under test as its own Node process (TypeScript through tsx's loader in that same process,
- * so its pid is the server's: its memory can be read and a signal reaches it), on a free port.
+ * so its pid is the server's: its memory can be read and a signal reaches it), on a free port. The
+ * Cello packages load from their built `dist`, as in an app that installed them from npm (`pnpm
+ * demo` runs their sources through tsx, which costs each request its transpiled code's overhead).
  */
 import { execFileSync, spawn } from "node:child_process"
 import { once } from "node:events"
@@ -27,7 +29,7 @@ export const startServer = async (
   const port = await freePort()
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", ...nodeArgs, "--conditions=@cello/source", script],
+    ["--import", "tsx", ...nodeArgs, script],
     {
       cwd: root,
       env: { ...process.env, ...env, PORT: String(port) },
