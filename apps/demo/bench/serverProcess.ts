@@ -27,15 +27,11 @@ export const startServer = async (
   nodeArgs: ReadonlyArray<string> = []
 ): Promise<ServerProcess> => {
   const port = await freePort()
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", ...nodeArgs, script],
-    {
-      cwd: root,
-      env: { ...process.env, ...env, PORT: String(port) },
-      stdio: ["ignore", "pipe", "pipe"]
-    }
-  )
+  const child = spawn(process.execPath, ["--import", "tsx", ...nodeArgs, script], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   // Kept until the server is ready, then drained unread (a request log would grow it without end).
   let output = ""
   let started = false
