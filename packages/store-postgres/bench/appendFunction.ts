@@ -7,8 +7,8 @@
  * function's.
  */
 import { randomUUID } from "node:crypto"
+import { Migrations, PgDatabase, PgStoreConfig } from "@cello/store-postgres"
 import { Effect } from "effect"
-import { Migrations, PgDatabase, PgStoreConfig } from "../src/index.js"
 import {
   checkpoint,
   compare,

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto"
 import { EventStore, type NewEvent } from "@cello/eventsourcing"
+import { PgStore } from "@cello/store-postgres"
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { PgStore } from "../src/index.js"
 import {
   checkpoint,
   compare,

@@ -1,6 +1,6 @@
 import { Checkpoint, EventStore } from "@cello/eventsourcing"
+import { PgStore } from "@cello/store-postgres"
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { PgStore } from "../src/index.js"
 import {
   compare,
   createRawSchema,

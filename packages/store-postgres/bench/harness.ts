@@ -7,10 +7,10 @@
 
 import { execFileSync } from "node:child_process"
 import os from "node:os"
+import { PgStoreConfig } from "@cello/store-postgres"
 import { interleave, type Measurement, type Runner, type Timing } from "@cello/tooling/bench"
 import { Layer, References } from "effect"
 import pg from "pg"
-import { PgStoreConfig } from "../src/index.js"
 
 export const url = process.env.CELLO_DATABASE_URL ?? PgStoreConfig.developmentUrl
 

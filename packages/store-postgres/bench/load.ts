@@ -6,9 +6,9 @@
  */
 import { randomUUID } from "node:crypto"
 import { Aggregate, EventSourcingConfig, Repository, SnapshotStore } from "@cello/eventsourcing"
+import { PgStore } from "@cello/store-postgres"
 import { Effect, Layer, ManagedRuntime, Option, Schema } from "effect"
 import pg from "pg"
-import { PgStore } from "../src/index.js"
 import {
   admin,
   createRawSchema,

@@ -6,8 +6,8 @@
  * `pg_snapshot_xmin`. The ratio is what the horizon (and the port) costs per poll.
  */
 import { EventStore } from "@cello/eventsourcing"
+import { PgStore } from "@cello/store-postgres"
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { PgStore } from "../src/index.js"
 import {
   compare,
   dropSchema,

@@ -1,6 +1,6 @@
 import { CheckpointStore, Projection, ProjectionRunner } from "@cello/eventsourcing"
+import { PgStore } from "@cello/store-postgres"
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
-import { PgStore } from "../src/index.js"
 import {
   admin,
   compare,

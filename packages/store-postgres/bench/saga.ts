@@ -7,10 +7,10 @@
  */
 import { randomUUID } from "node:crypto"
 import { Saga, SagaOrchestrator, SagaStore } from "@cello/saga"
+import { PgSagaStore, PgStore } from "@cello/store-postgres"
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
 // Bench-only: the memory store for scale, from source (stores never import each other in code).
 import { MemorySagaStore } from "../../store-memory/src/index.js"
-import { PgSagaStore, PgStore } from "../src/index.js"
 import {
   admin,
   checkpoint,

@@ -8,10 +8,10 @@ import { randomUUID } from "node:crypto"
 import net from "node:net"
 import { Aggregate, Checkpoint, EventStore, type NewEvent, Repository } from "@cello/eventsourcing"
 import { Saga, SagaOrchestrator } from "@cello/saga"
+import { PgDatabase, PgStore, PgStoreConfig } from "@cello/store-postgres"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
 import pg from "pg"
-import { PgDatabase, PgStore, PgStoreConfig } from "../src/index.js"
 import {
   admin,
   createRawSchema,
