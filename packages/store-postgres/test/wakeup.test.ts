@@ -79,8 +79,10 @@ const crossInstance = (wakeup: Option.Option<Wakeup.WakeupShape>, within: Durati
     yield* reader.store.append("s-1", [{ type: "ByReader", data: {} }])
     // Without a wake-up, even this may wait for the poll (see above): then nothing arrives in time.
     yield* Deferred.await(first).pipe(Effect.timeoutOption(within))
-    // Let the subscription park on its wait (it re-reads at once after a delivery).
-    yield* Effect.sleep("200 millis")
+    // Let the subscription park on its wait: it re-reads at once after a delivery, and a re-read
+    // that a loaded machine delays past the next append would see that append without any hint
+    // (200 ms was once too short in CI, with every package's tests running at once).
+    yield* Effect.sleep("1 second")
     yield* writer.store.append("s-2", [{ type: "ByWriter", data: {} }])
     return yield* Fiber.join(subscription).pipe(Effect.timeoutOption(within))
   }).pipe(Effect.scoped)
